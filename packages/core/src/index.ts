@@ -1,0 +1,22 @@
+export { ConfigurationError, TruseraError, ValidationError } from "./errors.js";
+export { createEvent, type JsonObject, type TruseraEvent } from "./events/event.js";
+export { EVENT_TYPES, EventType, isEventType } from "./events/event-type.js";
+export { EVENT_LIMITS } from "./events/limits.js";
+export {
+  EVENT_ID_PATTERN,
+  ISO_TIMESTAMP_PATTERN,
+  isJsonObject,
+  isValidEvent,
+  validateEvent,
+} from "./events/validate.js";
+export { type HeaderInput, headerNames, redactHeaders } from "./redact/headers.js";
+export { scrubSecrets } from "./redact/object.js";
+export {
+  isSensitiveName,
+  REDACTED,
+  SECRET_VALUE_PATTERN,
+  SENSITIVE_HEADER_NAMES,
+} from "./redact/patterns.js";
+export { containsSecret, redactText } from "./redact/text.js";
+export { redactUrl } from "./redact/url.js";
+export { formatMicros, type ParsedTimestamp, parseTimestamp } from "./time.js";

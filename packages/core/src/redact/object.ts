@@ -1,0 +1,47 @@
+import { isSensitiveName, REDACTED } from "./patterns.js";
+import { redactText } from "./text.js";
+
+const MAX_DEPTH = 32;
+
+/**
+ * A copy of a JSON-like value with every secret replaced: values under a sensitive key
+ * (`password`, `api_key`, `authorization`, ...) and secret-shaped strings anywhere.
+ * Returns the value itself, not a copy, when nothing needs replacing, so the common case allocates nothing.
+ * Nesting deeper than 32 levels is cut with a marker rather than walked.
+ */
+export function scrubSecrets<T>(value: T): T {
+  return scrub(value, 0) as T;
+}
+
+function scrub(value: unknown, depth: number): unknown {
+  if (typeof value === "string") return redactText(value);
+  if (typeof value !== "object" || value === null) return value;
+  if (depth >= MAX_DEPTH) return "[TRUNCATED]";
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const next = scrub(value[i], depth + 1);
+      if (next !== value[i]) {
+        copy ??= value.slice();
+        copy[i] = next;
+      }
+    }
+    return copy ?? value;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return value;
+  let copy: Record<string, unknown> | undefined;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const current = record[key];
+    const next =
+      isSensitiveName(key) && current !== null && typeof current !== "object" && current !== ""
+        ? REDACTED
+        : scrub(current, depth + 1);
+    if (next !== current) {
+      copy ??= { ...record };
+      copy[key] = next;
+    }
+  }
+  return copy ?? value;
+}

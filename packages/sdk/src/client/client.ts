@@ -1,0 +1,366 @@
+import { EVENT_LIMITS, isValidEvent, redactText, scrubSecrets, type TruseraEvent } from "@trusera/core";
+import { type PrivateResponse, PrivateTransport } from "../transport/private-http.js";
+import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../transport/retry.js";
+import { EventQueue, type QueuedEvent } from "./event-queue.js";
+import { type ExitFlushable, unwatchExit, watchExit } from "./exit-hook.js";
+import { type ResolvedClientOptions, resolveClientOptions, type TruseraClientOptions } from "./options.js";
+import { sleep } from "./sleep.js";
+
+/** What `track()` takes: an event from `createEvent`, or any object with at least `type` and `name`. */
+export type EventInput = Pick<TruseraEvent, "type" | "name"> & Partial<TruseraEvent>;
+
+/** Counters of what happened to tracked events since the client was made. */
+export interface ClientStats {
+  /** Events accepted into the buffer. */
+  tracked: number;
+  /** Events waiting in the buffer now. */
+  queued: number;
+  /** Bytes (serialized JSON) waiting in the buffer now. */
+  queuedBytes: number;
+  /** Events the server acknowledged. */
+  sent: number;
+  /** Events dropped because the buffer was full or `close()` ran out of time. Reported to the server. */
+  dropped: number;
+  /** Events dropped because they were not valid (see `validateEvent`), too large or not serializable. */
+  invalid: number;
+  /** Events tracked after `close()`, dropped. */
+  afterClose: number;
+  /** Events the server refused with a 4xx other than 408 and 429, dropped. */
+  rejected: number;
+  /** Requests repeated after a network error, 5xx, 408 or 429. */
+  retries: number;
+}
+
+type SendOutcome = "sent" | "rejected" | "failed";
+
+const USER_AGENT = "trusera-sdk-js/0.1.0";
+
+/**
+ * The authenticated connection to a Trusera server: buffers events and sends them in batches.
+ *
+ * `track()` never blocks and never throws; delivery happens in the background with retries, and
+ * `close()` delivers what is left within `closeTimeout`.
+ *
+ * @example
+ * const client = new TruseraClient({ apiKey: "tsk_...", agentId: "my-agent" });
+ * client.track(createEvent(EventType.TOOL_CALL, "web_search", { query: "cats" }));
+ * await client.close();
+ *
+ * @throws ConfigurationError when no API key is given by argument or `TRUSERA_API_KEY`, or an option is out of range.
+ */
+export class TruseraClient implements ExitFlushable {
+  readonly #o: ResolvedClientOptions;
+  readonly #queue: EventQueue;
+  readonly #transport = new PrivateTransport();
+  readonly #eventsUrl: URL;
+  readonly #wake = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  #agentId: string | undefined;
+  #pump: Promise<boolean> | null = null;
+  #kickScheduled = false;
+  #closed = false;
+  #closing: Promise<void> | null = null;
+  #deadline = Number.POSITIVE_INFINITY;
+  #waiters = 0;
+  #unreportedDrops = 0;
+  #exitFlushed = false;
+  #warnedAuth = false;
+  readonly #stats: Omit<ClientStats, "queued" | "queuedBytes"> = {
+    tracked: 0,
+    sent: 0,
+    dropped: 0,
+    invalid: 0,
+    afterClose: 0,
+    rejected: 0,
+    retries: 0,
+  };
+
+  constructor(options: TruseraClientOptions = {}) {
+    this.#o = resolveClientOptions(options);
+    this.#agentId = this.#o.agentId;
+    this.#queue = new EventQueue(this.#o.maxQueueSize, this.#o.maxQueueBytes);
+    this.#eventsUrl = new URL("api/v1/events/batch", this.#o.baseUrl);
+    this.#timer = setInterval(() => this.#kick(), this.#o.flushInterval);
+    this.#timer.unref();
+    watchExit(this);
+  }
+
+  /** The agent id (or name) stamped on events that do not carry one. */
+  get agentId(): string | undefined {
+    return this.#agentId;
+  }
+
+  /** The server this client reports to, ending in `/`. */
+  get baseUrl(): string {
+    return this.#o.baseUrl.href;
+  }
+
+  get stats(): ClientStats {
+    return { ...this.#stats, queued: this.#queue.length, queuedBytes: this.#queue.bytes };
+  }
+
+  /** True once `close()` has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Registers (or finds) the agent `name` in the key's project and stamps its id on later events.
+   * Never rejects for a network or server failure: it then logs a warning and goes on with `name` as
+   * the agent id, which the server resolves to the same agent when events arrive.
+   */
+  async registerAgent(name: string, framework = "custom"): Promise<string> {
+    if (typeof name !== "string" || name.trim() === "" || name.length > EVENT_LIMITS.maxAgentIdLength) {
+      this.#o.logger.warn(`registerAgent needs a name of 1 to ${EVENT_LIMITS.maxAgentIdLength} characters`);
+      return this.#agentId ?? "";
+    }
+    this.#agentId ??= name;
+    const body = JSON.stringify({ name, framework: String(framework) });
+    const url = new URL("api/v1/agents/register", this.#o.baseUrl);
+    for (let attempt = 0; ; attempt++) {
+      let wait: number | undefined;
+      try {
+        const res = await this.#post(url, body);
+        if (res.status >= 200 && res.status < 300) {
+          const id = (JSON.parse(res.body) as { agent_id?: unknown }).agent_id;
+          if (typeof id === "string" && id) {
+            this.#agentId = id;
+            return id;
+          }
+          break;
+        }
+        if (!isRetryableStatus(res.status)) {
+          this.#o.logger.warn(`registerAgent: server answered ${res.status}: ${res.body.slice(0, 200)}`);
+          break;
+        }
+        wait = parseRetryAfter(res.headers["retry-after"]);
+      } catch (err) {
+        this.#o.logger.debug(`registerAgent: ${(err as Error).message}`);
+      }
+      if (attempt >= this.#o.retry.maxRetries) break;
+      this.#stats.retries++;
+      await sleep(wait ?? backoffDelay(this.#o.retry, attempt), this.#wake.signal, true);
+    }
+    this.#o.logger.warn(
+      `registerAgent: could not reach ${this.#o.baseUrl.origin}; events carry the name "${name}"`,
+    );
+    this.#agentId = name;
+    return name;
+  }
+
+  /**
+   * Queues one event. Never blocks, never throws: an invalid event, or one tracked after `close()`,
+   * is dropped and counted (see `stats`). Secrets in `name`, `payload` and `metadata` are redacted here.
+   */
+  track(event: EventInput): void {
+    try {
+      if (this.#closed) {
+        this.#stats.afterClose++;
+        return;
+      }
+      const e = {
+        id: event.id ?? globalThis.crypto.randomUUID(),
+        type: event.type,
+        name: event.name,
+        payload: event.payload ?? {},
+        metadata: event.metadata ?? {},
+        timestamp: event.timestamp ?? new Date().toISOString(),
+        agent_id: event.agent_id ?? this.#agentId,
+      };
+      if (!isValidEvent(e)) {
+        this.#invalid("not a valid event", event);
+        return;
+      }
+      e.name = redactText(e.name);
+      e.payload = scrubSecrets(e.payload);
+      e.metadata = scrubSecrets(e.metadata);
+      const json = JSON.stringify(e);
+      const bytes = Buffer.byteLength(json);
+      if (bytes > EVENT_LIMITS.maxEventBytes) {
+        this.#invalid(`larger than ${EVENT_LIMITS.maxEventBytes} bytes`, e.name);
+        return;
+      }
+      this.#stats.tracked++;
+      this.#addDrops(this.#queue.push({ json, bytes }));
+      if (this.#queue.length >= this.#o.batchSize) this.#scheduleKick();
+    } catch (err) {
+      this.#invalid(`not serializable (${(err as Error)?.message})`, undefined);
+    }
+  }
+
+  /**
+   * Sends everything queued. Resolves (never rejects) when the buffer is empty, or when the server
+   * could not be reached within the retry budget; undelivered events then stay queued for later.
+   */
+  async flush(): Promise<void> {
+    this.#waiters++;
+    try {
+      await this.#drainAll();
+    } finally {
+      this.#waiters--;
+    }
+  }
+
+  /**
+   * Delivers everything queued within `closeTimeout`, then stops the timer and releases sockets.
+   * Events tracked afterwards are dropped silently (counted). Safe to call more than once.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    unwatchExit(this);
+    this.#deadline = Date.now() + this.#o.closeTimeout;
+    this.#closing = (async () => {
+      this.#waiters++;
+      // A background retry may be sleeping for seconds: wake it so it works against the deadline.
+      const closeTimer = setTimeout(() => this.#wake.abort(), this.#o.closeTimeout);
+      try {
+        await this.#drainAll();
+        const lost = this.#queue.clear();
+        if (lost > 0) {
+          this.#stats.dropped += lost;
+          this.#o.logger.warn(
+            `close(): ${lost} events could not be delivered within ${this.#o.closeTimeout} ms`,
+          );
+        }
+      } finally {
+        clearTimeout(closeTimer);
+        this.#waiters--;
+        this.#wake.abort();
+        this.#transport.destroy();
+      }
+    })();
+    return this.#closing;
+  }
+
+  /** @internal Called once per emptied event loop: deliver what is left, once per batch of new events. */
+  flushOnExit(): void {
+    if (this.#closed || this.#queue.length === 0 || this.#exitFlushed) return;
+    this.#exitFlushed = true;
+    // Bounded like close(): a server that is down must not hold the process for long.
+    this.#deadline = Date.now() + this.#o.closeTimeout;
+    this.flush()
+      .catch(() => {})
+      .finally(() => {
+        if (!this.#closed) this.#deadline = Number.POSITIVE_INFINITY;
+      });
+  }
+
+  async #drainAll(): Promise<void> {
+    while (this.#queue.length > 0 || this.#pump) {
+      if (!this.#pump && this.#queue.length > 0) this.#kick();
+      const ok = await this.#pump;
+      if (ok === false && this.#queue.length > 0 && this.#pump === null) return;
+    }
+  }
+
+  #scheduleKick(): void {
+    if (this.#kickScheduled || this.#pump) return;
+    this.#kickScheduled = true;
+    setImmediate(() => {
+      this.#kickScheduled = false;
+      this.#kick();
+    });
+  }
+
+  /** Starts the one background drain if none is running. */
+  #kick(): void {
+    if (this.#pump || this.#queue.length === 0) return;
+    this.#pump = this.#drain().finally(() => {
+      this.#pump = null;
+    });
+  }
+
+  /** Sends batches until the buffer is empty (true) or a batch fails after its retries (false). */
+  async #drain(): Promise<boolean> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.take(this.#o.batchSize, this.#o.maxBatchBytes);
+        const outcome = await this.#sendBatch(batch);
+        if (outcome === "failed") {
+          this.#addDrops(this.#queue.unshift(batch));
+          return false;
+        }
+      }
+      return true;
+    } catch (err) {
+      this.#o.logger.debug(`flush failed unexpectedly: ${(err as Error)?.message}`);
+      return false;
+    }
+  }
+
+  async #sendBatch(batch: QueuedEvent[]): Promise<SendOutcome> {
+    const reportedDrops = this.#unreportedDrops;
+    const body = `{"events":[${batch.map((e) => e.json).join(",")}]${reportedDrops > 0 ? `,"dropped":${reportedDrops}` : ""}}`;
+    const idempotencyKey = globalThis.crypto.randomUUID();
+    for (let attempt = 0; ; attempt++) {
+      if (Date.now() >= this.#deadline) return "failed";
+      let wait: number | undefined;
+      try {
+        const res = await this.#post(this.#eventsUrl, body, idempotencyKey);
+        if (res.status >= 200 && res.status < 300) {
+          this.#stats.sent += batch.length;
+          this.#unreportedDrops -= reportedDrops;
+          this.#exitFlushed = false;
+          return "sent";
+        }
+        if (!isRetryableStatus(res.status)) {
+          this.#stats.rejected += batch.length;
+          this.#unreportedDrops -= reportedDrops;
+          this.#reportRejection(res, batch.length);
+          return "rejected";
+        }
+        wait = parseRetryAfter(res.headers["retry-after"]);
+        this.#o.logger.debug(`batch of ${batch.length}: server answered ${res.status}, will retry`);
+      } catch (err) {
+        this.#o.logger.debug(`batch of ${batch.length}: ${(err as Error).message}, will retry`);
+      }
+      if (attempt >= this.#o.retry.maxRetries) return "failed";
+      const delay = Math.min(wait ?? backoffDelay(this.#o.retry, attempt), this.#o.retry.maxDelayMs);
+      if (Date.now() + delay >= this.#deadline) return "failed";
+      this.#stats.retries++;
+      await sleep(delay, this.#wake.signal, this.#waiters > 0);
+      if (this.#wake.signal.aborted && Date.now() >= this.#deadline) return "failed";
+    }
+  }
+
+  #post(url: URL, body: string, idempotencyKey?: string): Promise<PrivateResponse> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#o.apiKey}`,
+      "content-type": "application/json",
+      "user-agent": USER_AGENT,
+    };
+    if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
+    const left = this.#deadline - Date.now();
+    return this.#transport.send({
+      method: "POST",
+      url,
+      headers,
+      body,
+      timeoutMs: Math.max(1, Math.min(this.#o.requestTimeout, left)),
+    });
+  }
+
+  #reportRejection(res: PrivateResponse, count: number): void {
+    if (res.status === 401 || res.status === 403) {
+      if (this.#warnedAuth) return;
+      this.#warnedAuth = true;
+    }
+    this.#o.logger.warn(
+      `server refused a batch of ${count} events (${res.status}): ${res.body.slice(0, 300)}`,
+    );
+  }
+
+  #addDrops(count: number): void {
+    if (count === 0) return;
+    this.#stats.dropped += count;
+    this.#unreportedDrops += count;
+    this.#o.logger.debug(`buffer full: dropped the ${count} oldest events`);
+  }
+
+  #invalid(reason: string, what: unknown): void {
+    this.#stats.invalid++;
+    this.#o.logger.debug(`dropped an event: ${reason}`, what);
+  }
+}

@@ -1,0 +1,1 @@
+export { ConfigurationError, TruseraError, ValidationError } from "@trusera/core";

@@ -1,0 +1,81 @@
+import * as http from "node:http";
+import * as https from "node:https";
+
+// Captured when this module loads, before any interceptor of this SDK can patch the modules, so the
+// client's own traffic never passes through one. The published seed SDK sent its flushes through the
+// patched global fetch, re-intercepted them and grew every batch until JSON.stringify failed.
+const requestHttp = http.request;
+const requestHttps = https.request;
+
+/**
+ * Sockets pools owned by Trusera clients. An interceptor that observes `node:http` by other means
+ * (diagnostics_channel) skips every request made through one of these.
+ */
+export const PRIVATE_AGENTS: WeakSet<http.Agent> = new WeakSet();
+
+export interface PrivateResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface PrivateRequest {
+  method: "GET" | "POST";
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** A keep-alive HTTP(S) connection pool that only a Trusera client uses. */
+export class PrivateTransport {
+  readonly #httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  readonly #httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
+
+  constructor() {
+    PRIVATE_AGENTS.add(this.#httpAgent);
+    PRIVATE_AGENTS.add(this.#httpsAgent);
+  }
+
+  /** Resolves with the response, or rejects with a network error (never for an HTTP status). */
+  send(req: PrivateRequest): Promise<PrivateResponse> {
+    return new Promise((resolve, reject) => {
+      const secure = req.url.protocol === "https:";
+      const headers: Record<string, string | number> = { ...req.headers };
+      if (req.body !== undefined) headers["content-length"] = Buffer.byteLength(req.body);
+      const request = (secure ? requestHttps : requestHttp)(
+        req.url,
+        { method: req.method, headers, agent: secure ? this.#httpsAgent : this.#httpAgent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+          });
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString("utf8"),
+            }),
+          );
+          res.on("error", reject);
+        },
+      );
+      request.setTimeout(req.timeoutMs, () =>
+        request.destroy(new Error(`no response within ${req.timeoutMs} ms`)),
+      );
+      request.on("error", reject);
+      request.end(req.body);
+    });
+  }
+
+  /** Closes idle sockets so that a closed client does not keep the process alive. */
+  destroy(): void {
+    this.#httpAgent.destroy();
+    this.#httpsAgent.destroy();
+  }
+}
