@@ -20,3 +20,15 @@ export {
 export { containsSecret, redactText } from "./redact/text.js";
 export { redactUrl } from "./redact/url.js";
 export { formatMicros, type ParsedTimestamp, parseTimestamp } from "./time.js";
+export {
+  type CompileOptions,
+  type CompileResult,
+  CompiledPolicySet,
+  cedarIfLoaded,
+  compilePolicySet,
+  compilePolicySetSync,
+  DEFAULT_ALLOW_POLICY_ID,
+  loadCedar,
+} from "./cedar/engine.js";
+export { positionAt, type SourcePosition } from "./cedar/source-position.js";
+export type { CedarDecision, CedarDiagnostic, CedarEntity, CedarRequest, EntityRef } from "./cedar/types.js";

@@ -1,0 +1,211 @@
+import type * as CedarWasm from "@cedar-policy/cedar-wasm/nodejs";
+import { byteOffsetToIndex, positionAt } from "./source-position.js";
+import type { CedarDecision, CedarDiagnostic, CedarRequest } from "./types.js";
+
+type Cedar = typeof CedarWasm;
+type DetailedError = CedarWasm.DetailedError;
+
+let cedar: Cedar | undefined;
+let loading: Promise<Cedar> | undefined;
+
+/**
+ * Loads the official Cedar engine (`@cedar-policy/cedar-wasm`, its Node build) once per process.
+ * About 35 ms, so it happens on first use rather than when a package is imported.
+ */
+export function loadCedar(): Promise<Cedar> {
+  if (cedar) return Promise.resolve(cedar);
+  loading ??= import("@cedar-policy/cedar-wasm/nodejs").then((mod) => {
+    const m = mod as Cedar & { default?: Cedar };
+    cedar = typeof m.statefulIsAuthorized === "function" ? m : m.default!;
+    return cedar;
+  });
+  return loading;
+}
+
+/** The engine, if `loadCedar()` has finished; otherwise undefined. */
+export function cedarIfLoaded(): Cedar | undefined {
+  return cedar;
+}
+
+/** The `@id` of the permit-all that `defaultDecision: "allow"` adds. It is never in a user's text. */
+export const DEFAULT_ALLOW_POLICY_ID = "trusera.default-allow";
+
+export interface CompileOptions {
+  /** Cedar schema text. Every policy is validated against it (strict mode), so `resource.hostnme` is an error. */
+  schema?: string;
+  /**
+   * `"deny"` (Cedar's own rule, an allow-list): anything no permit matches is denied.
+   * `"allow"` (a deny-list): an implicit permit-all is added, which every matching forbid overrides.
+   */
+  defaultDecision: "allow" | "deny";
+  /**
+   * Key under which the engine caches the parsed set. Compiling again with the same slot replaces the
+   * old set; the engine has no way to free one, so callers that compile repeatedly pass a fixed slot.
+   */
+  slot?: string;
+}
+
+export type CompileResult =
+  | { ok: true; policySet: CompiledPolicySet; warnings: CedarDiagnostic[] }
+  | { ok: false; errors: CedarDiagnostic[]; warnings: CedarDiagnostic[] };
+
+/** A policy set parsed once by the engine and kept in its cache; `evaluate` never parses again. */
+export class CompiledPolicySet {
+  constructor(
+    private readonly engine: Cedar,
+    /** The engine's cache key for this set. */
+    readonly slot: string,
+    /** Ids of the user's policies, in text order. */
+    readonly policyIds: readonly string[],
+    readonly text: string,
+    readonly defaultDecision: "allow" | "deny",
+  ) {}
+
+  /** Decides one request in microseconds. Never throws: an engine failure is a deny with the reason in `errors`. */
+  evaluate(request: CedarRequest): CedarDecision {
+    let answer: CedarWasm.AuthorizationAnswer;
+    try {
+      answer = this.engine.statefulIsAuthorized({
+        principal: request.principal,
+        action: request.action,
+        resource: request.resource,
+        context: request.context as CedarWasm.Context,
+        entities: (request.entities ?? []) as CedarWasm.Entities,
+        preparsedPolicySetId: this.slot,
+      });
+    } catch (err) {
+      return { decision: "deny", policyIds: [], errors: [`cedar: ${(err as Error).message}`] };
+    }
+    if (answer.type === "failure") {
+      return { decision: "deny", policyIds: [], errors: answer.errors.map((e) => e.message) };
+    }
+    const { decision, diagnostics } = answer.response;
+    return {
+      decision,
+      policyIds: diagnostics.reason,
+      errors: diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`),
+    };
+  }
+}
+
+let slotCounter = 0;
+
+const ID_ANNOTATION = /^\s*(?:@\w+\s*\([^)]*\)\s*)*?@id\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)/;
+
+interface Part {
+  id: string;
+  text: string;
+  /** Offset of the part in the whole text, or -1 when the engine's text could not be found there. */
+  offset: number;
+}
+
+/**
+ * Parses a policy set with the official engine, validates it against `schema` when given, and caches
+ * the parsed form. Errors carry the policy id and the line and column in `text`.
+ */
+export async function compilePolicySet(text: string, options: CompileOptions): Promise<CompileResult> {
+  const engine = await loadCedar();
+  return compilePolicySetSync(engine, text, options);
+}
+
+/** `compilePolicySet` for callers that already hold the engine (see `loadCedar`). */
+export function compilePolicySetSync(engine: Cedar, text: string, options: CompileOptions): CompileResult {
+  const warnings: CedarDiagnostic[] = [];
+  const split = engine.policySetTextToParts(text);
+  if (split.type === "failure") {
+    return { ok: false, errors: split.errors.map((e) => diagnostic(text, e, 0, undefined)), warnings };
+  }
+  if (split.policy_templates.length > 0) {
+    return {
+      ok: false,
+      errors: [{ severity: "error", message: "policy templates are not supported; link them first", line: 1, column: 1 }],
+      warnings,
+    };
+  }
+  const parts: Part[] = [];
+  const seen = new Set<string>();
+  const errors: CedarDiagnostic[] = [];
+  let cursor = 0;
+  split.policies.forEach((policyText, index) => {
+    const offset = text.indexOf(policyText, cursor);
+    if (offset >= 0) cursor = offset + policyText.length;
+    const annotated = ID_ANNOTATION.exec(policyText)?.[1];
+    const id = annotated === undefined ? `policy${index}` : JSON.parse(`"${annotated}"`);
+    if (seen.has(id) || id === DEFAULT_ALLOW_POLICY_ID) {
+      const pos = positionAt(text, Math.max(0, offset));
+      errors.push({ severity: "error", policyId: id, message: `duplicate policy id "${id}"`, ...pos });
+    }
+    seen.add(id);
+    parts.push({ id, text: policyText, offset });
+  });
+  if (errors.length > 0) return { ok: false, errors, warnings };
+
+  const staticPolicies: Record<string, string> = {};
+  for (const part of parts) staticPolicies[part.id] = part.text;
+  const byId = new Map(parts.map((p) => [p.id, p]));
+
+  if (options.schema !== undefined) {
+    const answer = engine.validate({
+      schema: options.schema,
+      policies: { staticPolicies },
+      validationSettings: { mode: "strict" },
+    });
+    if (answer.type === "failure") {
+      return {
+        ok: false,
+        errors: answer.errors.map((e) => ({ ...diagnostic(text, e, 0, undefined), message: `schema: ${e.message}` })),
+        warnings,
+      };
+    }
+    for (const v of answer.validationErrors) errors.push(diagnostic(text, v.error, 0, byId.get(v.policyId), v.policyId));
+    for (const v of answer.validationWarnings) {
+      warnings.push({ ...diagnostic(text, v.error, 0, byId.get(v.policyId), v.policyId), severity: "warning" });
+    }
+    if (errors.length > 0) return { ok: false, errors, warnings };
+  }
+
+  if (options.defaultDecision === "allow") {
+    staticPolicies[DEFAULT_ALLOW_POLICY_ID] = "permit (principal, action, resource);";
+  }
+  const slot = options.slot ?? `trusera-ps-${++slotCounter}`;
+  const preparsed = engine.preparsePolicySet(slot, { staticPolicies });
+  if (preparsed.type === "failure") {
+    return { ok: false, errors: preparsed.errors.map((e) => diagnostic(text, e, 0, undefined)), warnings };
+  }
+  return {
+    ok: true,
+    policySet: new CompiledPolicySet(
+      engine,
+      slot,
+      parts.map((p) => p.id),
+      text,
+      options.defaultDecision,
+    ),
+    warnings,
+  };
+}
+
+function diagnostic(
+  text: string,
+  error: DetailedError,
+  base: number,
+  part: Part | undefined,
+  policyId?: string,
+): CedarDiagnostic {
+  const location = error.sourceLocations?.[0];
+  let offset = base;
+  if (part && part.offset >= 0) {
+    offset = part.offset + (location ? byteOffsetToIndex(part.text, location.start) : 0);
+  } else if (!part && location) {
+    offset = byteOffsetToIndex(text, location.start);
+  }
+  const label = location?.label ? ` (${location.label})` : "";
+  const out: CedarDiagnostic = {
+    severity: "error",
+    message: `${error.message}${label}`,
+    ...positionAt(text, offset),
+  };
+  if (policyId !== undefined) out.policyId = policyId;
+  if (error.help) out.help = error.help;
+  return out;
+}
