@@ -1,0 +1,55 @@
+import { isJsonObject, parseTimestamp, scrubSecrets, validateEvent } from "@trusera/core";
+
+/** An incoming event after normalization, before its agent is resolved. */
+export interface NormalizedEvent {
+  id: string;
+  type: string;
+  name: string;
+  ts: number;
+  payload: string;
+  metadata: string;
+  decision: string | null;
+  /** The agent id or name the event names, if any. */
+  agentRef: string | null;
+}
+
+const DECISIONS = new Set(["allow", "deny", "warn"]);
+
+function decisionOf(type: string, payload: Record<string, unknown>, metadata: Record<string, unknown>): string | null {
+  const d = metadata.decision ?? payload.decision;
+  if (typeof d === "string" && DECISIONS.has(d)) return d;
+  if (isJsonObject(d) && typeof d.decision === "string" && DECISIONS.has(d.decision)) return d.decision;
+  return type === "policy_violation" ? "deny" : null;
+}
+
+/**
+ * Reads one event as any SDK dialect sends it: ids as UUIDs or 32 hex characters (kept lower case),
+ * timestamps as ISO text or seconds, milliseconds or microseconds, payload and metadata optional.
+ * Secrets the sender failed to redact are redacted here too. Returns the problems when it cannot.
+ */
+export function normalizeEvent(raw: unknown, fallbackAgent: string | null): NormalizedEvent | string[] {
+  if (!isJsonObject(raw)) return ["event must be a JSON object"];
+  const ts = parseTimestamp(raw.timestamp);
+  const candidate: Record<string, unknown> = {
+    ...raw,
+    id: typeof raw.id === "string" ? raw.id.toLowerCase() : raw.id,
+    payload: raw.payload ?? {},
+    metadata: raw.metadata ?? {},
+    timestamp: ts ? ts.iso : raw.timestamp,
+  };
+  const problems = validateEvent(candidate);
+  if (problems.length > 0 || !ts) return problems.length > 0 ? problems : ["timestamp is not a date-time"];
+  const payload = scrubSecrets(candidate.payload as Record<string, unknown>);
+  const metadata = scrubSecrets(candidate.metadata as Record<string, unknown>);
+  const agentRef = typeof raw.agent_id === "string" && raw.agent_id !== "" ? raw.agent_id : fallbackAgent;
+  return {
+    id: candidate.id as string,
+    type: candidate.type as string,
+    name: candidate.name as string,
+    ts: ts.micros,
+    payload: JSON.stringify(payload),
+    metadata: JSON.stringify(metadata),
+    decision: decisionOf(candidate.type as string, payload, metadata),
+    agentRef,
+  };
+}

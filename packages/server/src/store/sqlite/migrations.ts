@@ -1,0 +1,61 @@
+/**
+ * Versioned schema for SQLite. A migration is never edited once released: add a new one.
+ * Times of events are integer microseconds; other times are ISO-8601 text.
+ */
+export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE projects (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  dropped_events INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  role TEXT NOT NULL CHECK (role IN ('admin', 'ingest')),
+  hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  label TEXT,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE INDEX api_keys_project ON api_keys(project_id);
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  framework TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_seen_at TEXT,
+  dropped_events INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (project_id, name)
+);
+CREATE TABLE events (
+  project_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  agent_id TEXT,
+  type TEXT NOT NULL,
+  name TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  decision TEXT
+);
+CREATE UNIQUE INDEX events_project_id ON events(project_id, id);
+CREATE INDEX events_project_ts ON events(project_id, ts DESC, id DESC);
+CREATE INDEX events_agent_ts ON events(project_id, agent_id, ts DESC, id DESC);
+CREATE INDEX events_type_ts ON events(project_id, type, ts DESC, id DESC);
+CREATE TABLE idempotency_keys (
+  project_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  response TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (project_id, key)
+);
+`,
+  },
+];

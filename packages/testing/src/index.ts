@@ -1,0 +1,6 @@
+export { type Fault, FaultProxy, type ProxiedRequest } from "./fault-proxy.js";
+export { freePort } from "./free-port.js";
+export { REPO_ROOT, SERVER_CLI } from "./paths.js";
+export { type ServerProcess, type ServerProcessOptions, startServerProcess } from "./server-process.js";
+export { tempDir } from "./temp-dir.js";
+export { waitFor } from "./wait-for.js";
