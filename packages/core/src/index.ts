@@ -1,3 +1,27 @@
+export {
+  CompiledPolicySet,
+  type CompileOptions,
+  type CompileResult,
+  cedarIfLoaded,
+  compilePolicySet,
+  compilePolicySetSync,
+  DEFAULT_ALLOW_POLICY_ID,
+  loadCedar,
+} from "./cedar/engine.js";
+export {
+  ACTIONS,
+  type ActionName,
+  commandRequest,
+  dataRequest,
+  decisionRequest,
+  fileWriteRequest,
+  httpRequest,
+  modelRequest,
+  REQUEST_MODEL_SCHEMA,
+  toolRequest,
+} from "./cedar/request-model.js";
+export { positionAt, type SourcePosition } from "./cedar/source-position.js";
+export type { CedarDecision, CedarDiagnostic, CedarEntity, CedarRequest, EntityRef } from "./cedar/types.js";
 export { ConfigurationError, TruseraError, ValidationError } from "./errors.js";
 export { createEvent, type JsonObject, type TruseraEvent } from "./events/event.js";
 export { EVENT_TYPES, EventType, isEventType } from "./events/event-type.js";
@@ -20,15 +44,3 @@ export {
 export { containsSecret, redactText } from "./redact/text.js";
 export { redactUrl } from "./redact/url.js";
 export { formatMicros, type ParsedTimestamp, parseTimestamp } from "./time.js";
-export {
-  type CompileOptions,
-  type CompileResult,
-  CompiledPolicySet,
-  cedarIfLoaded,
-  compilePolicySet,
-  compilePolicySetSync,
-  DEFAULT_ALLOW_POLICY_ID,
-  loadCedar,
-} from "./cedar/engine.js";
-export { positionAt, type SourcePosition } from "./cedar/source-position.js";
-export type { CedarDecision, CedarDiagnostic, CedarEntity, CedarRequest, EntityRef } from "./cedar/types.js";

@@ -27,7 +27,11 @@ forbid (principal, action, resource) when { resource.hostname like "*//*" };`;
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     const set = result.policySet;
     expect(set.policyIds).toEqual(["no-evil-posts", "no-url-ish"]);
-    expect(set.evaluate(request("evil.test", "POST"))).toEqual({ decision: "deny", policyIds: ["no-evil-posts"], errors: [] });
+    expect(set.evaluate(request("evil.test", "POST"))).toEqual({
+      decision: "deny",
+      policyIds: ["no-evil-posts"],
+      errors: [],
+    });
     expect(set.evaluate(request("evil.test", "GET")).decision).toBe("allow");
     expect(set.evaluate(request("good.test", "POST"))).toEqual({
       decision: "allow",
@@ -44,7 +48,11 @@ forbid (principal, action, resource) when { resource.hostname like "*//*" };`;
     );
     if (!result.ok) throw new Error("unexpected");
     expect(result.policySet.evaluate(request("ok.test")).decision).toBe("allow");
-    expect(result.policySet.evaluate(request("other.test"))).toEqual({ decision: "deny", policyIds: [], errors: [] });
+    expect(result.policySet.evaluate(request("other.test"))).toEqual({
+      decision: "deny",
+      policyIds: [],
+      errors: [],
+    });
   });
 
   it("reports a typo against the schema with policy id, line and column", async () => {
@@ -53,7 +61,12 @@ forbid (principal, action, resource) when { resource.hostname like "*//*" };`;
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors).toHaveLength(1);
-    expect(result.errors[0]).toMatchObject({ policyId: "typo", line: 4, column: 10, help: "did you mean `hostname`?" });
+    expect(result.errors[0]).toMatchObject({
+      policyId: "typo",
+      line: 4,
+      column: 10,
+      help: "did you mean `hostname`?",
+    });
     expect(result.errors[0]!.message).toContain("hostnme");
   });
 
@@ -69,6 +82,7 @@ forbid (principal, action, resource) when { resource.hostname like "*//*" };`;
     const text = `@id("x") permit (principal, action, resource);\n@id("x") forbid (principal, action, resource);`;
     const result = await compilePolicySet(text, { defaultDecision: "deny" });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.errors[0]).toMatchObject({ policyId: "x", line: 2, message: 'duplicate policy id "x"' });
+    if (!result.ok)
+      expect(result.errors[0]).toMatchObject({ policyId: "x", line: 2, message: 'duplicate policy id "x"' });
   });
 });

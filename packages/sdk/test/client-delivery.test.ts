@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { FaultProxy, freePort, SERVER_CLI, type ServerProcess, startServerProcess, tempDir, waitFor } from "@trusera/testing";
+import {
+  FaultProxy,
+  freePort,
+  SERVER_CLI,
+  type ServerProcess,
+  startServerProcess,
+  tempDir,
+  waitFor,
+} from "@trusera/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEvent, EventType, type Logger, TruseraClient } from "../src/index.js";
 
@@ -20,8 +28,15 @@ async function storedEvents(agent: string): Promise<{ id: string; name: string }
   const out: { id: string; name: string }[] = [];
   let cursor: string | null = null;
   do {
-    const q = new URLSearchParams({ agent_id: agent, limit: "1000", ...(cursor ? { cursor } : {}) });
-    const res = await server.api("GET", `/api/v1/events?${q}`);
+    const q: URLSearchParams = new URLSearchParams({
+      agent_id: agent,
+      limit: "1000",
+      ...(cursor ? { cursor } : {}),
+    });
+    const res: {
+      status: number;
+      body: { events: { id: string; name: string }[]; next_cursor: string | null };
+    } = await server.api("GET", `/api/v1/events?${q}`);
     expect(res.status).toBe(200);
     out.push(...res.body.events);
     cursor = res.body.next_cursor;
@@ -60,7 +75,11 @@ describe("TruseraClient delivery against a real server", () => {
     for (const type of Object.values(EventType)) c.track(createEvent(type, `n-${type}`, { type }));
     await c.flush();
     const stored = await storedEvents(agentId);
-    expect(stored.map((e) => e.name).sort()).toEqual(Object.values(EventType).map((t) => `n-${t}`).sort());
+    expect(stored.map((e) => e.name).sort()).toEqual(
+      Object.values(EventType)
+        .map((t) => `n-${t}`)
+        .sort(),
+    );
     expect(c.stats).toMatchObject({ sent: 7, dropped: 0, invalid: 0, rejected: 0 });
   });
 
@@ -79,9 +98,13 @@ describe("TruseraClient delivery against a real server", () => {
     const dir = tempDir();
     const port = await freePort();
     // Make the key before the server ever runs, with the real CLI, so the client can start first.
-    const made = spawnSync(process.execPath, [SERVER_CLI, "keys", "create", "--project", "p", "--json", "--data-dir", dir.path], {
-      encoding: "utf8",
-    });
+    const made = spawnSync(
+      process.execPath,
+      [SERVER_CLI, "keys", "create", "--project", "p", "--json", "--data-dir", dir.path],
+      {
+        encoding: "utf8",
+      },
+    );
     expect(made.status, made.stderr).toBe(0);
     const key = JSON.parse(made.stdout).key as string;
     const c = new TruseraClient({
@@ -216,7 +239,8 @@ describe("TruseraClient delivery against a real server", () => {
   it("bounds the buffer by bytes as well as by count", async () => {
     const port = await freePort();
     const c = client({ baseUrl: `http://127.0.0.1:${port}`, maxQueueBytes: 20_000, maxRetries: 0 });
-    for (let i = 0; i < 100; i++) c.track(createEvent(EventType.DATA_ACCESS, "big", { blob: "x".repeat(1000) }));
+    for (let i = 0; i < 100; i++)
+      c.track(createEvent(EventType.DATA_ACCESS, "big", { blob: "x".repeat(1000) }));
     expect(c.stats.queuedBytes).toBeLessThanOrEqual(20_000);
     expect(c.stats.queued).toBeLessThan(20);
     expect(c.stats.dropped).toBe(100 - c.stats.queued);

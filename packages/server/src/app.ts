@@ -1,6 +1,13 @@
-import { Ajv, type Options as AjvOptions } from "ajv";
 import swagger from "@fastify/swagger";
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { Ajv, type Options as AjvOptions } from "ajv";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from "fastify";
 import type { AppContext } from "./app-context.js";
 import { ApiError } from "./errors.js";
 import { agentRoutes } from "./routes/agents.js";
@@ -25,7 +32,12 @@ function errorBody(code: string, message: string, details?: unknown[]) {
 }
 
 /** Maps every failure to a JSON error with a stable code; a 5xx never leaks internals. */
-function errorHandler(this: FastifyInstance, err: FastifyError, request: { log: FastifyInstance["log"] }, reply: any) {
+function errorHandler(
+  this: FastifyInstance,
+  err: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   if (err instanceof ApiError) {
     return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
   }
@@ -36,31 +48,55 @@ function errorHandler(this: FastifyInstance, err: FastifyError, request: { log: 
     }));
     return reply
       .code(400)
-      .send(errorBody("invalid_request", `invalid ${err.validationContext ?? "request"}: ${details[0]?.path} ${details[0]?.message}`, details));
+      .send(
+        errorBody(
+          "invalid_request",
+          `invalid ${err.validationContext ?? "request"}: ${details[0]?.path} ${details[0]?.message}`,
+          details,
+        ),
+      );
   }
   switch (err.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return reply.code(413).send(errorBody("payload_too_large", `request body is larger than the limit of ${this.initialConfig.bodyLimit} bytes`));
+      return reply
+        .code(413)
+        .send(
+          errorBody(
+            "payload_too_large",
+            `request body is larger than the limit of ${this.initialConfig.bodyLimit} bytes`,
+          ),
+        );
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return reply.code(415).send(errorBody("unsupported_media_type", "send JSON with Content-Type: application/json"));
+      return reply
+        .code(415)
+        .send(errorBody("unsupported_media_type", "send JSON with Content-Type: application/json"));
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return reply.code(400).send(errorBody("malformed_json", "request body is empty; send a JSON object"));
     case "FST_ERR_CTP_INVALID_JSON_BODY":
-      return reply.code(400).send(errorBody("malformed_json", `request body is not valid JSON: ${err.message}`));
+      return reply
+        .code(400)
+        .send(errorBody("malformed_json", `request body is not valid JSON: ${err.message}`));
   }
   if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
-    return reply.code(400).send(errorBody("malformed_json", `request body is not valid JSON: ${err.message}`));
+    return reply
+      .code(400)
+      .send(errorBody("malformed_json", `request body is not valid JSON: ${err.message}`));
   }
   const status = err.statusCode ?? 500;
   if (status >= 500) {
     request.log.error({ err }, "request failed");
-    return reply.code(500).send(errorBody("internal_error", "the server failed to handle this request; see its log"));
+    return reply
+      .code(500)
+      .send(errorBody("internal_error", "the server failed to handle this request; see its log"));
   }
   return reply.code(status).send(errorBody("bad_request", err.message));
 }
 
 /** Builds the HTTP application around a store. Listening is the caller's business (see `startServer`). */
-export async function buildApp(ctx: AppContext, logger: FastifyServerOptions["logger"] = false): Promise<FastifyInstance> {
+export async function buildApp(
+  ctx: AppContext,
+  logger: FastifyServerOptions["logger"] = false,
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: ctx.config.bodyLimit,
@@ -71,7 +107,9 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions["lo
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody("not_found", `no route for ${request.method} ${request.url.split("?")[0]}`)),
+    reply
+      .code(404)
+      .send(errorBody("not_found", `no route for ${request.method} ${request.url.split("?")[0]}`)),
   );
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (request) => {
@@ -82,7 +120,9 @@ export async function buildApp(ctx: AppContext, logger: FastifyServerOptions["lo
   await app.register(swagger, {
     openapi: {
       info: { title: "Trusera server API", version: "0.1.0" },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "tsk_... API key" } } },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "tsk_... API key" } },
+      },
       security: [{ bearer: [] }],
     },
   });

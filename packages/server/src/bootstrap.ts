@@ -29,7 +29,10 @@ export async function createKey(
  * to `<dataDir>/api-key`, readable by its owner only, so that a newcomer or a script can go on at once.
  * Returns the key when one was made.
  */
-export async function bootstrapFirstKey(store: Store, dataDir: string): Promise<{ key: string; file: string } | null> {
+export async function bootstrapFirstKey(
+  store: Store,
+  dataDir: string,
+): Promise<{ key: string; file: string } | null> {
   if ((await store.countApiKeys()) > 0) return null;
   const { key } = await createKey(store, DEFAULT_PROJECT, "admin", "created on first start");
   const file = join(dataDir, "api-key");

@@ -27,23 +27,34 @@ const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", 
 function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
 /** Flags win over environment variables, which win over defaults. */
-export function resolveConfig(flags: Partial<Record<string, string | boolean | undefined>>, env = process.env): ServerConfig {
+export function resolveConfig(
+  flags: Partial<Record<string, string | boolean | undefined>>,
+  env = process.env,
+): ServerConfig {
   const str = (flag: string, envName: string): string | undefined => {
     const v = flags[flag];
     return typeof v === "string" ? v : env[envName];
   };
   const logLevel = str("log-level", "TRUSERA_LOG_LEVEL") ?? "info";
-  if (!LOG_LEVELS.has(logLevel)) throw new ConfigError(`--log-level must be one of ${[...LOG_LEVELS].join(", ")}, got "${logLevel}"`);
+  if (!LOG_LEVELS.has(logLevel))
+    throw new ConfigError(`--log-level must be one of ${[...LOG_LEVELS].join(", ")}, got "${logLevel}"`);
   return {
     host: str("host", "TRUSERA_HOST") ?? "127.0.0.1",
     port: int("--port / TRUSERA_PORT", str("port", "TRUSERA_PORT"), DEFAULT_PORT, 0, 65535),
     dataDir: resolve(str("data-dir", "TRUSERA_DATA_DIR") ?? ".trusera-data"),
-    bodyLimit: int("--body-limit / TRUSERA_BODY_LIMIT", str("body-limit", "TRUSERA_BODY_LIMIT"), 5 * 1024 * 1024, 1024, 1024 ** 3),
+    bodyLimit: int(
+      "--body-limit / TRUSERA_BODY_LIMIT",
+      str("body-limit", "TRUSERA_BODY_LIMIT"),
+      5 * 1024 * 1024,
+      1024,
+      1024 ** 3,
+    ),
     logLevel: logLevel as ServerConfig["logLevel"],
     logRequests: flags["log-requests"] === true || env.TRUSERA_LOG_REQUESTS === "1",
   };

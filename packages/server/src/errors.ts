@@ -19,5 +19,6 @@ export class ApiError extends TruseraError {
 export const unauthorized = (message = "missing or invalid API key: send Authorization: Bearer tsk_...") =>
   new ApiError(401, "unauthorized", message);
 export const forbidden = (message: string) => new ApiError(403, "forbidden", message);
-export const badRequest = (message: string, details?: unknown[]) => new ApiError(400, "invalid_request", message, details);
+export const badRequest = (message: string, details?: unknown[]) =>
+  new ApiError(400, "invalid_request", message, details);
 export const notFound = (what: string) => new ApiError(404, "not_found", `${what} not found`);

@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 
 /** What the proxy does with one request. Rules are consumed in order; when none is left, it forwards. */
 export type Fault =
@@ -87,7 +93,9 @@ export class FaultProxy {
     if (fault?.kind === "status") {
       record.status = fault.status;
       res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
-      res.end(fault.body ?? JSON.stringify({ error: { code: "injected", message: `injected ${fault.status}` } }));
+      res.end(
+        fault.body ?? JSON.stringify({ error: { code: "injected", message: `injected ${fault.status}` } }),
+      );
       return;
     }
     if (fault?.kind === "delay") await new Promise((r) => setTimeout(r, fault.ms));
@@ -113,7 +121,10 @@ export class FaultProxy {
     }
   }
 
-  #forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  #forward(
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: this.#upstream.host };
       const out = httpRequest(

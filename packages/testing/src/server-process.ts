@@ -17,7 +17,12 @@ export interface ServerProcess {
   /** SIGTERM, wait, and remove the data dir (unless it was given). */
   dispose(): Promise<void>;
   /** Calls the server's API with the admin key; resolves to the parsed JSON body and status. */
-  api<T = any>(method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; body: T }>;
+  api<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    key?: string,
+  ): Promise<{ status: number; body: T }>;
 }
 
 export interface ServerProcessOptions {
@@ -99,7 +104,10 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     async api(method, path, body, key = apiKey) {
       const res = await fetch(new URL(path, url), {
         method,
-        headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        },
         ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
       });
       const text = await res.text();

@@ -118,7 +118,14 @@ export function compilePolicySetSync(engine: Cedar, text: string, options: Compi
   if (split.policy_templates.length > 0) {
     return {
       ok: false,
-      errors: [{ severity: "error", message: "policy templates are not supported; link them first", line: 1, column: 1 }],
+      errors: [
+        {
+          severity: "error",
+          message: "policy templates are not supported; link them first",
+          line: 1,
+          column: 1,
+        },
+      ],
       warnings,
     };
   }
@@ -153,13 +160,20 @@ export function compilePolicySetSync(engine: Cedar, text: string, options: Compi
     if (answer.type === "failure") {
       return {
         ok: false,
-        errors: answer.errors.map((e) => ({ ...diagnostic(text, e, 0, undefined), message: `schema: ${e.message}` })),
+        errors: answer.errors.map((e) => ({
+          ...diagnostic(text, e, 0, undefined),
+          message: `schema: ${e.message}`,
+        })),
         warnings,
       };
     }
-    for (const v of answer.validationErrors) errors.push(diagnostic(text, v.error, 0, byId.get(v.policyId), v.policyId));
+    for (const v of answer.validationErrors)
+      errors.push(diagnostic(text, v.error, 0, byId.get(v.policyId), v.policyId));
     for (const v of answer.validationWarnings) {
-      warnings.push({ ...diagnostic(text, v.error, 0, byId.get(v.policyId), v.policyId), severity: "warning" });
+      warnings.push({
+        ...diagnostic(text, v.error, 0, byId.get(v.policyId), v.policyId),
+        severity: "warning",
+      });
     }
     if (errors.length > 0) return { ok: false, errors, warnings };
   }

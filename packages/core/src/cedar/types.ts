@@ -9,6 +9,8 @@ export interface CedarEntity {
   uid: EntityRef;
   attrs: Record<string, unknown>;
   parents: EntityRef[];
+  /** Open-ended string values, read in policies with `hasTag` / `getTag`. */
+  tags?: Record<string, unknown>;
 }
 
 /** One authorization question: may `principal` do `action` on `resource`, given `context`? */

@@ -31,7 +31,8 @@ export class Authenticator {
     const match = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw unauthorized();
     const key = match[1]!;
-    if (!looksLikeApiKey(key)) throw unauthorized("invalid API key: keys look like tsk_ followed by 32 characters");
+    if (!looksLikeApiKey(key))
+      throw unauthorized("invalid API key: keys look like tsk_ followed by 32 characters");
     const hash = hashApiKey(key);
     const now = Date.now();
     const cached = this.#cache.get(hash);
@@ -57,6 +58,7 @@ export class Authenticator {
 export function requireRole(request: FastifyRequest, role: KeyRole): Principal {
   const p = request.principal;
   if (!p) throw unauthorized();
-  if (role === "admin" && p.role !== "admin") throw forbidden("this needs an admin key; this key can only ingest");
+  if (role === "admin" && p.role !== "admin")
+    throw forbidden("this needs an admin key; this key can only ingest");
   return p;
 }

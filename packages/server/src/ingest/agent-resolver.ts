@@ -16,7 +16,9 @@ export class AgentResolver {
     const key = `${projectId}\u0000${ref}`;
     const hit = this.#cache.get(key);
     if (hit) return hit;
-    const agent = (await this.store.findAgent(projectId, ref)) ?? (await this.store.upsertAgent(projectId, ref, "unknown"));
+    const agent =
+      (await this.store.findAgent(projectId, ref)) ??
+      (await this.store.upsertAgent(projectId, ref, "unknown"));
     if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
     this.#cache.set(key, agent.id);
     return agent.id;

@@ -26,7 +26,9 @@ export class IngestService {
 
   async ingest(projectId: string, req: IngestRequest): Promise<IngestResult> {
     if (req.events.length > EVENT_LIMITS.maxBatchEvents) {
-      throw badRequest(`a batch holds at most ${EVENT_LIMITS.maxBatchEvents} events, got ${req.events.length}`);
+      throw badRequest(
+        `a batch holds at most ${EVENT_LIMITS.maxBatchEvents} events, got ${req.events.length}`,
+      );
     }
     const receivedAt = Date.now() * 1000;
     const problems: { index: number; problems: string[] }[] = [];
@@ -36,7 +38,10 @@ export class IngestService {
       return result;
     });
     if (problems.length > 0) {
-      throw badRequest(`${problems.length} of ${req.events.length} events are invalid; nothing was stored`, problems);
+      throw badRequest(
+        `${problems.length} of ${req.events.length} events are invalid; nothing was stored`,
+        problems,
+      );
     }
     const events: StoredEvent[] = [];
     for (const n of normalized) {

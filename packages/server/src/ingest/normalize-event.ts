@@ -15,7 +15,11 @@ export interface NormalizedEvent {
 
 const DECISIONS = new Set(["allow", "deny", "warn"]);
 
-function decisionOf(type: string, payload: Record<string, unknown>, metadata: Record<string, unknown>): string | null {
+function decisionOf(
+  type: string,
+  payload: Record<string, unknown>,
+  metadata: Record<string, unknown>,
+): string | null {
   const d = metadata.decision ?? payload.decision;
   if (typeof d === "string" && DECISIONS.has(d)) return d;
   if (isJsonObject(d) && typeof d.decision === "string" && DECISIONS.has(d.decision)) return d.decision;

@@ -30,7 +30,11 @@ export async function agentRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (request) => {
       const p = requireRole(request, "ingest");
-      const agent = await ctx.store.upsertAgent(p.projectId, request.body.name, request.body.framework || "custom");
+      const agent = await ctx.store.upsertAgent(
+        p.projectId,
+        request.body.name,
+        request.body.framework || "custom",
+      );
       return { agent_id: agent.id, agent: agentJson(agent) };
     },
   );

@@ -28,7 +28,10 @@ export function idempotencyKeyOf(header: string | string[] | undefined): string 
 function timeParam(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const t = parseTimestamp(value);
-  if (!t) throw badRequest(`${name} must be an ISO-8601 date-time or a number of seconds, ms or µs since the epoch`);
+  if (!t)
+    throw badRequest(
+      `${name} must be an ISO-8601 date-time or a number of seconds, ms or µs since the epoch`,
+    );
   return t.micros;
 }
 
@@ -109,7 +112,10 @@ export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promis
         ...(after ? { after } : {}),
       });
       const last = rows.at(-1);
-      return { events: rows.map(eventJson), next_cursor: rows.length === limit && last ? encodeCursor(last) : null };
+      return {
+        events: rows.map(eventJson),
+        next_cursor: rows.length === limit && last ? encodeCursor(last) : null,
+      };
     },
   );
 }

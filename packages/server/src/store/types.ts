@@ -91,7 +91,13 @@ export interface Store {
   createProject(name: string): Promise<Project>;
   findProjectByName(name: string): Promise<Project | null>;
   getProject(id: string): Promise<Project | null>;
-  createApiKey(input: { projectId: string; role: KeyRole; hash: string; prefix: string; label?: string }): Promise<ApiKeyRecord>;
+  createApiKey(input: {
+    projectId: string;
+    role: KeyRole;
+    hash: string;
+    prefix: string;
+    label?: string;
+  }): Promise<ApiKeyRecord>;
   /** The key with this hash, if it exists and is not revoked. */
   findActiveKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(projectId: string): Promise<ApiKeyRecord[]>;

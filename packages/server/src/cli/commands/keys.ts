@@ -43,13 +43,18 @@ export async function keysCommand(args: string[], flags: Flags): Promise<void> {
     case "create": {
       const projectName = requireProject(flags);
       const role = (flags.role ?? "admin") as string;
-      if (role !== "admin" && role !== "ingest") throw usageError(`--role must be admin or ingest, got "${role}"`);
+      if (role !== "admin" && role !== "ingest")
+        throw usageError(`--role must be admin or ingest, got "${role}"`);
       const label = typeof flags.label === "string" ? flags.label : undefined;
       const made = await withStore(flags, (store) => createKey(store, projectName, role as KeyRole, label));
       if (json) {
-        process.stdout.write(`${JSON.stringify({ version: 1, id: made.id, project: projectName, role, key: made.key })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ version: 1, id: made.id, project: projectName, role, key: made.key })}\n`,
+        );
       } else {
-        process.stderr.write(`Created ${role} key ${made.id} for project "${projectName}". It is shown only once:\n`);
+        process.stderr.write(
+          `Created ${role} key ${made.id} for project "${projectName}". It is shown only once:\n`,
+        );
         process.stdout.write(`${made.key}\n`);
       }
       return;
@@ -87,6 +92,8 @@ export async function keysCommand(args: string[], flags: Flags): Promise<void> {
       return;
     }
     default:
-      throw usageError(sub ? `unknown keys command "${sub}"` : "keys needs a command: create, list or revoke");
+      throw usageError(
+        sub ? `unknown keys command "${sub}"` : "keys needs a command: create, list or revoke",
+      );
   }
 }

@@ -17,7 +17,11 @@ import { SQLITE_MIGRATIONS } from "./migrations.js";
 
 type Row = Record<string, unknown>;
 
-const toProject = (r: Row): Project => ({ id: r.id as string, name: r.name as string, createdAt: r.created_at as string });
+const toProject = (r: Row): Project => ({
+  id: r.id as string,
+  name: r.name as string,
+  createdAt: r.created_at as string,
+});
 
 const toKey = (r: Row): ApiKeyRecord => ({
   id: r.id as string,
@@ -79,13 +83,17 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    this.#db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+    this.#db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+    );
     const current = this.schemaVersion;
     for (const m of SQLITE_MIGRATIONS) {
       if (m.version <= current) continue;
       this.#db.transaction(() => {
         this.#db.exec(m.sql);
-        this.#db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(m.version, nowIso());
+        this.#db
+          .prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+          .run(m.version, nowIso());
       })();
     }
     this.#s = this.prepareAll();
@@ -103,7 +111,9 @@ export class SqliteStore implements Store {
       ),
       keyByHash: db.prepare("SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL"),
       keysOfProject: db.prepare("SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at, id"),
-      revokeKey: db.prepare("UPDATE api_keys SET revoked_at = ? WHERE project_id = ? AND id = ? AND revoked_at IS NULL"),
+      revokeKey: db.prepare(
+        "UPDATE api_keys SET revoked_at = ? WHERE project_id = ? AND id = ? AND revoked_at IS NULL",
+      ),
       countKeys: db.prepare("SELECT COUNT(*) AS n FROM api_keys"),
       insertAgent: db.prepare(
         "INSERT INTO agents (id, project_id, name, framework, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, name) DO NOTHING",
@@ -112,14 +122,18 @@ export class SqliteStore implements Store {
       agentById: db.prepare("SELECT * FROM agents WHERE project_id = ? AND id = ?"),
       agentsOfProject: db.prepare("SELECT * FROM agents WHERE project_id = ? ORDER BY name"),
       touchAgent: db.prepare("UPDATE agents SET last_seen_at = ? WHERE project_id = ? AND id = ?"),
-      agentDrops: db.prepare("UPDATE agents SET dropped_events = dropped_events + ? WHERE project_id = ? AND id = ?"),
+      agentDrops: db.prepare(
+        "UPDATE agents SET dropped_events = dropped_events + ? WHERE project_id = ? AND id = ?",
+      ),
       projectDrops: db.prepare("UPDATE projects SET dropped_events = dropped_events + ? WHERE id = ?"),
       insertEvent: db.prepare(
         `INSERT INTO events (project_id, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, id) DO NOTHING`,
       ),
       idemGet: db.prepare("SELECT response FROM idempotency_keys WHERE project_id = ? AND key = ?"),
-      idemPut: db.prepare("INSERT INTO idempotency_keys (project_id, key, response, created_at) VALUES (?, ?, ?, ?)"),
+      idemPut: db.prepare(
+        "INSERT INTO idempotency_keys (project_id, key, response, created_at) VALUES (?, ?, ?, ?)",
+      ),
     };
   }
 
@@ -159,7 +173,15 @@ export class SqliteStore implements Store {
       createdAt: nowIso(),
       revokedAt: null,
     };
-    this.#s.insertKey.run(record.id, record.projectId, record.role, input.hash, record.prefix, record.label, record.createdAt);
+    this.#s.insertKey.run(
+      record.id,
+      record.projectId,
+      record.role,
+      input.hash,
+      record.prefix,
+      record.label,
+      record.createdAt,
+    );
     return record;
   }
 
@@ -186,9 +208,8 @@ export class SqliteStore implements Store {
   }
 
   async findAgent(projectId: string, idOrName: string): Promise<Agent | null> {
-    const row = (this.#s.agentById.get(projectId, idOrName) ?? this.#s.agentByName.get(projectId, idOrName)) as
-      | Row
-      | undefined;
+    const row = (this.#s.agentById.get(projectId, idOrName) ??
+      this.#s.agentByName.get(projectId, idOrName)) as Row | undefined;
     return row ? toAgent(row) : null;
   }
 
@@ -231,7 +252,8 @@ export class SqliteStore implements Store {
       else s.projectDrops.run(batch.dropped, projectId);
     }
     const result = { accepted, duplicates: batch.events.length - accepted };
-    if (batch.idempotencyKey) s.idemPut.run(projectId, batch.idempotencyKey, JSON.stringify(result), Date.now());
+    if (batch.idempotencyKey)
+      s.idemPut.run(projectId, batch.idempotencyKey, JSON.stringify(result), Date.now());
     return result;
   }
 
