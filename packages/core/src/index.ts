@@ -8,6 +8,7 @@ export {
   DEFAULT_ALLOW_POLICY_ID,
   loadCedar,
 } from "./cedar/engine.js";
+export { eventToCedarRequest } from "./cedar/event-request.js";
 export {
   ACTIONS,
   type ActionName,

@@ -66,21 +66,27 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
+    const fail = (err: Error) => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      owned?.remove();
+      reject(err);
+    };
     const timer = setTimeout(
-      () => reject(new Error(`server did not start within ${options.timeoutMs ?? 15_000} ms:\n${output}`)),
+      () => fail(new Error(`server did not start within ${options.timeoutMs ?? 15_000} ms:\n${output}`)),
       options.timeoutMs ?? 15_000,
     );
     const onData = () => {
-      const m = /"url":"(http:\/\/[^"]+)".*"msg":"trusera-server listening"/.exec(output);
+      const m = /trusera-server listening on (http:\/\/\S+)/.exec(output);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
       }
     };
     child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening:\n${output}`));
+      fail(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
   // Absent when the data dir already had keys before this first start.

@@ -23,6 +23,8 @@ export async function startCommand(flags: Record<string, string | boolean | unde
   const config = resolveConfig(flags);
   const server = await startServer(config);
   server.app.log.info({ url: server.url, dataDir: config.dataDir }, "trusera-server listening");
+  // Always said, whatever the log level: people and scripts (tests, npm start) wait for this line.
+  process.stderr.write(`trusera-server listening on ${server.url} (data in ${config.dataDir})\n`);
   if (server.firstKey) {
     process.stderr.write(
       `\nFirst start: created project "default" with an admin API key:\n\n  ${server.firstKey.key}\n\n` +
