@@ -89,6 +89,9 @@ export class CompiledPolicySet {
 }
 
 let slotCounter = 0;
+// The engine's cache of parsed sets is one per process, shared by every copy of this code (the ESM and
+// CommonJS builds of a package, two packages that bundle core): a per-copy prefix keeps their slots apart.
+const SLOT_PREFIX = `trusera-ps-${globalThis.crypto.randomUUID().slice(0, 8)}-`;
 
 const ID_ANNOTATION = /^\s*(?:@\w+\s*\([^)]*\)\s*)*?@id\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)/;
 
@@ -181,7 +184,7 @@ export function compilePolicySetSync(engine: Cedar, text: string, options: Compi
   if (options.defaultDecision === "allow") {
     staticPolicies[DEFAULT_ALLOW_POLICY_ID] = "permit (principal, action, resource);";
   }
-  const slot = options.slot ?? `trusera-ps-${++slotCounter}`;
+  const slot = options.slot ?? `${SLOT_PREFIX}${++slotCounter}`;
   const preparsed = engine.preparsePolicySet(slot, { staticPolicies });
   if (preparsed.type === "failure") {
     return { ok: false, errors: preparsed.errors.map((e) => diagnostic(text, e, 0, undefined)), warnings };

@@ -1,4 +1,5 @@
 import { EVENT_LIMITS, isValidEvent, redactText, scrubSecrets, type TruseraEvent } from "@trusera/core";
+import type { Logger } from "../log.js";
 import { type PrivateResponse, PrivateTransport } from "../transport/private-http.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../transport/retry.js";
 import { EventQueue, type QueuedEvent } from "./event-queue.js";
@@ -32,6 +33,20 @@ export interface ClientStats {
 }
 
 type SendOutcome = "sent" | "rejected" | "failed";
+
+/** What other parts of the SDK (the interceptor) may use of a client; never part of the public API. */
+export interface ClientInternals {
+  logger: Logger;
+  /** A GET to the client's server over its private transport, authenticated with its API key. */
+  get(url: URL, headers: Record<string, string>, timeoutMs?: number): Promise<PrivateResponse>;
+}
+
+let internalsOf: (client: TruseraClient) => ClientInternals;
+
+/** @internal The logger and private transport of a client, for the interceptor. */
+export function clientInternals(client: TruseraClient): ClientInternals {
+  return internalsOf(client);
+}
 
 const USER_AGENT = "trusera-sdk-js/0.1.0";
 
@@ -74,6 +89,19 @@ export class TruseraClient implements ExitFlushable {
     rejected: 0,
     retries: 0,
   };
+
+  static {
+    internalsOf = (client) => ({
+      logger: client.#o.logger,
+      get: (url, headers, timeoutMs) =>
+        client.#transport.send({
+          method: "GET",
+          url,
+          headers: { authorization: `Bearer ${client.#o.apiKey}`, "user-agent": USER_AGENT, ...headers },
+          timeoutMs: Math.max(1, Math.min(timeoutMs ?? client.#o.requestTimeout, client.#o.requestTimeout)),
+        }),
+    });
+  }
 
   constructor(options: TruseraClientOptions = {}) {
     this.#o = resolveClientOptions(options);

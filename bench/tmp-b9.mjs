@@ -1,0 +1,7 @@
+import {
+  isValidEvent,
+  redactHeaders,
+  redactText,
+  redactUrl,
+  scrubSecrets,
+} from "../packages/core/src/index.ts";

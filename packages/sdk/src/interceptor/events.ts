@@ -1,0 +1,71 @@
+import type { BodyCapture } from "./body.js";
+import { eventName, type OutboundCall, type Verdict } from "./call.js";
+import type { EventSink } from "./decision-core.js";
+import type { EnforcementMode } from "./types.js";
+
+/** What is known about one call while it runs. Adapters fill in status and sizes. */
+export interface CallRecord {
+  call: OutboundCall;
+  verdict: Verdict;
+  /** performance.now() at the decision. */
+  startedAt: number;
+  durationMs: number;
+  status: number | null;
+  requestBytes: number;
+  responseBytes: number;
+  requestBody: BodyCapture | null;
+  responseBody: BodyCapture | null;
+  requestContentType: string | undefined;
+  responseContentType: string | undefined;
+  responseEncoding: string | undefined;
+  error: string | undefined;
+  done: boolean;
+}
+
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * Tracks the `api_call` event of a finished (or blocked) call and, for a deny, the `policy_violation`
+ * that goes with it. The payload and metadata are the contract in docs/policy-model.md.
+ */
+export function trackCall(sink: EventSink, record: CallRecord, enforcement: EnforcementMode): void {
+  const { call, verdict } = record;
+  const payload: Record<string, unknown> = {
+    url: call.url,
+    method: call.method,
+    status_code: record.status,
+    duration_ms: round3(record.durationMs),
+    request_size_bytes: record.requestBytes,
+    response_size_bytes: record.responseBytes,
+    request_headers: call.headers,
+  };
+  if (record.error !== undefined) payload.error = record.error;
+  if (record.requestBody) {
+    const text = record.requestBody.text(
+      record.requestContentType ?? call.headers["content-type"],
+      undefined,
+    );
+    if (text !== undefined) payload.request_body = text;
+  }
+  if (record.responseBody) {
+    const text = record.responseBody.text(record.responseContentType, record.responseEncoding);
+    if (text !== undefined) payload.response_body = text;
+  }
+  const metadata = {
+    decision: verdict.decision,
+    enforcement,
+    policy_ids: verdict.policyIds,
+    blocked: verdict.blocked,
+    library: call.library,
+  };
+  const name = eventName(call);
+  sink.track({ type: "api_call", name, payload, metadata });
+  if (verdict.decision === "deny") {
+    sink.track({
+      type: "policy_violation",
+      name,
+      payload: { ...payload, reasons: verdict.reasons },
+      metadata,
+    });
+  }
+}
