@@ -1,7 +1,0 @@
-import {
-  isValidEvent,
-  redactHeaders,
-  redactText,
-  redactUrl,
-  scrubSecrets,
-} from "../packages/core/src/index.ts";
