@@ -73,9 +73,9 @@ describe("userland undici", () => {
   it("block mode: request and stream reject with the PolicyViolationError; fetch with undici's TypeError around it", async () => {
     install({ enforcement: "block", cedarEvaluator: evaluator });
     await expect(undiciRequest(`${server.url}/evil-request`)).rejects.toBeInstanceOf(PolicyViolationError);
-    await expect(undiciStream(`${server.url}/evil-stream`, {}, () => sink())).rejects.toBeInstanceOf(
-      PolicyViolationError,
-    );
+    await expect(
+      undiciStream(`${server.url}/evil-stream`, { method: "GET" }, () => sink()),
+    ).rejects.toBeInstanceOf(PolicyViolationError);
     const err = await undiciFetch(`${server.url}/evil-fetch`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TypeError);
     expect((err as TypeError).cause).toBeInstanceOf(PolicyViolationError);

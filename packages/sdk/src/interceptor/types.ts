@@ -14,7 +14,7 @@ export type InterceptedLibrary = "fetch" | "undici" | "axios" | "http";
 /** The parts of an axios default export the interceptor uses. */
 export interface AxiosLike {
   Axios: { prototype: object };
-  getAdapter?: (adapters: unknown, config?: unknown) => unknown;
+  getAdapter?(adapters: unknown, config?: unknown): unknown;
   defaults?: { adapter?: unknown };
 }
 
