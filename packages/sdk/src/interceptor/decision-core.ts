@@ -1,4 +1,4 @@
-import { httpRequest } from "@trusera/core";
+import { httpRequest, redactText } from "@trusera/core";
 import { PolicyViolationError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CedarEvaluator } from "../policy/cedar-evaluator.js";
@@ -131,7 +131,7 @@ export class DecisionCore {
     );
     const record = this.#newRecord(call, verdict, performance.now());
     record.done = true;
-    record.error = error.message;
+    record.error = errorText(error);
     this.#emit(record);
     return error;
   }
@@ -195,12 +195,15 @@ function denyReasons(policyIds: readonly string[], errors: readonly string[]): s
   return reasons;
 }
 
+/** An error as one line for an event, with anything secret-shaped in it redacted. */
 export function errorText(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return typeof code === "string" && !error.message.includes(code)
-      ? `${error.name}: ${error.message} (${code})`
-      : `${error.name}: ${error.message}`;
+    const text =
+      typeof code === "string" && !error.message.includes(code)
+        ? `${error.name}: ${error.message} (${code})`
+        : `${error.name}: ${error.message}`;
+    return redactText(text);
   }
-  return String(error);
+  return redactText(String(error));
 }
