@@ -46,7 +46,11 @@ describe("fetch", () => {
     install({ enforcement: "log" });
     const res = await fetch(`${server.url}/ok?api_key=abc123&page=2`, {
       method: "POST",
-      headers: { Authorization: "Bearer sk-proj-abcdefghijklmnopqrstuvwx", "X-Trace": "t1" },
+      headers: {
+        Authorization: "Bearer sk-proj-abcdefghijklmnopqrstuvwx",
+        "X-Trace": "t1",
+        "X-Debug": "Bearer abcdefghijklmnop",
+      },
       body: "hello body",
     });
     expect(await res.text()).toBe("hello /ok");
@@ -62,7 +66,7 @@ describe("fetch", () => {
         status_code: 200,
         request_size_bytes: 10,
         response_size_bytes: 9,
-        request_headers: { authorization: "[REDACTED]", "x-trace": "t1" },
+        request_headers: { authorization: "[REDACTED]", "x-trace": "t1", "x-debug": "Bearer [REDACTED]" },
       },
       metadata: { decision: "allow", enforcement: "log", policy_ids: [], blocked: false, library: "fetch" },
     });

@@ -62,6 +62,14 @@ export function installFetch(core: DecisionCore): Patch | null {
       return original(input, init);
     }
     if (verdict.blocked) return Promise.reject(core.block(call, verdict));
+    let nextInit: RequestInit;
+    try {
+      // `dispatcher` is undici's extension of RequestInit, which Node's fetch honours.
+      const dispatcher = base ? new FetchCallDispatcher(core, base, { call, verdict, startedAt }) : undefined;
+      nextInit = (dispatcher ? (init ? { ...init, dispatcher } : { dispatcher }) : init) as RequestInit;
+    } catch {
+      return original(input, init);
+    }
     if (!base) {
       const record = core.start(call, verdict, startedAt);
       return original(input, init).then(
@@ -76,9 +84,7 @@ export function installFetch(core: DecisionCore): Patch | null {
         },
       );
     }
-    const dispatcher = new FetchCallDispatcher(core, base, { call, verdict, startedAt });
-    // `dispatcher` is undici's extension of RequestInit, which Node's fetch honours.
-    return original(input, (init ? { ...init, dispatcher } : { dispatcher }) as unknown as RequestInit);
+    return original(input, nextInit);
   } as Fetch;
 
   globalThis.fetch = fetch;

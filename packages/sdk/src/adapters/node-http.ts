@@ -71,8 +71,10 @@ function countWrites(req: ClientRequest, record: CallRecord): void {
   const end = req.end;
   const count = (chunk: unknown, encoding: unknown) => {
     if (chunk === undefined || chunk === null || typeof chunk === "function") return;
-    record.requestBytes += chunkBytes(chunk, encoding);
-    record.requestBody?.add(chunk, encoding);
+    try {
+      record.requestBytes += chunkBytes(chunk, encoding);
+      record.requestBody?.add(chunk, encoding);
+    } catch {}
   };
   req.write = function (this: ClientRequest, chunk: unknown, ...rest: unknown[]) {
     count(chunk, rest[0]);
@@ -93,33 +95,40 @@ function countWrites(req: ClientRequest, record: CallRecord): void {
 export function installNodeHttp(core: DecisionCore): Patch[] {
   const live = new WeakMap<ClientRequest, CallRecord>();
 
+  // diagnostics_channel rethrows a subscriber's error as an uncaught exception: never let one escape.
   const onResponse = (message: unknown) => {
-    const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
-    const record = live.get(request);
-    if (!record) return;
-    record.status = response.statusCode ?? null;
-    if (record.responseBody) {
-      record.responseContentType = response.headers["content-type"];
-      record.responseEncoding = response.headers["content-encoding"] as string | undefined;
-    }
-    const push = response.push;
-    response.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding) {
-      if (chunk === null) {
-        live.delete(request);
-        core.finish(record);
-      } else {
-        record.responseBytes += chunkBytes(chunk, encoding);
-        record.responseBody?.add(chunk, encoding);
+    try {
+      const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+      const record = live.get(request);
+      if (!record) return;
+      record.status = response.statusCode ?? null;
+      if (record.responseBody) {
+        record.responseContentType = response.headers["content-type"];
+        record.responseEncoding = response.headers["content-encoding"] as string | undefined;
       }
-      return push.call(this, chunk, encoding);
-    };
+      const push = response.push;
+      response.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding) {
+        try {
+          if (chunk === null) {
+            live.delete(request);
+            core.finish(record);
+          } else {
+            record.responseBytes += chunkBytes(chunk, encoding);
+            record.responseBody?.add(chunk, encoding);
+          }
+        } catch {}
+        return push.call(this, chunk, encoding);
+      };
+    } catch {}
   };
   const onError = (message: unknown) => {
-    const { request, error } = message as { request: ClientRequest; error: unknown };
-    const record = live.get(request);
-    if (!record) return;
-    live.delete(request);
-    core.finish(record, error);
+    try {
+      const { request, error } = message as { request: ClientRequest; error: unknown };
+      const record = live.get(request);
+      if (!record) return;
+      live.delete(request);
+      core.finish(record, error);
+    } catch {}
   };
   dc.subscribe("http.client.response.finish", onResponse);
   dc.subscribe("http.client.request.error", onError);
@@ -157,7 +166,13 @@ export function installNodeHttp(core: DecisionCore): Patch[] {
         return originalRequest.apply(this, args);
       }
       if (verdict.blocked) {
-        return originalRequest.apply(this, withAgent(args, refusingAgent(core.block(call, verdict))));
+        let blockedArgs: unknown[];
+        try {
+          blockedArgs = withAgent(args, refusingAgent(core.block(call, verdict)));
+        } catch {
+          return originalRequest.apply(this, args);
+        }
+        return originalRequest.apply(this, blockedArgs);
       }
       const record = core.start(call, verdict, startedAt);
       const req = originalRequest.apply(this, args);

@@ -4,6 +4,7 @@ import { type PrivateResponse, PrivateTransport } from "../transport/private-htt
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../transport/retry.js";
 import { EventQueue, type QueuedEvent } from "./event-queue.js";
 import { type ExitFlushable, unwatchExit, watchExit } from "./exit-hook.js";
+import { isoNow } from "./iso-now.js";
 import { type ResolvedClientOptions, resolveClientOptions, type TruseraClientOptions } from "./options.js";
 import { sleep } from "./sleep.js";
 
@@ -42,6 +43,13 @@ export interface ClientInternals {
 }
 
 let internalsOf: (client: TruseraClient) => ClientInternals;
+
+/**
+ * Marks an event built by this SDK's interceptor from values it already redacted (URL, header values,
+ * error text, bodies) and shaped to be valid: `track` then skips validation and the secret scrub, which
+ * are most of its cost. Module-private, so nothing outside the SDK can set it.
+ */
+export const TRUSTED_EVENT: unique symbol = Symbol("trusera.trusted-event");
 
 /** @internal The logger and private transport of a client, for the interceptor. */
 export function clientInternals(client: TruseraClient): ClientInternals {
@@ -192,16 +200,18 @@ export class TruseraClient implements ExitFlushable {
         name: event.name,
         payload: event.payload ?? {},
         metadata: event.metadata ?? {},
-        timestamp: event.timestamp ?? new Date().toISOString(),
+        timestamp: event.timestamp ?? isoNow(),
         agent_id: event.agent_id ?? this.#agentId,
       };
-      if (!isValidEvent(e)) {
-        this.#invalid("not a valid event", event);
-        return;
+      if ((event as { [TRUSTED_EVENT]?: boolean })[TRUSTED_EVENT] !== true) {
+        if (!isValidEvent(e)) {
+          this.#invalid("not a valid event", event);
+          return;
+        }
+        e.name = redactText(e.name);
+        e.payload = scrubSecrets(e.payload);
+        e.metadata = scrubSecrets(e.metadata);
       }
-      e.name = redactText(e.name);
-      e.payload = scrubSecrets(e.payload);
-      e.metadata = scrubSecrets(e.metadata);
       const json = JSON.stringify(e);
       const bytes = Buffer.byteLength(json);
       if (bytes > EVENT_LIMITS.maxEventBytes) {

@@ -1,4 +1,5 @@
 import { httpRequest, redactText } from "@trusera/core";
+import type { TRUSTED_EVENT } from "../client/client.js";
 import { PolicyViolationError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CedarEvaluator } from "../policy/cedar-evaluator.js";
@@ -19,8 +20,12 @@ export interface EventSink {
     name: string;
     payload: Record<string, unknown>;
     metadata: Record<string, unknown>;
+    [TRUSTED_EVENT]?: boolean;
   }): void;
 }
+
+// An HTTP method is a token; anything else is free text and is redacted like any.
+const TOKEN = /^[A-Z][A-Z0-9_-]{0,31}$/;
 
 const ALLOW_UNEVALUATED: Verdict = Object.freeze({
   decision: "allow",
@@ -82,7 +87,8 @@ export class DecisionCore {
     href: string,
     headers: Record<string, string>,
   ): OutboundCall {
-    return { library, method: method.toUpperCase(), url: safeUrl(href), headers };
+    const m = method.toUpperCase();
+    return { library, method: TOKEN.test(m) ? m : redactText(m), url: safeUrl(href), headers };
   }
 
   /** Decides a call. Never calls the engine when there is no policy to evaluate. */

@@ -1,3 +1,4 @@
+import { TRUSTED_EVENT } from "../client/client.js";
 import type { BodyCapture } from "./body.js";
 import { eventName, type OutboundCall, type Verdict } from "./call.js";
 import type { EventSink } from "./decision-core.js";
@@ -59,13 +60,16 @@ export function trackCall(sink: EventSink, record: CallRecord, enforcement: Enfo
     library: call.library,
   };
   const name = eventName(call);
-  sink.track({ type: "api_call", name, payload, metadata });
+  // Everything above is redacted already (safeUrl, recordHeaders, errorText, scrubBody) and valid by
+  // construction, so the client may skip its generic scrub.
+  sink.track({ type: "api_call", name, payload, metadata, [TRUSTED_EVENT]: true });
   if (verdict.decision === "deny") {
     sink.track({
       type: "policy_violation",
       name,
       payload: { ...payload, reasons: verdict.reasons },
       metadata,
+      [TRUSTED_EVENT]: true,
     });
   }
 }

@@ -1,18 +1,20 @@
-import { redactHeaders } from "@trusera/core";
+import { redactHeaders, redactText } from "@trusera/core";
 
 type Plain = Record<string, string>;
 
 function add(out: Plain, name: unknown, value: unknown): void {
   if (value === undefined || value === null || typeof name !== "string") return;
   const lower = name.toLowerCase();
-  const text = Array.isArray(value) ? value.join(", ") : String(value);
+  // Values under a credential's name are replaced by redactHeaders; this catches secret-shaped values
+  // under any other name (x-debug: Bearer ...).
+  const text = redactText(Array.isArray(value) ? value.join(", ") : String(value));
   out[lower] = lower in out ? `${out[lower]}, ${text}` : text;
 }
 
 /**
  * Request headers in whatever form a client library holds them (a plain object, a WHATWG `Headers`,
  * axios' `AxiosHeaders`, undici's or node's flat `[name, value, name, value]` list, a list of pairs,
- * a `Map`) as a plain object with lower-case names and every credential redacted.
+ * a `Map`) as a plain object with lower-case names, every credential and secret-shaped value redacted.
  */
 export function recordHeaders(input: unknown): Record<string, string> {
   if (input === undefined || input === null || typeof input !== "object") return {};
