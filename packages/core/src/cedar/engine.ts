@@ -1,3 +1,4 @@
+import { setFlagsFromString } from "node:v8";
 import type * as CedarWasm from "@cedar-policy/cedar-wasm/nodejs";
 import { byteOffsetToIndex, positionAt } from "./source-position.js";
 import type { CedarDecision, CedarDiagnostic, CedarRequest } from "./types.js";
@@ -14,12 +15,30 @@ let loading: Promise<Cedar> | undefined;
  */
 export function loadCedar(): Promise<Cedar> {
   if (cedar) return Promise.resolve(cedar);
+  if (!loading) avoidWasmDeoptAbort();
   loading ??= import("@cedar-policy/cedar-wasm/nodejs").then((mod) => {
     const m = mod as Cedar & { default?: Cedar };
     cedar = typeof m.statefulIsAuthorized === "function" ? m : m.default!;
     return cedar;
   });
   return loading;
+}
+
+/**
+ * V8 11 (Node 20) aborts the whole process ("Fatal error ... unreachable code" in
+ * Deoptimizer::DoComputeBuiltinContinuation) when optimized code that inlined a JS-to-Wasm call
+ * returning a reference (`externref`) is deoptimized while that call runs. cedar-wasm's bindings do
+ * exactly this: they return references and build JS objects during the call, which can invalidate the
+ * caller's optimized code. Seen here under load in the interceptor benchmark; a minimal reproducer is
+ * packages/sdk/test/fixtures/wasm-deopt-abort.mjs. Turning that inlining off before the engine loads
+ * avoids it, for a few nanoseconds per call into wasm. Later V8 majors are left alone (not verified).
+ */
+function avoidWasmDeoptAbort(): void {
+  const major = Number(process.versions.v8?.split(".")[0]);
+  if (!(major >= 11 && major <= 12)) return;
+  try {
+    setFlagsFromString("--no-turbo-inline-js-wasm-calls");
+  } catch {}
 }
 
 /** The engine, if `loadCedar()` has finished; otherwise undefined. */
