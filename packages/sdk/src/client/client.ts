@@ -46,10 +46,15 @@ let internalsOf: (client: TruseraClient) => ClientInternals;
 
 /**
  * Marks an event built by this SDK's interceptor from values it already redacted (URL, header values,
- * error text, bodies) and shaped to be valid: `track` then skips validation and the secret scrub, which
- * are most of its cost. Module-private, so nothing outside the SDK can set it.
+ * error text, bodies) and shaped to be valid. Its value serializes the event (given the id, timestamp
+ * and agent id `track` assigns) to exactly what `JSON.stringify` would give: `track` then skips
+ * validation, the secret scrub and the generic serializer, which are most of its cost on every
+ * intercepted call. Module-private, so nothing outside the SDK can set it.
  */
 export const TRUSTED_EVENT: unique symbol = Symbol("trusera.trusted-event");
+
+/** The serializer a trusted event carries under `TRUSTED_EVENT`. */
+export type TrustedSerializer = (id: string, timestamp: string, agentId: string | undefined) => string;
 
 /** @internal The logger and private transport of a client, for the interceptor. */
 export function clientInternals(client: TruseraClient): ClientInternals {
@@ -194,16 +199,24 @@ export class TruseraClient implements ExitFlushable {
         this.#stats.afterClose++;
         return;
       }
-      const e = {
-        id: event.id ?? globalThis.crypto.randomUUID(),
-        type: event.type,
-        name: event.name,
-        payload: event.payload ?? {},
-        metadata: event.metadata ?? {},
-        timestamp: event.timestamp ?? isoNow(),
-        agent_id: event.agent_id ?? this.#agentId,
-      };
-      if ((event as { [TRUSTED_EVENT]?: boolean })[TRUSTED_EVENT] !== true) {
+      let json: string;
+      const serialize = (event as { [TRUSTED_EVENT]?: TrustedSerializer })[TRUSTED_EVENT];
+      if (typeof serialize === "function") {
+        json = serialize(
+          event.id ?? globalThis.crypto.randomUUID(),
+          event.timestamp ?? isoNow(),
+          event.agent_id ?? this.#agentId,
+        );
+      } else {
+        const e = {
+          id: event.id ?? globalThis.crypto.randomUUID(),
+          type: event.type,
+          name: event.name,
+          payload: event.payload ?? {},
+          metadata: event.metadata ?? {},
+          timestamp: event.timestamp ?? isoNow(),
+          agent_id: event.agent_id ?? this.#agentId,
+        };
         if (!isValidEvent(e)) {
           this.#invalid("not a valid event", event);
           return;
@@ -211,11 +224,11 @@ export class TruseraClient implements ExitFlushable {
         e.name = redactText(e.name);
         e.payload = scrubSecrets(e.payload);
         e.metadata = scrubSecrets(e.metadata);
+        json = JSON.stringify(e);
       }
-      const json = JSON.stringify(e);
       const bytes = Buffer.byteLength(json);
       if (bytes > EVENT_LIMITS.maxEventBytes) {
-        this.#invalid(`larger than ${EVENT_LIMITS.maxEventBytes} bytes`, e.name);
+        this.#invalid(`larger than ${EVENT_LIMITS.maxEventBytes} bytes`, event.name);
         return;
       }
       this.#stats.tracked++;

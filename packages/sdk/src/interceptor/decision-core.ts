@@ -1,5 +1,5 @@
 import { httpRequest, redactText } from "@trusera/core";
-import type { TRUSTED_EVENT } from "../client/client.js";
+import type { TRUSTED_EVENT, TrustedSerializer } from "../client/client.js";
 import { PolicyViolationError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CedarEvaluator } from "../policy/cedar-evaluator.js";
@@ -20,7 +20,7 @@ export interface EventSink {
     name: string;
     payload: Record<string, unknown>;
     metadata: Record<string, unknown>;
-    [TRUSTED_EVENT]?: boolean;
+    [TRUSTED_EVENT]?: TrustedSerializer;
   }): void;
 }
 
