@@ -36,7 +36,7 @@ function mutate(root: Json, path: (string | number)[]): Json {
   const v = at[last];
   if (typeof v === "string") {
     // Flip one character (keeps base64url text well-formed for `sig`).
-    const c = v.length > 0 ? v[v.length - 2] ?? v[0]! : "";
+    const c = v.length > 0 ? (v[v.length - 2] ?? v[0]!) : "";
     at[last] = v.length > 1 ? `${v.slice(0, -2)}${c === "A" ? "B" : "A"}${v.slice(-1)}` : `${v}x`;
   } else if (typeof v === "number") at[last] = v + 1;
   else if (typeof v === "boolean") at[last] = !v;

@@ -147,24 +147,9 @@ export function validatePolicy(
       if (v.length > MAX_PATTERNS) err(`${at}/${m}`, `${label}: at most ${MAX_PATTERNS} entries in "${m}"`);
       const out: string[] = [];
       v.forEach((p: unknown, k: number) => {
-        const where = `${at}/${m}/${k}`;
-        if (typeof p !== "string" || p === "")
-          return err(where, `${label}: ${m}[${k}] must be a non-empty string`);
-        if (p.length > MAX_PATTERN_LENGTH)
-          return err(where, `${label}: ${m}[${k}] is longer than ${MAX_PATTERN_LENGTH}`);
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-        if (/[\u0000-\u001f\u007f]/.test(p))
-          return err(where, `${label}: ${m}[${k}] contains a control character`);
-        if (m === "actionClasses" && !isActionClass(p))
-          return err(where, `${label}: unknown action class "${p}" (known: ${ACTION_CLASSES.join(", ")})`);
-        if (m === "hosts" && !/^[A-Za-z0-9.*:[\]_-]+$/.test(p))
-          return err(
-            where,
-            `${label}: host pattern "${p}" may hold only letters, digits, ".", "-", ":", "[]" and "*"`,
-          );
-        if (m === "paths" && !(p.startsWith("/") || p.startsWith("*") || p === "~" || p.startsWith("~/")))
-          return err(where, `${label}: path pattern "${p}" must be absolute, start with "~/" or with "*"`);
-        out.push(m === "hosts" ? p.toLowerCase() : p);
+        const problem = patternProblem(m, p);
+        if (problem) err(`${at}/${m}/${k}`, `${label}: ${m}[${k}] ${problem}`);
+        else out.push(m === "hosts" ? (p as string).toLowerCase() : (p as string));
       });
       (rule as unknown as Record<string, unknown>)[m] = out;
     }
@@ -179,6 +164,20 @@ export function validatePolicy(
   if (typeof value.name === "string") policy.name = value.name;
   if (typeof value.description === "string") policy.description = value.description;
   return { ok: true, policy };
+}
+
+function patternProblem(matcher: (typeof MATCHERS)[number], p: unknown): string | undefined {
+  if (typeof p !== "string" || p === "") return "must be a non-empty string";
+  if (p.length > MAX_PATTERN_LENGTH) return `is longer than ${MAX_PATTERN_LENGTH} characters`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(p)) return "contains a control character";
+  if (matcher === "actionClasses" && !isActionClass(p))
+    return `is an unknown action class "${p}" (known: ${ACTION_CLASSES.join(", ")})`;
+  if (matcher === "hosts" && !/^[A-Za-z0-9.*:[\]_-]+$/.test(p))
+    return `"${p}": a host pattern may hold only letters, digits, ".", "-", ":", "[]" and "*"`;
+  if (matcher === "paths" && !(p.startsWith("/") || p.startsWith("*") || p === "~" || p.startsWith("~/")))
+    return `"${p}": a path pattern must be absolute, start with "~/" or start with "*"`;
+  return undefined;
 }
 
 /** "file:3:14: message" lines for people. */
