@@ -148,6 +148,7 @@ export {
   ensurePrivateDir,
   MODE_ENV,
   POLICY_PATH_ENV,
+  resolvePath,
   STATE_DIR_ENV,
   type StatePaths,
   statePaths,
