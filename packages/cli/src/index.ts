@@ -12,4 +12,4 @@ export {
 export { Client_init, TransientTraceClient } from "./sdk/client.js";
 export { DeniedError } from "./sdk/denied-error.js";
 export type { ActionOptions, ActionResult, ClientConfig } from "./sdk/options.js";
-export { type BundleReport, verifyBundle } from "./verify/bundle.js";
+export { type BundleReport, type ReceiptBundle, verifyBundle } from "./verify/bundle.js";
