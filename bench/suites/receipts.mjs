@@ -1,7 +1,7 @@
 // Issue 6: sealing a receipt (sign + append, target at most 50 µs at the median) and verifying a log
 // (target at least 20,000 receipts/s). Baselines: the raw Ed25519 sign / verify of node:crypto on the
 // same bytes, the floor no receipt format can go under on this machine.
-import { generateKeyPairSync, sign, verify } from "node:crypto";
+import { sign, verify } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";

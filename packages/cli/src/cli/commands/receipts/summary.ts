@@ -47,7 +47,8 @@ export async function receiptsSummary(
   const denied = new Map<string, ReceiptsSummary["denied_actions"][number]>();
   for (const r of receipts) {
     const cls = r.intent?.action_class ?? "?";
-    const row = (summary.by_action_class[cls] ??= { total: 0, denied: 0 });
+    const row = summary.by_action_class[cls] ?? { total: 0, denied: 0 };
+    summary.by_action_class[cls] = row;
     row.total++;
     if (r.execution_status === "blocked") summary.blocked++;
     if (r.execution_status === "error") summary.errors++;
