@@ -1,4 +1,5 @@
 import type { EventType } from "./event-type.js";
+import { isoNow } from "./iso-now.js";
 
 /** A plain JSON object: what `payload` and `metadata` hold. */
 export type JsonObject = { [key: string]: unknown };
