@@ -128,7 +128,7 @@ describe("ingest", () => {
         body: JSON.stringify(big),
       });
       expect(res.status).toBe(413);
-      expect((await res.json()).error.code).toBe("payload_too_large");
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
       const ok = await small.api("POST", "/api/v1/events/batch", { events: [event("big")] });
       expect(ok.status).toBe(200);
     } finally {
