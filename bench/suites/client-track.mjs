@@ -46,7 +46,9 @@ export async function run() {
       ok: prebuilt < 1000,
       note: `track() is ${(1000 / prebuilt).toFixed(1)}x under the 1 µs target (${fmtNs(1000 - prebuilt)} to spare); with a buffer of 10,000 the oldest are dropped in steady state, which this includes.`,
     }),
-    row("client-track", "track + deferred serialization, per event", fmtNs(amortized), { target: "(reported)" }),
+    row("client-track", "track + deferred serialization, per event", fmtNs(amortized), {
+      target: "(reported)",
+    }),
     row("client-track", "track(createEvent(...)) median per call", fmtNs(fresh), {
       target: "(reported)",
     }),

@@ -73,7 +73,11 @@ describe("scrubSecrets and redactText", () => {
     const a: Record<string, unknown> = { name: "a" };
     a.self = a;
     a.list = [a];
-    expect(JSON.parse(JSON.stringify(scrubSecrets(a)))).toEqual({ name: "a", self: "[Circular]", list: ["[Circular]"] });
+    expect(JSON.parse(JSON.stringify(scrubSecrets(a)))).toEqual({
+      name: "a",
+      self: "[Circular]",
+      list: ["[Circular]"],
+    });
   });
 
   it("keeps the scheme of a bearer token", () => {

@@ -13,7 +13,10 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-function runNode(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runNode(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env } });
     let stdout = "";
@@ -42,7 +45,11 @@ async function eventsOf(agent: string): Promise<string[]> {
 describe("the built trusera-sdk package", () => {
   it("works from ESM (import) and flushes pending events on beforeExit", async () => {
     const r = await runNode(
-      ["--input-type=module", "-e", `import { TruseraClient, createEvent, EventType } from "trusera-sdk";\n${body("esm-agent")}`],
+      [
+        "--input-type=module",
+        "-e",
+        `import { TruseraClient, createEvent, EventType } from "trusera-sdk";\n${body("esm-agent")}`,
+      ],
       { KEY: server.apiKey, URL: server.url },
     );
     expect(r.code, r.stderr).toBe(0);
@@ -51,7 +58,10 @@ describe("the built trusera-sdk package", () => {
 
   it("works from CommonJS (require) and flushes pending events on beforeExit", async () => {
     const r = await runNode(
-      ["-e", `const { TruseraClient, createEvent, EventType } = require("trusera-sdk");\n${body("cjs-agent")}`],
+      [
+        "-e",
+        `const { TruseraClient, createEvent, EventType } = require("trusera-sdk");\n${body("cjs-agent")}`,
+      ],
       { KEY: server.apiKey, URL: server.url },
     );
     expect(r.code, r.stderr).toBe(0);

@@ -114,19 +114,34 @@ describe("track()", () => {
   });
 
   it("redacts secrets before they leave the process", async () => {
-    const c = new TruseraClient({ apiKey: server.apiKey, baseUrl: server.url, agentId: "secret-agent", logger: quiet });
+    const c = new TruseraClient({
+      apiKey: server.apiKey,
+      baseUrl: server.url,
+      agentId: "secret-agent",
+      logger: quiet,
+    });
     c.track(
       createEvent(
         EventType.TOOL_CALL,
         "call with sk-ant-abcdefghijklmnopqrstuvwx",
-        { password: "hunter2", nested: { authorization: "Bearer abcdefghijk" }, note: "token ghp_abcdefghijklmnopqrstuvwxyz0123456789" },
+        {
+          password: "hunter2",
+          nested: { authorization: "Bearer abcdefghijk" },
+          note: "token ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        },
         { api_key: "k-123" },
       ),
     );
     await c.close();
     const res = await server.api("GET", "/api/v1/events?agent_id=secret-agent");
     const text = JSON.stringify(res.body);
-    for (const secret of ["sk-ant-abcdefghijklmnopqrstuvwx", "hunter2", "abcdefghijk", "ghp_abcdef", "k-123"]) {
+    for (const secret of [
+      "sk-ant-abcdefghijklmnopqrstuvwx",
+      "hunter2",
+      "abcdefghijk",
+      "ghp_abcdef",
+      "k-123",
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(res.body.events[0].payload.password).toBe("[REDACTED]");

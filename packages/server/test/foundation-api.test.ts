@@ -17,7 +17,9 @@ afterAll(async () => {
 });
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, [SERVER_CLI, ...args, "--data-dir", server.dataDir], { encoding: "utf8" });
+  return spawnSync(process.execPath, [SERVER_CLI, ...args, "--data-dir", server.dataDir], {
+    encoding: "utf8",
+  });
 }
 
 async function raw(path: string, init: RequestInit & { key?: string | null } = {}) {
@@ -96,10 +98,19 @@ describe("ingest", () => {
     ["events that is not an array", JSON.stringify({ events: {} }), 400, "invalid_request"],
     ["dropped as a string", JSON.stringify({ events: [], dropped: "5" }), 400, "invalid_request"],
     ["a missing events field", JSON.stringify({}), 400, "invalid_request"],
-    ["an unknown event type", JSON.stringify({ events: [{ ...event("bad-agent"), type: "nope" }] }), 400, "invalid_request"],
+    [
+      "an unknown event type",
+      JSON.stringify({ events: [{ ...event("bad-agent"), type: "nope" }] }),
+      400,
+      "invalid_request",
+    ],
     ["a non-object event", JSON.stringify({ events: [event("bad-agent"), 7] }), 400, "invalid_request"],
   ])("rejects %s with a clear JSON error and stores nothing", async (_label, body, status, code) => {
-    const res = await raw("/api/v1/events/batch", { method: "POST", headers: { "content-type": "application/json" }, body });
+    const res = await raw("/api/v1/events/batch", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect(res.body.error.message.length).toBeGreaterThan(5);
@@ -110,7 +121,9 @@ describe("ingest", () => {
     const res = await raw("/api/v1/events/batch", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ events: [event("bad-agent"), { ...event("bad-agent"), type: "nope", name: "" }] }),
+      body: JSON.stringify({
+        events: [event("bad-agent"), { ...event("bad-agent"), type: "nope", name: "" }],
+      }),
     });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([
@@ -157,8 +170,14 @@ describe("ingest", () => {
 
 describe("agents", () => {
   it("registers idempotently per name", async () => {
-    const a = await server.api("POST", "/api/v1/agents/register", { name: "reg-agent", framework: "langchain" });
-    const b = await server.api("POST", "/api/v1/agents/register", { name: "reg-agent", framework: "langchain" });
+    const a = await server.api("POST", "/api/v1/agents/register", {
+      name: "reg-agent",
+      framework: "langchain",
+    });
+    const b = await server.api("POST", "/api/v1/agents/register", {
+      name: "reg-agent",
+      framework: "langchain",
+    });
     expect(a.status).toBe(200);
     expect(a.body.agent_id).toMatch(/^agt_[0-9a-f]{16}$/);
     expect(b.body.agent_id).toBe(a.body.agent_id);
@@ -179,7 +198,9 @@ describe("listing events", () => {
       timestamp: new Date(t0 + i * 1000).toISOString(),
     }));
     for (let i = 0; i < events.length; i += 100) {
-      expect((await server.api("POST", "/api/v1/events/batch", { events: events.slice(i, i + 100) })).status).toBe(200);
+      expect(
+        (await server.api("POST", "/api/v1/events/batch", { events: events.slice(i, i + 100) })).status,
+      ).toBe(200);
     }
     const names: string[] = [];
     let cursor: string | null = null;
@@ -200,7 +221,10 @@ describe("listing events", () => {
     expect(typed.body.events).toHaveLength(125);
     const since = new Date(t0 + 200_000).toISOString();
     const until = new Date(t0 + 210_000).toISOString();
-    const window = await server.api("GET", `/api/v1/events?agent_id=page-agent&since=${since}&until=${until}`);
+    const window = await server.api(
+      "GET",
+      `/api/v1/events?agent_id=page-agent&since=${since}&until=${until}`,
+    );
     expect(window.body.events.map((e: { name: string }) => e.name)).toEqual(
       Array.from({ length: 10 }, (_, i) => `p${209 - i}`),
     );

@@ -32,6 +32,6 @@ export function createEvent(
     name,
     payload,
     metadata,
-    timestamp: new Date().toISOString(),
+    timestamp: isoNow(),
   };
 }

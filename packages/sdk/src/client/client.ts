@@ -1,4 +1,11 @@
-import { EVENT_LIMITS, isoNow, isValidEvent, redactText, scrubSecrets, type TruseraEvent } from "@trusera/core";
+import {
+  EVENT_LIMITS,
+  isoNow,
+  isValidEvent,
+  redactText,
+  scrubSecrets,
+  type TruseraEvent,
+} from "@trusera/core";
 import { type PrivateResponse, PrivateTransport } from "../transport/private-http.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../transport/retry.js";
 import { EventQueue, type QueuedEvent } from "./event-queue.js";
