@@ -2,18 +2,20 @@ import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { createEvent, EventType } from "@trusera/core";
-import { SERVER_CLI, type ServerProcess, startServerProcess } from "@trusera/testing";
+import { SERVER_CLI, type ServerProcess, startServerProcess, tempDir } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The foundation's HTTP contract, against the built server binary on a loopback port.
 
 let server: ServerProcess;
+const dir = tempDir();
 
 beforeAll(async () => {
-  server = await startServerProcess();
+  server = await startServerProcess({ dataDir: dir.path });
 });
 afterAll(async () => {
   await server?.dispose();
+  dir.remove();
 });
 
 function cli(args: string[]) {
