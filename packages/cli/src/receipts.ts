@@ -14,6 +14,7 @@ export {
   buildActionReceipt,
   canonicalJson,
   checkLogText,
+  GovernanceSession,
   Governor,
   jwksLookup,
   KeyStore,

@@ -36,6 +36,7 @@ export {
   isValidEvent,
   validateEvent,
 } from "./events/validate.js";
+export { GovernanceSession, type SealOptions, type TimedDecision } from "./governance/session.js";
 export {
   ACTION_CLASSES,
   type ActionClass,

@@ -1,11 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { homedir } from "node:os";
 import {
-  buildActionReceipt,
   ConfigurationError,
   contentHash,
-  type ExecutionStatus,
-  type GovernanceDecision,
+  GovernanceSession,
   Governor,
   type HashRef,
   isActionClass,
@@ -14,11 +11,9 @@ import {
   type JsonObject,
   loadPolicy,
   type Mode,
-  nowIso,
   type PolicyDocument,
   ReceiptWriter,
   resolveStateDir,
-  type SealedReceipt,
   validatePolicy,
 } from "@trusera/core";
 import { DeniedError } from "./denied-error.js";
@@ -58,9 +53,7 @@ export class TransientTraceClient {
   private readonly policy: PolicyDocument;
   private readonly connector: string;
   private readonly writer: ReceiptWriter;
-  private governor: Promise<Governor> | undefined;
-  private readonly session = `sdk-${process.pid}-${randomBytes(4).toString("hex")}`;
-  private count = 0;
+  private session: Promise<GovernanceSession> | undefined;
 
   constructor(config: ClientConfig) {
     if (!isJsonObject(config))
@@ -79,10 +72,20 @@ export class TransientTraceClient {
     this.writer = new ReceiptWriter(this.stateDir, { sinks: config.sinks, fsync: config.fsync });
   }
 
-  /** The compiled policy (the engine loads on first use, about 35 ms once per process). */
-  private ready(): Promise<Governor> {
-    this.governor ??= Governor.create({ policy: this.policy, mode: this.mode, home: homedir() });
-    return this.governor;
+  /**
+   * Loads the policy engine and compiles the policy (about 35 ms, once per process), which the first
+   * action otherwise pays for. Optional.
+   */
+  async ready(): Promise<void> {
+    await this.governance();
+  }
+
+  private governance(): Promise<GovernanceSession> {
+    this.session ??= Governor.create({ policy: this.policy, mode: this.mode, home: homedir() }).then(
+      (governor) =>
+        new GovernanceSession(governor, this.writer, { agentId: this.agentId, connector: this.connector }),
+    );
+    return this.session;
   }
 
   /**
@@ -117,70 +120,39 @@ export class TransientTraceClient {
         : typeof target.id === "string"
           ? target.id
           : JSON.stringify(target);
-    const governor = await this.ready();
-    const requestedAt = nowIso();
-    const decision = governor.decide(this.agentId, {
-      kind: "action",
+    const session = await this.governance();
+    const action = {
+      kind: "action" as const,
       action: options.action ?? "execute",
       target: targetText,
       actionClass: options.action_class,
       hosts: options.hosts,
       paths: options.paths,
-    });
-    const decidedAt = nowIso();
-    const seal = (executionStatus: ExecutionStatus, extra: { error?: string; output?: HashRef } = {}) =>
-      this.seal(governor, decision, options, target, { requestedAt, decidedAt, executionStatus, ...extra });
+    };
+    const decision = session.decide(action);
+    const base = { target, context: options.context, inputHash: hashOf(options.input) };
 
-    if (decision.block) throw new DeniedError(decision.reasonCode, seal("blocked"));
+    if (decision.block)
+      throw new DeniedError(decision.reasonCode, session.seal(action, decision, "blocked", base));
     let result: Awaited<T>;
     try {
       result = await fn();
     } catch (err) {
-      seal("error", { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+      session.seal(action, decision, "error", {
+        ...base,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
       throw err;
     }
-    return { result, receipt: seal("executed", { output: hashOf(result) }) };
+    return {
+      result,
+      receipt: session.seal(action, decision, "executed", { ...base, outputHash: hashOf(result) }),
+    };
   }
 
   /** Flushes the log and the sinks. The client can still be used afterwards (the log reopens). */
   async close(): Promise<void> {
     await this.writer.close();
-  }
-
-  private seal(
-    governor: Governor,
-    decision: GovernanceDecision,
-    options: ActionOptions,
-    target: JsonObject,
-    at: {
-      requestedAt: string;
-      decidedAt: string;
-      executionStatus: ExecutionStatus;
-      error?: string;
-      output?: HashRef;
-    },
-  ): SealedReceipt {
-    const context: JsonObject = { ...(options.context ?? {}) };
-    if (decision.hosts.length > 0) context.hosts = decision.hosts;
-    if (decision.paths.length > 0) context.paths = decision.paths;
-    return this.writer.record(
-      buildActionReceipt({
-        actorId: this.agentId,
-        connector: this.connector,
-        action: options.action ?? "execute",
-        actionClass: decision.actionClass,
-        target,
-        context,
-        decision: { ...decision, policyDigest: governor.policyDigest },
-        executionStatus: at.executionStatus,
-        requestedAt: at.requestedAt,
-        decidedAt: at.decidedAt,
-        correlationId: `${this.session}:${++this.count}`,
-        inputHash: hashOf(options.input),
-        outputHash: at.output,
-        error: at.error,
-      }),
-    );
   }
 }
 
