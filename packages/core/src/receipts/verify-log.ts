@@ -170,8 +170,8 @@ export function linkRecords(
         receipt_id: rec.receipt_id,
         seq: rec.seq,
         message: prev
-          ? `${name}: seq ${rec.seq} follows ${describeRecord(prev)}, expected seq ${expectedSeq}: a receipt is missing, duplicated or out of order`
-          : `${name}: the log starts at seq ${rec.seq}, expected seq 1: receipts were removed from the start`,
+          ? `${name}: seq ${rec.seq ?? "(none)"} follows ${describeRecord(prev)}, expected seq ${expectedSeq}: a receipt is missing, duplicated or out of order`
+          : `${name}: the log starts at seq ${rec.seq ?? "(none)"}, expected seq 1: receipts were removed from the start`,
       });
     } else if (rec.prev_hash !== expectedPrev) {
       linked = false;
