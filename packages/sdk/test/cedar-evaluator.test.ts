@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  agentActionRequest,
+  commandRequest,
   dataRequest,
   decisionRequest,
   fileWriteRequest,
@@ -142,6 +144,10 @@ when { context.url like "https://evil.example//*" };`);
   when { context.operation == "delete" };
 @id("no-pem") forbid (principal, action == Action::"file_write", resource) when { resource.extension == "pem" };
 @id("no-wire") forbid (principal, action == Action::"decision", resource == Step::"wire_transfer");
+@id("no-force-push") forbid (principal, action == Action::"shell_exec", resource == Command::"git")
+  when { context.args.contains("--force") };
+@id("no-prod-deletes") forbid (principal, action == Action::"agent_action", resource)
+  when { context.action_class == "delete" && context.target like "prod/*" };
 `);
     const deny = (r: Parameters<CedarEvaluator["evaluate"]>[0]) => e.evaluate(r).policyIds;
     expect(deny(toolRequest("a", "read_file", { path: "/etc/passwd" }))).toEqual(["no-etc"]);
@@ -151,5 +157,18 @@ when { context.url like "https://evil.example//*" };`);
     expect(deny(dataRequest("a", "db.users", "delete"))).toEqual(["no-deletes"]);
     expect(deny(fileWriteRequest("a", "/keys/server.PEM"))).toEqual(["no-pem"]);
     expect(deny(decisionRequest("a", "wire_transfer"))).toEqual(["no-wire"]);
+    expect(
+      deny(
+        commandRequest("a", {
+          binary: "/usr/bin/git",
+          args: ["push", "--force"],
+          actionClass: "network",
+          cwd: "/",
+        }),
+      ),
+    ).toEqual(["no-force-push"]);
+    expect(
+      deny(agentActionRequest("a", { action: "remove", target: "prod/db", actionClass: "delete" })),
+    ).toEqual(["no-prod-deletes"]);
   });
 });

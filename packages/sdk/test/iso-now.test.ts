@@ -1,5 +1,5 @@
+import { isoNow } from "@trusera/core";
 import { describe, expect, it } from "vitest";
-import { isoNow } from "../src/client/iso-now.js";
 
 describe("isoNow", () => {
   it("formats exactly as Date#toISOString, across milliseconds, seconds and days", () => {

@@ -3,6 +3,7 @@
 export {
   ACTIONS,
   type ActionName,
+  agentActionRequest,
   type CedarDecision,
   type CedarEntity,
   type CedarRequest,

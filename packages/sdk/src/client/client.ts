@@ -1,10 +1,16 @@
-import { EVENT_LIMITS, isValidEvent, redactText, scrubSecrets, type TruseraEvent } from "@trusera/core";
+import {
+  EVENT_LIMITS,
+  isoNow,
+  isValidEvent,
+  redactText,
+  scrubSecrets,
+  type TruseraEvent,
+} from "@trusera/core";
 import type { Logger } from "../log.js";
 import { type PrivateResponse, PrivateTransport } from "../transport/private-http.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../transport/retry.js";
 import { EventQueue, type QueuedEvent } from "./event-queue.js";
 import { type ExitFlushable, unwatchExit, watchExit } from "./exit-hook.js";
-import { isoNow } from "./iso-now.js";
 import { type ResolvedClientOptions, resolveClientOptions, type TruseraClientOptions } from "./options.js";
 import { sleep } from "./sleep.js";
 
@@ -56,12 +62,15 @@ export const TRUSTED_EVENT: unique symbol = Symbol("trusera.trusted-event");
 /** The serializer a trusted event carries under `TRUSTED_EVENT`. */
 export type TrustedSerializer = (id: string, timestamp: string, agentId: string | undefined) => string;
 
+type Trusted = { [TRUSTED_EVENT]?: TrustedSerializer };
+
 /** @internal The logger and private transport of a client, for the interceptor. */
 export function clientInternals(client: TruseraClient): ClientInternals {
   return internalsOf(client);
 }
 
 const USER_AGENT = "trusera-sdk-js/0.1.0";
+const REGISTER_RETRIES = 2;
 
 /**
  * The authenticated connection to a Trusera server: buffers events and sends them in batches.
@@ -84,6 +93,9 @@ export class TruseraClient implements ExitFlushable {
   readonly #wake = new AbortController();
   readonly #timer: NodeJS.Timeout;
   #agentId: string | undefined;
+  /** Tracked this tick, not yet serialized. */
+  #pending: (Trusted & TruseraEvent)[] = [];
+  #serializeScheduled = false;
   #pump: Promise<boolean> | null = null;
   #kickScheduled = false;
   #closed = false;
@@ -137,6 +149,7 @@ export class TruseraClient implements ExitFlushable {
   }
 
   get stats(): ClientStats {
+    this.#serializePending();
     return { ...this.#stats, queued: this.#queue.length, queuedBytes: this.#queue.bytes };
   }
 
@@ -178,7 +191,8 @@ export class TruseraClient implements ExitFlushable {
       } catch (err) {
         this.#o.logger.debug(`registerAgent: ${(err as Error).message}`);
       }
-      if (attempt >= this.#o.retry.maxRetries) break;
+      // Few retries: the application awaits this at start-up, and the name works as an id anyway.
+      if (attempt >= Math.min(this.#o.retry.maxRetries, REGISTER_RETRIES)) break;
       this.#stats.retries++;
       await sleep(wait ?? backoffDelay(this.#o.retry, attempt), this.#wake.signal, true);
     }
@@ -191,7 +205,9 @@ export class TruseraClient implements ExitFlushable {
 
   /**
    * Queues one event. Never blocks, never throws: an invalid event, or one tracked after `close()`,
-   * is dropped and counted (see `stats`). Secrets in `name`, `payload` and `metadata` are redacted here.
+   * is dropped and counted (see `stats`). Secrets in `name`, `payload` and `metadata` are redacted
+   * before the event is serialized, which happens once per tick for all events tracked in it (so the
+   * event is a snapshot of the objects as they are at the end of the current tick).
    */
   track(event: EventInput): void {
     try {
@@ -199,44 +215,71 @@ export class TruseraClient implements ExitFlushable {
         this.#stats.afterClose++;
         return;
       }
-      let json: string;
-      const serialize = (event as { [TRUSTED_EVENT]?: TrustedSerializer })[TRUSTED_EVENT];
-      if (typeof serialize === "function") {
-        json = serialize(
-          event.id ?? globalThis.crypto.randomUUID(),
-          event.timestamp ?? isoNow(),
-          event.agent_id ?? this.#agentId,
-        );
-      } else {
-        const e = {
-          id: event.id ?? globalThis.crypto.randomUUID(),
-          type: event.type,
-          name: event.name,
-          payload: event.payload ?? {},
-          metadata: event.metadata ?? {},
-          timestamp: event.timestamp ?? isoNow(),
-          agent_id: event.agent_id ?? this.#agentId,
-        };
-        if (!isValidEvent(e)) {
-          this.#invalid("not a valid event", event);
-          return;
-        }
-        e.name = redactText(e.name);
-        e.payload = scrubSecrets(e.payload);
-        e.metadata = scrubSecrets(e.metadata);
-        json = JSON.stringify(e);
-      }
-      const bytes = Buffer.byteLength(json);
-      if (bytes > EVENT_LIMITS.maxEventBytes) {
-        this.#invalid(`larger than ${EVENT_LIMITS.maxEventBytes} bytes`, event.name);
+      const serialize = (event as Trusted)[TRUSTED_EVENT];
+      const e: Trusted & TruseraEvent = {
+        id: event.id ?? globalThis.crypto.randomUUID(),
+        type: event.type,
+        name: event.name,
+        payload: event.payload ?? {},
+        metadata: event.metadata ?? {},
+        timestamp: event.timestamp ?? isoNow(),
+      };
+      const agent = event.agent_id ?? this.#agentId;
+      if (agent !== undefined) e.agent_id = agent;
+      if (typeof serialize === "function") e[TRUSTED_EVENT] = serialize;
+      else if (!isValidEvent(e)) {
+        this.#invalid("not a valid event", event);
         return;
       }
       this.#stats.tracked++;
-      this.#addDrops(this.#queue.push({ json, bytes }));
-      if (this.#queue.length >= this.#o.batchSize) this.#scheduleKick();
+      this.#pending.push(e);
+      // The count bound holds at once; the byte bound when the tick's events are serialized.
+      if (this.#pending.length + this.#queue.length > this.#o.maxQueueSize) this.#dropOldest();
+      if (!this.#serializeScheduled) {
+        this.#serializeScheduled = true;
+        queueMicrotask(this.#serializePending);
+      }
     } catch (err) {
-      this.#invalid(`not serializable (${(err as Error)?.message})`, undefined);
+      this.#invalid(`could not be read (${(err as Error)?.message})`, undefined);
     }
+  }
+
+  /** Redacts, serializes and enqueues the events tracked since the last run. Never throws. */
+  readonly #serializePending = (): void => {
+    this.#serializeScheduled = false;
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    for (const e of pending) {
+      try {
+        let json: string;
+        const serialize = e[TRUSTED_EVENT];
+        if (serialize) json = serialize(e.id, e.timestamp, e.agent_id);
+        else {
+          e.name = redactText(e.name);
+          e.payload = scrubSecrets(e.payload);
+          e.metadata = scrubSecrets(e.metadata);
+          json = JSON.stringify(e);
+        }
+        const bytes = Buffer.byteLength(json);
+        if (bytes > EVENT_LIMITS.maxEventBytes) {
+          this.#stats.tracked--;
+          this.#invalid(`larger than ${EVENT_LIMITS.maxEventBytes} bytes`, e.name);
+          continue;
+        }
+        this.#addDrops(this.#queue.push({ json, bytes }));
+      } catch (err) {
+        this.#stats.tracked--;
+        this.#invalid(`not serializable (${(err as Error)?.message})`, e.name);
+      }
+    }
+    if (this.#queue.length >= this.#o.batchSize) this.#scheduleKick();
+  };
+
+  #dropOldest(): void {
+    if (this.#queue.length > 0) this.#queue.take(1, Number.POSITIVE_INFINITY);
+    else this.#pending.shift();
+    this.#addDrops(1);
   }
 
   /**
@@ -287,6 +330,7 @@ export class TruseraClient implements ExitFlushable {
 
   /** @internal Called once per emptied event loop: deliver what is left, once per batch of new events. */
   flushOnExit(): void {
+    this.#serializePending();
     if (this.#closed || this.#queue.length === 0 || this.#exitFlushed) return;
     this.#exitFlushed = true;
     // Bounded like close(): a server that is down must not hold the process for long.
@@ -299,6 +343,7 @@ export class TruseraClient implements ExitFlushable {
   }
 
   async #drainAll(): Promise<void> {
+    this.#serializePending();
     while (this.#queue.length > 0 || this.#pump) {
       if (!this.#pump && this.#queue.length > 0) this.#kick();
       const ok = await this.#pump;
@@ -326,6 +371,7 @@ export class TruseraClient implements ExitFlushable {
   /** Sends batches until the buffer is empty (true) or a batch fails after its retries (false). */
   async #drain(): Promise<boolean> {
     try {
+      this.#serializePending();
       while (this.#queue.length > 0) {
         const batch = this.#queue.take(this.#o.batchSize, this.#o.maxBatchBytes);
         const outcome = await this.#sendBatch(batch);
@@ -407,11 +453,11 @@ export class TruseraClient implements ExitFlushable {
     if (count === 0) return;
     this.#stats.dropped += count;
     this.#unreportedDrops += count;
-    this.#o.logger.debug(`buffer full: dropped the ${count} oldest events`);
+    if (this.#o.debug) this.#o.logger.debug(`buffer full: dropped the ${count} oldest events`);
   }
 
   #invalid(reason: string, what: unknown): void {
     this.#stats.invalid++;
-    this.#o.logger.debug(`dropped an event: ${reason}`, what);
+    if (this.#o.debug) this.#o.logger.debug(`dropped an event: ${reason}`, what);
   }
 }

@@ -22,15 +22,15 @@ Options:
 export async function startCommand(flags: Record<string, string | boolean | undefined>): Promise<void> {
   const config = resolveConfig(flags);
   const server = await startServer(config);
-  server.app.log.info({ url: server.url, dataDir: config.dataDir }, "trusera-server listening");
-  // Always said, whatever the log level: people and scripts (tests, npm start) wait for this line.
-  process.stderr.write(`trusera-server listening on ${server.url} (data in ${config.dataDir})\n`);
   if (server.firstKey) {
     process.stderr.write(
       `\nFirst start: created project "default" with an admin API key:\n\n  ${server.firstKey.key}\n\n` +
         `It is also in ${server.firstKey.file} (readable only by you). It is not shown again.\n\n`,
     );
   }
+  server.app.log.info({ url: server.url, dataDir: config.dataDir }, "trusera-server listening");
+  // Always said, whatever the log level: people and scripts (tests, npm start) wait for this line.
+  process.stderr.write(`trusera-server listening on ${server.url} (data in ${config.dataDir})\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
