@@ -174,6 +174,31 @@ describe("install and uninstall", () => {
     );
   });
 
+  it("failClosed with a local evaluator: denies until a policy is loaded, then decides by it", async () => {
+    const c = recording();
+    const i = interceptor();
+    const evaluator = new CedarEvaluator();
+    i.install(c, { enforcement: "block", cedarEvaluator: evaluator, failClosed: true, debug: false });
+    expect(i.status.policy).toMatchObject({ source: "evaluator", state: "unavailable" });
+    await expect(fetch(`${server.url}/before-load`)).rejects.toThrow(/failClosed/);
+    await evaluator.loadPolicy(
+      `forbid (principal, action == Action::"api_call", resource) when { context.path == "/no" };`,
+    );
+    expect(i.status.policy.state).toBe("active");
+    expect((await fetch(`${server.url}/after-load`)).status).toBe(200);
+    await expect(fetch(`${server.url}/no`)).rejects.toThrow(/Policy violation/);
+    expect(server.paths()).not.toContain("/before-load");
+  });
+
+  it("debug logs one line per decision through the given logger", async () => {
+    const lines: string[] = [];
+    const c = recording();
+    const i = interceptor();
+    i.install(c, { debug: true, logger: { debug: (m) => lines.push(m), warn: (m) => lines.push(m) } });
+    await (await fetch(`${server.url}/debugged`)).text();
+    expect(lines.some((l) => /^fetch GET http:\/\/127\.0\.0\.1:\d+\/debugged: allow$/.test(l))).toBe(true);
+  });
+
   it("after client.close() the application's calls still work, still enforced, events dropped", async () => {
     const c = recording();
     const i = interceptor();
