@@ -41,9 +41,16 @@ export function unwrapDispatcher(d: unknown): Dispatcher | undefined {
   return state ? state.inner : (d as Dispatcher);
 }
 
+// The hook in place and what it wraps, so that the fetch wrapper finds the dispatcher beneath by an
+// identity check on every call rather than through the proxy's trap.
+let installedHook: object | null = null;
+let installedInner: Dispatcher | null = null;
+
 /** The global dispatcher without our hook. */
 export function baseGlobalDispatcher(): Dispatcher | undefined {
-  return unwrapDispatcher(globals[GLOBAL_DISPATCHER]);
+  const current = globals[GLOBAL_DISPATCHER];
+  if (current === installedHook && installedHook !== null) return installedInner ?? undefined;
+  return unwrapDispatcher(current);
 }
 
 function dispatchHref(opts: DispatchOptions): string | null {
@@ -164,10 +171,16 @@ export function installGlobalDispatcherHook(core: DecisionCore): Patch | null {
     return null;
   }
   if (globals[GLOBAL_DISPATCHER] !== hook) return null;
+  installedHook = hook;
+  installedInner = inner;
   return {
     name: "undici global dispatcher",
     uninstall() {
       state.active = false;
+      if (installedHook === hook) {
+        installedHook = null;
+        installedInner = null;
+      }
       // Someone may have set another global dispatcher since; theirs stays, ours is inert.
       if (globals[GLOBAL_DISPATCHER] === hook) globals[GLOBAL_DISPATCHER] = inner;
     },

@@ -54,7 +54,9 @@ export function trackCall(sink: EventSink, record: CallRecord, enforcement: Enfo
     response_size_bytes: record.responseBytes,
     request_headers: call.headers,
   };
-  let payloadJson = `{"url":${q(call.url)},"method":${q(call.method)},"status_code":${record.status === null ? "null" : q(record.status)},"duration_ms":${q(duration)},"request_size_bytes":${q(record.requestBytes)},"response_size_bytes":${q(record.responseBytes)},"request_headers":${headersJson(call.headers)}`;
+  // Numbers are finite here (sizes are counts, the duration a difference of two clock readings), so a
+  // template prints them as JSON does.
+  let payloadJson = `{"url":${q(call.url)},"method":${q(call.method)},"status_code":${record.status === null ? "null" : record.status},"duration_ms":${Number.isFinite(duration) ? duration : "null"},"request_size_bytes":${record.requestBytes},"response_size_bytes":${record.responseBytes},"request_headers":${headersJson(call.headers)}`;
   if (record.error !== undefined) {
     payload.error = record.error;
     payloadJson += `,"error":${q(record.error)}`;
