@@ -39,8 +39,13 @@ async function fetchOnce(url) {
   await res.arrayBuffer();
 }
 
-/** Bare fetch (A) against fetch with the interceptor installed with `options` (B), alternating blocks. */
-async function compare(client, url, options) {
+/**
+ * Bare fetch (A) against fetch with the interceptor installed with `options` (B), in alternating blocks
+ * (lib.mjs `alternate`). The figure is the median over adjacent A/B block pairs of the difference of
+ * their medians: on a shared machine, load that comes and goes then hits both sides of a pair alike,
+ * where the difference of two overall medians swings by tens of microseconds.
+ */
+async function compare(client, url, options, { blocks = 60, perBlock = 200 } = {}) {
   const interceptor = new TruseraInterceptor();
   const samples = await alternate(
     { run: () => fetchOnce(url) },
@@ -51,11 +56,14 @@ async function compare(client, url, options) {
       run: () => fetchOnce(url),
       teardown: () => interceptor.uninstall(),
     },
-    { blocks: 30, perBlock: 300, warmup: 1000 },
+    { blocks, perBlock, warmup: 1000 },
   );
-  const a = median(samples.a);
-  const b = median(samples.b);
-  return { a, b, added: b - a };
+  const diffs = [];
+  for (let blk = 0; blk < blocks; blk++) {
+    const slice = (xs) => xs.slice(blk * perBlock, (blk + 1) * perBlock);
+    diffs.push(median(slice(samples.b)) - median(slice(samples.a)));
+  }
+  return { a: median(samples.a), b: median(samples.b), added: median(diffs) };
 }
 
 function engineLatency(n) {

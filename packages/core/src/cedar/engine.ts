@@ -1,4 +1,3 @@
-import { setFlagsFromString } from "node:v8";
 import type * as CedarWasm from "@cedar-policy/cedar-wasm/nodejs";
 import { byteOffsetToIndex, positionAt } from "./source-position.js";
 import type { CedarDecision, CedarDiagnostic, CedarRequest } from "./types.js";
@@ -15,7 +14,6 @@ let loading: Promise<Cedar> | undefined;
  */
 export function loadCedar(): Promise<Cedar> {
   if (cedar) return Promise.resolve(cedar);
-  if (!loading) avoidWasmDeoptAbort();
   loading ??= import("@cedar-policy/cedar-wasm/nodejs").then((mod) => {
     const m = mod as Cedar & { default?: Cedar };
     cedar = typeof m.statefulIsAuthorized === "function" ? m : m.default!;
@@ -25,20 +23,32 @@ export function loadCedar(): Promise<Cedar> {
 }
 
 /**
- * V8 11 (Node 20) aborts the whole process ("Fatal error ... unreachable code" in
+ * A function that TurboFan never inlines into its caller: calls through a Proxy are always generic.
+ *
+ * Why: V8 11 (Node 20) aborts the whole process ("Fatal error ... unreachable code" in
  * Deoptimizer::DoComputeBuiltinContinuation) when optimized code that inlined a JS-to-Wasm call
- * returning a reference (`externref`) is deoptimized while that call runs. cedar-wasm's bindings do
- * exactly this: they return references and build JS objects during the call, which can invalidate the
- * caller's optimized code. Seen here under load in the interceptor benchmark; a minimal reproducer is
- * packages/sdk/test/fixtures/wasm-deopt-abort.mjs. Turning that inlining off before the engine loads
- * avoids it, for a few nanoseconds per call into wasm. Later V8 majors are left alone (not verified).
+ * returning a reference (externref) is deoptimized while that call runs. cedar-wasm's answers are
+ * built as JS objects during the call, which can invalidate a caller that was optimized against the
+ * shapes of earlier answers; seen under load in the interceptor benchmark (reproducer:
+ * packages/core/test/fixtures/wasm-deopt.mts). Through the proxy, the inlined Wasm call stays inside
+ * cedar-wasm's two-line binding, whose optimized code depends on nothing that changes during the call,
+ * and the caller only ever makes an ordinary call. Costs well under a microsecond a decision; turning
+ * the inlining off process-wide (--no-turbo-inline-js-wasm-calls) also works but makes every decision
+ * about 1.5 times slower.
  */
-function avoidWasmDeoptAbort(): void {
-  const major = Number(process.versions.v8?.split(".")[0]);
-  if (!(major >= 11 && major <= 12)) return;
-  try {
-    setFlagsFromString("--no-turbo-inline-js-wasm-calls");
-  } catch {}
+export function opaqueCall<F extends (...args: never[]) => unknown>(fn: F): F {
+  return new Proxy(fn, {});
+}
+
+const authorizers = new WeakMap<object, Cedar["statefulIsAuthorized"]>();
+
+function authorizerOf(engine: Cedar): Cedar["statefulIsAuthorized"] {
+  let fn = authorizers.get(engine);
+  if (!fn) {
+    fn = opaqueCall(engine.statefulIsAuthorized);
+    authorizers.set(engine, fn);
+  }
+  return fn;
 }
 
 /** The engine, if `loadCedar()` has finished; otherwise undefined. */
@@ -70,6 +80,8 @@ export type CompileResult =
 
 /** A policy set parsed once by the engine and kept in its cache; `evaluate` never parses again. */
 export class CompiledPolicySet {
+  readonly #authorize: Cedar["statefulIsAuthorized"];
+
   constructor(
     private readonly engine: Cedar,
     /** The engine's cache key for this set. */
@@ -78,13 +90,15 @@ export class CompiledPolicySet {
     readonly policyIds: readonly string[],
     readonly text: string,
     readonly defaultDecision: "allow" | "deny",
-  ) {}
+  ) {
+    this.#authorize = authorizerOf(engine);
+  }
 
   /** Decides one request in microseconds. Never throws: an engine failure is a deny with the reason in `errors`. */
   evaluate(request: CedarRequest): CedarDecision {
     let answer: CedarWasm.AuthorizationAnswer;
     try {
-      answer = this.engine.statefulIsAuthorized({
+      answer = this.#authorize({
         principal: request.principal,
         action: request.action,
         resource: request.resource,
