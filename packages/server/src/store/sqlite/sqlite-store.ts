@@ -1,59 +1,33 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
+import { type Row, toActivation, toAgent, toEvent, toKey, toPolicyVersion, toProject } from "../rows.js";
 import type {
   Agent,
+  AgentPage,
   ApiKeyRecord,
+  EventCount,
   EventQuery,
   IngestBatch,
   IngestResult,
   KeyRole,
+  NewPolicyVersion,
+  PolicyActivation,
+  PolicyVersion,
   Project,
+  PurgeResult,
+  RollbackResult,
   Store,
   StoredEvent,
 } from "../types.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
+import { prepareStatements, type Statements } from "./statements.js";
 
-type Row = Record<string, unknown>;
-
-const toProject = (r: Row): Project => ({
-  id: r.id as string,
-  name: r.name as string,
-  createdAt: r.created_at as string,
-});
-
-const toKey = (r: Row): ApiKeyRecord => ({
-  id: r.id as string,
-  projectId: r.project_id as string,
-  role: r.role as KeyRole,
-  prefix: r.prefix as string,
-  label: (r.label as string | null) ?? null,
-  createdAt: r.created_at as string,
-  revokedAt: (r.revoked_at as string | null) ?? null,
-});
-
-const toAgent = (r: Row): Agent => ({
-  id: r.id as string,
-  projectId: r.project_id as string,
-  name: r.name as string,
-  framework: r.framework as string,
-  createdAt: r.created_at as string,
-  lastSeenAt: (r.last_seen_at as string | null) ?? null,
-  droppedEvents: Number(r.dropped_events),
-});
-
-const toEvent = (r: Row): StoredEvent => ({
-  id: r.id as string,
-  agentId: (r.agent_id as string | null) ?? null,
-  type: r.type as string,
-  name: r.name as string,
-  ts: Number(r.ts),
-  receivedAt: Number(r.received_at),
-  payload: r.payload as string,
-  metadata: r.metadata as string,
-  decision: (r.decision as string | null) ?? null,
-});
+const EVENT_COLUMNS = 10;
+// Rows per multi-row INSERT: 10 columns x 100 rows stays far below SQLite's 32,766 parameters.
+const INSERT_CHUNK = 100;
 
 /**
  * The default store: one SQLite file in WAL mode. Every statement is prepared once. better-sqlite3 is
@@ -62,8 +36,18 @@ const toEvent = (r: Row): StoredEvent => ({
 export class SqliteStore implements Store {
   readonly dialect = "sqlite";
   readonly #db: Database.Database;
-  #s!: ReturnType<SqliteStore["prepareAll"]>;
-  #ingest!: (projectId: string, batch: IngestBatch) => IngestResult;
+  #s!: Statements;
+  #tx!: {
+    ingest: (projectId: string, batch: IngestBatch) => IngestResult;
+    firstKey: SqliteStore["firstKeyInTransaction"];
+    createPolicy: (projectId: string, input: NewPolicyVersion) => PolicyVersion;
+    activate: SqliteStore["activateInTransaction"];
+    rollback: SqliteStore["rollbackInTransaction"];
+  };
+  // Multi-row event inserts, one statement per row count, prepared on first use.
+  readonly #inserts = new Map<number, Database.Statement>();
+  // Event queries vary by which filters are set: a handful of shapes, each prepared once.
+  readonly #queries = new Map<string, Database.Statement>();
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(readonly path: string) {
@@ -96,50 +80,30 @@ export class SqliteStore implements Store {
           .run(m.version, nowIso());
       })();
     }
-    this.#s = this.prepareAll();
-    this.#ingest = this.#db.transaction(this.ingestInTransaction.bind(this));
-  }
-
-  private prepareAll() {
-    const db = this.#db;
-    return {
-      insertProject: db.prepare("INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)"),
-      projectByName: db.prepare("SELECT * FROM projects WHERE name = ?"),
-      projectById: db.prepare("SELECT * FROM projects WHERE id = ?"),
-      insertKey: db.prepare(
-        "INSERT INTO api_keys (id, project_id, role, hash, prefix, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      ),
-      keyByHash: db.prepare("SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL"),
-      keysOfProject: db.prepare("SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at, id"),
-      revokeKey: db.prepare(
-        "UPDATE api_keys SET revoked_at = ? WHERE project_id = ? AND id = ? AND revoked_at IS NULL",
-      ),
-      countKeys: db.prepare("SELECT COUNT(*) AS n FROM api_keys"),
-      insertAgent: db.prepare(
-        "INSERT INTO agents (id, project_id, name, framework, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, name) DO NOTHING",
-      ),
-      agentByName: db.prepare("SELECT * FROM agents WHERE project_id = ? AND name = ?"),
-      agentById: db.prepare("SELECT * FROM agents WHERE project_id = ? AND id = ?"),
-      agentsOfProject: db.prepare("SELECT * FROM agents WHERE project_id = ? ORDER BY name"),
-      touchAgent: db.prepare("UPDATE agents SET last_seen_at = ? WHERE project_id = ? AND id = ?"),
-      agentDrops: db.prepare(
-        "UPDATE agents SET dropped_events = dropped_events + ? WHERE project_id = ? AND id = ?",
-      ),
-      projectDrops: db.prepare("UPDATE projects SET dropped_events = dropped_events + ? WHERE id = ?"),
-      insertEvent: db.prepare(
-        `INSERT INTO events (project_id, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, id) DO NOTHING`,
-      ),
-      idemGet: db.prepare("SELECT response FROM idempotency_keys WHERE project_id = ? AND key = ?"),
-      idemPut: db.prepare(
-        "INSERT INTO idempotency_keys (project_id, key, response, created_at) VALUES (?, ?, ?, ?)",
-      ),
+    this.#s = prepareStatements(this.#db);
+    // IMMEDIATE takes the write lock at BEGIN, so that a second process never fails halfway (SQLITE_BUSY on upgrade).
+    const tx = <A extends unknown[], R>(fn: (...args: A) => R) => {
+      const t = this.#db.transaction(fn);
+      return (...args: A): R => t.immediate(...args);
+    };
+    this.#tx = {
+      ingest: tx(this.ingestInTransaction.bind(this)),
+      firstKey: tx(this.firstKeyInTransaction.bind(this)),
+      createPolicy: tx(this.createPolicyInTransaction.bind(this)),
+      activate: tx(this.activateInTransaction.bind(this)),
+      rollback: tx(this.rollbackInTransaction.bind(this)),
     };
   }
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
+
+  async ping(): Promise<void> {
+    this.#s.ping.get();
+  }
+
+  // Projects and keys
 
   async createProject(name: string): Promise<Project> {
     const project = { id: newId("prj"), name, createdAt: nowIso() };
@@ -164,6 +128,16 @@ export class SqliteStore implements Store {
     prefix: string;
     label?: string;
   }): Promise<ApiKeyRecord> {
+    return this.insertKey(input);
+  }
+
+  private insertKey(input: {
+    projectId: string;
+    role: KeyRole;
+    hash: string;
+    prefix: string;
+    label?: string;
+  }): ApiKeyRecord {
     const record: ApiKeyRecord = {
       id: newId("key"),
       projectId: input.projectId,
@@ -202,9 +176,48 @@ export class SqliteStore implements Store {
     return Number((this.#s.countKeys.get() as Row).n);
   }
 
+  async createFirstApiKey(input: { projectName: string; hash: string; prefix: string; label: string }) {
+    return this.#tx.firstKey(input);
+  }
+
+  private firstKeyInTransaction(input: {
+    projectName: string;
+    hash: string;
+    prefix: string;
+    label: string;
+  }): { project: Project; key: ApiKeyRecord } | null {
+    if (Number((this.#s.countKeys.get() as Row).n) > 0) return null;
+    const existing = this.#s.projectByName.get(input.projectName) as Row | undefined;
+    let project: Project;
+    if (existing) project = toProject(existing);
+    else {
+      project = { id: newId("prj"), name: input.projectName, createdAt: nowIso() };
+      this.#s.insertProject.run(project.id, project.name, project.createdAt);
+    }
+    const key = this.insertKey({ projectId: project.id, role: "admin", ...input });
+    return { project, key };
+  }
+
+  // Agents
+
   async upsertAgent(projectId: string, name: string, framework: string): Promise<Agent> {
     this.#s.insertAgent.run(newId("agt"), projectId, name, framework, nowIso());
     return toAgent(this.#s.agentByName.get(projectId, name) as Row);
+  }
+
+  async registerAgent(
+    projectId: string,
+    input: { name: string; framework: string; metadata?: string },
+  ): Promise<Agent> {
+    this.#s.registerAgent.run(
+      newId("agt"),
+      projectId,
+      input.name,
+      input.framework,
+      nowIso(),
+      input.metadata ?? null,
+    );
+    return toAgent(this.#s.agentByName.get(projectId, input.name) as Row);
   }
 
   async findAgent(projectId: string, idOrName: string): Promise<Agent | null> {
@@ -213,12 +226,32 @@ export class SqliteStore implements Store {
     return row ? toAgent(row) : null;
   }
 
-  async listAgents(projectId: string): Promise<Agent[]> {
-    return (this.#s.agentsOfProject.all(projectId) as Row[]).map(toAgent);
+  async listAgents(projectId: string, page: AgentPage = { limit: 10_000 }): Promise<Agent[]> {
+    return (this.#s.agentsOfProject.all(projectId, page.afterName ?? "", page.limit) as Row[]).map(toAgent);
   }
 
+  async recordHeartbeat(projectId: string, agentId: string, metadata?: string): Promise<boolean> {
+    const now = nowIso();
+    return this.#s.heartbeat.run(now, now, metadata ?? null, projectId, agentId).changes > 0;
+  }
+
+  // Events
+
   async ingestEvents(projectId: string, batch: IngestBatch): Promise<IngestResult> {
-    return this.#ingest(projectId, batch);
+    return this.#tx.ingest(projectId, batch);
+  }
+
+  private insertStatement(rows: number): Database.Statement {
+    let stmt = this.#inserts.get(rows);
+    if (!stmt) {
+      const tuple = `(${new Array(EVENT_COLUMNS).fill("?").join(", ")})`;
+      stmt = this.#db.prepare(
+        `INSERT INTO events (project_id, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
+         VALUES ${new Array(rows).fill(tuple).join(", ")} ON CONFLICT (project_id, id) DO NOTHING`,
+      );
+      this.#inserts.set(rows, stmt);
+    }
+    return stmt;
   }
 
   private ingestInTransaction(projectId: string, batch: IngestBatch): IngestResult {
@@ -229,24 +262,30 @@ export class SqliteStore implements Store {
     }
     let accepted = 0;
     const agents = new Set<string>();
-    for (const e of batch.events) {
-      const r = s.insertEvent.run(
-        projectId,
-        e.id,
-        e.agentId,
-        e.type,
-        e.name,
-        e.ts,
-        e.receivedAt,
-        e.payload,
-        e.metadata,
-        e.decision,
-      );
-      accepted += r.changes;
-      if (e.agentId) agents.add(e.agentId);
+    const events = batch.events;
+    for (let start = 0; start < events.length; start += INSERT_CHUNK) {
+      const end = Math.min(events.length, start + INSERT_CHUNK);
+      const args: unknown[] = new Array((end - start) * EVENT_COLUMNS);
+      let i = 0;
+      for (let k = start; k < end; k++) {
+        const e = events[k]!;
+        args[i++] = projectId;
+        args[i++] = e.id;
+        args[i++] = e.agentId;
+        args[i++] = e.type;
+        args[i++] = e.name;
+        args[i++] = e.ts;
+        args[i++] = e.receivedAt;
+        args[i++] = e.payload;
+        args[i++] = e.metadata;
+        args[i++] = e.decision;
+        if (e.agentId) agents.add(e.agentId);
+      }
+      accepted += this.insertStatement(end - start).run(args).changes;
     }
     const now = nowIso();
-    for (const id of agents) s.touchAgent.run(now, projectId, id);
+    const cutoff = new Date(Date.now() - 1000).toISOString();
+    for (const id of agents) s.touchAgent.run(now, projectId, id, cutoff);
     if (batch.dropped > 0) {
       if (batch.dropsAgentId) s.agentDrops.run(batch.dropped, projectId, batch.dropsAgentId);
       else s.projectDrops.run(batch.dropped, projectId);
@@ -258,41 +297,163 @@ export class SqliteStore implements Store {
   }
 
   async listEvents(projectId: string, q: EventQuery): Promise<StoredEvent[]> {
-    const where = ["project_id = ?"];
-    const args: unknown[] = [projectId];
-    if (q.agentId !== undefined) {
-      where.push("agent_id = ?");
-      args.push(q.agentId);
-    }
-    if (q.type !== undefined) {
-      where.push("type = ?");
-      args.push(q.type);
-    }
-    if (q.since !== undefined) {
-      where.push("ts >= ?");
-      args.push(q.since);
-    }
-    if (q.until !== undefined) {
-      where.push("ts < ?");
-      args.push(q.until);
-    }
-    if (q.after) {
-      where.push("(ts, id) < (?, ?)");
-      args.push(q.after.ts, q.after.id);
-    }
+    const { where, args } = eventWhere(projectId, q, () => "?");
     args.push(q.limit);
-    const sql = `SELECT * FROM events WHERE ${where.join(" AND ")} ORDER BY ts DESC, id DESC LIMIT ?`;
-    return (this.#cached(sql).all(...args) as Row[]).map(toEvent);
+    const sql = `SELECT * FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT ?`;
+    return (this.cached(sql).all(...args) as Row[]).map(toEvent);
   }
 
-  // Event queries vary by which filters are set: a handful of shapes, each prepared once.
-  readonly #queries = new Map<string, Database.Statement>();
-  #cached(sql: string): Database.Statement {
+  async getEvent(projectId: string, id: string): Promise<StoredEvent | null> {
+    const row = this.#s.eventById.get(projectId, id) as Row | undefined;
+    return row ? toEvent(row) : null;
+  }
+
+  async summarizeEvents(projectId: string, q: Omit<EventQuery, "limit" | "after">): Promise<EventCount[]> {
+    const { where, args } = eventWhere(projectId, q, () => "?");
+    const sql = `SELECT type, decision, COUNT(*) AS n FROM events WHERE ${where} GROUP BY type, decision ORDER BY type, decision`;
+    return (this.cached(sql).all(...args) as Row[]).map((r) => ({
+      type: r.type as string,
+      decision: (r.decision as string | null) ?? null,
+      count: Number(r.n),
+    }));
+  }
+
+  async purgeExpired(input: {
+    eventsBefore: number | null;
+    idempotencyKeysBefore: number;
+    limit: number;
+  }): Promise<PurgeResult> {
+    let events = 0;
+    if (input.eventsBefore !== null) {
+      for (const { id } of this.#s.projectIds.all() as { id: string }[]) {
+        const left = input.limit - events;
+        if (left <= 0) break;
+        events += this.#s.purgeEvents.run(id, input.eventsBefore, left).changes;
+      }
+    }
+    const idempotencyKeys = this.#s.purgeIdem.run(input.idempotencyKeysBefore, input.limit).changes;
+    return { events, idempotencyKeys };
+  }
+
+  private cached(sql: string): Database.Statement {
     let stmt = this.#queries.get(sql);
     if (!stmt) {
       stmt = this.#db.prepare(sql);
       this.#queries.set(sql, stmt);
     }
     return stmt;
+  }
+
+  // Policies
+
+  async createPolicyVersion(projectId: string, input: NewPolicyVersion): Promise<PolicyVersion> {
+    return this.#tx.createPolicy(projectId, input);
+  }
+
+  private createPolicyInTransaction(projectId: string, input: NewPolicyVersion): PolicyVersion {
+    const number = Number((this.#s.nextPolicyNumber.get(projectId) as Row).n);
+    const version: PolicyVersion = {
+      id: newId("pol"),
+      projectId,
+      number,
+      createdAt: nowIso(),
+      ...input,
+    };
+    this.#s.insertPolicy.run(
+      version.id,
+      projectId,
+      number,
+      version.digest,
+      version.policies,
+      version.schema,
+      version.defaultDecision,
+      version.description,
+      version.authorKeyId,
+      version.createdAt,
+    );
+    return version;
+  }
+
+  async getPolicyVersion(projectId: string, id: string): Promise<PolicyVersion | null> {
+    const row = this.#s.policyById.get(projectId, id) as Row | undefined;
+    return row ? toPolicyVersion(row) : null;
+  }
+
+  async listPolicyVersions(
+    projectId: string,
+    page: { limit: number; beforeNumber?: number },
+  ): Promise<PolicyVersion[]> {
+    const before = page.beforeNumber ?? Number.MAX_SAFE_INTEGER;
+    return (this.#s.policiesPage.all(projectId, before, page.limit) as Row[]).map(toPolicyVersion);
+  }
+
+  async getActivePolicy(
+    projectId: string,
+  ): Promise<{ version: PolicyVersion; activation: PolicyActivation } | null> {
+    const top = this.#s.topActivation.get(projectId) as Row | undefined;
+    if (!top) return null;
+    const version = this.#s.policyById.get(projectId, top.version_id) as Row;
+    return { version: toPolicyVersion(version), activation: toActivation(top) };
+  }
+
+  async activatePolicyVersion(projectId: string, versionId: string, byKeyId: string) {
+    return this.#tx.activate(projectId, versionId, byKeyId);
+  }
+
+  private activateInTransaction(
+    projectId: string,
+    versionId: string,
+    byKeyId: string,
+  ): { version: PolicyVersion; activation: PolicyActivation } | null {
+    const version = this.#s.policyById.get(projectId, versionId) as Row | undefined;
+    if (!version) return null;
+    const top = this.#s.topActivation.get(projectId) as Row | undefined;
+    if (top && top.version_id === versionId) {
+      return { version: toPolicyVersion(version), activation: toActivation(top) };
+    }
+    const activation = this.pushActivation(
+      projectId,
+      versionId,
+      top ? Number(top.seq) : null,
+      "activate",
+      byKeyId,
+    );
+    return { version: toPolicyVersion(version), activation };
+  }
+
+  private pushActivation(
+    projectId: string,
+    versionId: string,
+    belowSeq: number | null,
+    kind: PolicyActivation["kind"],
+    byKeyId: string,
+  ): PolicyActivation {
+    const at = nowIso();
+    const info = this.#s.insertActivation.run(projectId, versionId, belowSeq, kind, byKeyId, at);
+    return { seq: Number(info.lastInsertRowid), versionId, kind, activatedBy: byKeyId, activatedAt: at };
+  }
+
+  async rollbackPolicy(projectId: string, byKeyId: string): Promise<RollbackResult> {
+    return this.#tx.rollback(projectId, byKeyId);
+  }
+
+  private rollbackInTransaction(projectId: string, byKeyId: string): RollbackResult {
+    const top = this.#s.topActivation.get(projectId) as Row | undefined;
+    if (!top) return { ok: false, reason: "no_active_version" };
+    if (top.below_seq === null) return { ok: false, reason: "nothing_to_roll_back" };
+    const below = this.#s.activationBySeq.get(projectId, top.below_seq) as Row;
+    const activation = this.pushActivation(
+      projectId,
+      below.version_id as string,
+      (below.below_seq as number | null) ?? null,
+      "rollback",
+      byKeyId,
+    );
+    const version = toPolicyVersion(this.#s.policyById.get(projectId, below.version_id) as Row);
+    return { ok: true, version, activation };
+  }
+
+  async listPolicyActivations(projectId: string, limit: number): Promise<PolicyActivation[]> {
+    return (this.#s.activations.all(projectId, limit) as Row[]).map(toActivation);
   }
 }
