@@ -1,4 +1,5 @@
 import swagger from "@fastify/swagger";
+import { loadCedar } from "@trusera/core";
 import { Ajv, type Options as AjvOptions } from "ajv";
 import Fastify, {
   type FastifyError,
@@ -11,8 +12,14 @@ import Fastify, {
 import type { AppContext } from "./app-context.js";
 import { ApiError } from "./errors.js";
 import { agentRoutes } from "./routes/agents.js";
+import { compatRoutes } from "./routes/compat.js";
+import { decisionRoutes } from "./routes/decisions.js";
 import { eventRoutes } from "./routes/events.js";
+import { fleetRoutes } from "./routes/fleet.js";
 import { healthRoutes } from "./routes/health.js";
+import { keyRoutes } from "./routes/keys.js";
+import { policyRoutes } from "./routes/policies.js";
+import { projectRoutes } from "./routes/project.js";
 
 const AJV_BASE: AjvOptions = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
 
@@ -104,6 +111,8 @@ export async function buildApp(
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
+  // Loaded before the first request, so that policy compilation can stay synchronous (see policy-compiler.ts).
+  await loadCedar();
   app.setValidatorCompiler(validatorCompiler());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
@@ -117,9 +126,23 @@ export async function buildApp(
       request.principal = await ctx.auth.authenticate(request);
     }
   });
+  app.addHook("onResponse", async (request, reply) => {
+    ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, {
+      method: request.method,
+      // The route pattern, never the raw URL: ids in paths would make a series per id.
+      route: request.routeOptions.url ?? "unmatched",
+      status_code: String(reply.statusCode),
+    });
+  });
   await app.register(swagger, {
     openapi: {
-      info: { title: "Trusera server API", version: "0.1.0" },
+      info: {
+        title: "Trusera server API",
+        version: "0.1.0",
+        description:
+          "Self-hosted Trusera platform. Every /api/v1 and /v1 route needs Authorization: Bearer tsk_...; " +
+          "errors are {error:{code,message,details?}} with a stable code.",
+      },
       components: {
         securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "tsk_... API key" } },
       },
@@ -127,8 +150,18 @@ export async function buildApp(
     },
   });
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  await app.register(healthRoutes);
-  await app.register(async (scope) => agentRoutes(scope, ctx));
-  await app.register(async (scope) => eventRoutes(scope, ctx));
+  for (const routes of [
+    healthRoutes,
+    projectRoutes,
+    keyRoutes,
+    agentRoutes,
+    eventRoutes,
+    compatRoutes,
+    fleetRoutes,
+    policyRoutes,
+    decisionRoutes,
+  ]) {
+    await app.register(async (scope) => routes(scope, ctx));
+  }
   return app;
 }
