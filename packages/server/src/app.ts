@@ -114,6 +114,8 @@ export async function buildApp(
   // Loaded before the first request, so that policy compilation can stay synchronous (see policy-compiler.ts).
   await loadCedar();
   app.setValidatorCompiler(validatorCompiler());
+  // The API speaks JSON only: a text body is a 415 that says so, not a confusing "body must be object".
+  app.removeContentTypeParser("text/plain");
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     reply

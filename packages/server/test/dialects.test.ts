@@ -25,13 +25,24 @@ describe.each(BACKENDS)("SDK dialects ($name)", (backend) => {
     });
     expect(reg.status).toBe(200);
     expect(reg.body.agent_id).toMatch(/^agt_/);
-    const again = await t.api("POST", "/api/v1/agents/register", { key: ingestKey, body: { name: "ts-agent" } });
+    const again = await t.api("POST", "/api/v1/agents/register", {
+      key: ingestKey,
+      body: { name: "ts-agent" },
+    });
     expect(again.body.agent_id).toBe(reg.body.agent_id);
     const events = [sdkEvent({ agent_id: "ts-agent" }), sdkEvent({ agent_id: reg.body.agent_id })];
     const headers = { "idempotency-key": "batch-1" };
-    const first = await t.api("POST", "/api/v1/events/batch", { key: ingestKey, headers, body: { events, dropped: 3 } });
+    const first = await t.api("POST", "/api/v1/events/batch", {
+      key: ingestKey,
+      headers,
+      body: { events, dropped: 3 },
+    });
     expect(first.body).toEqual({ accepted: 2, duplicates: 0 });
-    const replay = await t.api("POST", "/api/v1/events/batch", { key: ingestKey, headers, body: { events, dropped: 3 } });
+    const replay = await t.api("POST", "/api/v1/events/batch", {
+      key: ingestKey,
+      headers,
+      body: { events, dropped: 3 },
+    });
     expect(replay.body).toEqual(first.body);
     const agent = await t.api("GET", `/api/v1/agents/${reg.body.agent_id}`);
     expect(agent.body).toMatchObject({ name: "ts-agent", dropped_events: 3 });
@@ -53,7 +64,14 @@ describe.each(BACKENDS)("SDK dialects ($name)", (backend) => {
       headers: { "idempotency-key": "py-1" },
       body: {
         events: [
-          { id: hexId, type: "llm_invoke", name: "gpt-4", payload: { model: "gpt-4" }, metadata: {}, timestamp: "2025-11-13T02:13:20.123456+00:00" },
+          {
+            id: hexId,
+            type: "llm_invoke",
+            name: "gpt-4",
+            payload: { model: "gpt-4" },
+            metadata: {},
+            timestamp: "2025-11-13T02:13:20.123456+00:00",
+          },
           sdkEvent({ timestamp: micros }),
         ],
       },
@@ -66,17 +84,25 @@ describe.each(BACKENDS)("SDK dialects ($name)", (backend) => {
   });
 
   it("Go: POST /v1/agents answers agent_id; POST /v1/events names the agent on the batch; seconds timestamps", async () => {
-    const reg = await t.api("POST", "/v1/agents", { key: ingestKey, body: { name: "go-agent", framework: "custom" } });
+    const reg = await t.api("POST", "/v1/agents", {
+      key: ingestKey,
+      body: { name: "go-agent", framework: "custom" },
+    });
     expect(reg.body.agent_id).toMatch(/^agt_/);
     const res = await t.api("POST", "/v1/events", {
       key: ingestKey,
       body: { agent_id: reg.body.agent_id, events: [sdkEvent({ timestamp: 1_763_000_000 }), sdkEvent()] },
     });
     expect(res.body).toEqual({ accepted: 2, duplicates: 0 });
-    const none = await t.api("POST", "/v1/events", { key: ingestKey, body: { agent_id: "", events: [sdkEvent()] } });
+    const none = await t.api("POST", "/v1/events", {
+      key: ingestKey,
+      body: { agent_id: "", events: [sdkEvent()] },
+    });
     expect(none.body.accepted).toBe(1);
     const list = await t.api("GET", `/api/v1/events?agent_id=${reg.body.agent_id}`);
-    expect(list.body.events.map((e: { timestamp: string }) => e.timestamp)).toContain("2025-11-13T02:13:20.000000Z");
+    expect(list.body.events.map((e: { timestamp: string }) => e.timestamp)).toContain(
+      "2025-11-13T02:13:20.000000Z",
+    );
   });
 
   it("fleet: register answers {data: {id}}; heartbeats record liveness and details; unknown ids are 404", async () => {
@@ -104,8 +130,15 @@ describe.each(BACKENDS)("SDK dialects ($name)", (backend) => {
     expect(bare.status).toBe(200);
     const agent = await t.api("GET", `/api/v1/agents/${id}`);
     expect(agent.body.last_heartbeat_at).not.toBeNull();
-    expect(agent.body.metadata).toMatchObject({ hostname: "host-1", environment: "prod", process_info: { pid: 43 } });
-    expect((await t.api("POST", "/api/v1/fleet/agt_0000000000000000/heartbeat", { key: ingestKey, body: {} })).status).toBe(404);
+    expect(agent.body.metadata).toMatchObject({
+      hostname: "host-1",
+      environment: "prod",
+      process_info: { pid: 43 },
+    });
+    expect(
+      (await t.api("POST", "/api/v1/fleet/agt_0000000000000000/heartbeat", { key: ingestKey, body: {} }))
+        .status,
+    ).toBe(404);
   });
 
   it("answers an ingest key 403 on admin reads, and no key or a bad key 401", async () => {

@@ -17,7 +17,9 @@ describe("operations", () => {
     const e = sdkEvent();
     await t.api("POST", "/api/v1/events/batch", { body: { events: [e, sdkEvent()] } });
     await t.api("POST", "/api/v1/events/batch", { body: { events: [e] } });
-    await t.api("POST", "/api/v1/events/batch", { body: { events: [sdkEvent(), { id: "bad" }, sdkEvent()] } });
+    await t.api("POST", "/api/v1/events/batch", {
+      body: { events: [sdkEvent(), { id: "bad" }, sdkEvent()] },
+    });
     const res = await fetch(`${t.url}/metrics`);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await res.text();
@@ -52,7 +54,10 @@ describe("operations", () => {
     }
     const batch = doc.paths["/api/v1/events/batch"].post;
     expect(batch.requestBody.content["application/json"].schema.required).toEqual(["events"]);
-    expect(doc.paths["/api/v1/policies/{id}/activate"].post.parameters[0]).toMatchObject({ name: "id", in: "path" });
+    expect(doc.paths["/api/v1/policies/{id}/activate"].post.parameters[0]).toMatchObject({
+      name: "id",
+      in: "path",
+    });
   });
 
   it("answers /readyz 503 while shutting down", async () => {
@@ -76,7 +81,9 @@ describe("operations", () => {
       expect(result.events).toBe(1);
       const left = await s.api("GET", "/api/v1/events");
       expect(left.body.events.map((e: { id: string }) => e.id)).toEqual([recent.id]);
-      expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/^trusera_retention_purged_events_total 1$/m);
+      expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(
+        /^trusera_retention_purged_events_total 1$/m,
+      );
     } finally {
       await s.close();
     }

@@ -35,7 +35,9 @@ describe("policies", () => {
     expect(details[0]).toMatchObject({ line: 3, policy_id: "policy1" });
     expect(details[0]!.column).toBeGreaterThan(1);
     expect(details.some((d) => d.line === 4)).toBe(true);
-    const syntax = await t.api("POST", "/api/v1/policies", { body: { policies: "permit (principal, action" } });
+    const syntax = await t.api("POST", "/api/v1/policies", {
+      body: { policies: "permit (principal, action" },
+    });
     expect(syntax.status).toBe(400);
     expect(syntax.body.error.details[0]).toMatchObject({ line: 1 });
     expect((await t.api("GET", "/api/v1/policies")).body.versions).toEqual([]);
@@ -43,7 +45,9 @@ describe("policies", () => {
 
   it("stores immutable versions with digest, author and time; activates; rolls back", async () => {
     const project = (await t.api("GET", "/api/v1/project")).body;
-    const v1 = await t.api("POST", "/api/v1/policies", { body: { policies: DENY_EVIL, description: "first" } });
+    const v1 = await t.api("POST", "/api/v1/policies", {
+      body: { policies: DENY_EVIL, description: "first" },
+    });
     expect(v1.status).toBe(201);
     expect(v1.body).toMatchObject({
       number: 1,
@@ -72,7 +76,8 @@ describe("policies", () => {
     expect(notModified.status).toBe(304);
     expect(notModified.body).toBeUndefined();
     expect(
-      (await t.api("GET", "/api/v1/policies/bundle", { headers: { "if-none-match": `W/"x", ${etag}` } })).status,
+      (await t.api("GET", "/api/v1/policies/bundle", { headers: { "if-none-match": `W/"x", ${etag}` } }))
+        .status,
     ).toBe(304);
 
     const v2 = await t.api("POST", "/api/v1/policies", {
@@ -98,7 +103,11 @@ describe("policies", () => {
     expect(again.body.error.code).toBe("nothing_to_roll_back");
 
     const history = await t.api("GET", "/api/v1/policies/activations");
-    expect(history.body.activations.map((a: { kind: string }) => a.kind)).toEqual(["rollback", "activate", "activate"]);
+    expect(history.body.activations.map((a: { kind: string }) => a.kind)).toEqual([
+      "rollback",
+      "activate",
+      "activate",
+    ]);
     const one = await t.api("GET", `/api/v1/policies/${v1.body.id}`);
     expect(one.body).toMatchObject({ id: v1.body.id, policies: DENY_EVIL, active: true });
     expect((await t.api("GET", "/api/v1/policies/pol_0000000000000000")).status).toBe(404);
@@ -158,7 +167,11 @@ describe("policies", () => {
       apiCallEvent("https://evil.example/b", "allow", { agent_id: "replay-bot" }),
       apiCallEvent("https://good.example/c", "deny", { agent_id: "replay-bot" }),
       apiCallEvent("https://good.example/d", "allow", { agent_id: "replay-bot" }),
-      { ...apiCallEvent("https://good.example/e", "allow"), type: "policy_violation", agent_id: "replay-bot" },
+      {
+        ...apiCallEvent("https://good.example/e", "allow"),
+        type: "policy_violation",
+        agent_id: "replay-bot",
+      },
     ];
     expect((await t.api("POST", "/api/v1/events/batch", { body: { events } })).body.accepted).toBe(5);
     const res = await t.api("POST", "/api/v1/policies/replay", {
@@ -202,7 +215,8 @@ describe("policies", () => {
     expect(invalid.body.error.code).toBe("invalid_policy");
     expect((await t.api("POST", "/api/v1/policies/replay", { body: {} })).status).toBe(400);
     expect(
-      (await t.api("POST", "/api/v1/policies/replay", { body: { version_id: "pol_0000000000000000" } })).status,
+      (await t.api("POST", "/api/v1/policies/replay", { body: { version_id: "pol_0000000000000000" } }))
+        .status,
     ).toBe(404);
   });
 });

@@ -13,7 +13,12 @@ describe.each(BACKENDS)("tenancy ($name)", (backend) => {
   let aIngest: string;
   let bAdmin: string;
   const b = { agentId: "", agentName: "b-secret-agent", eventId: "", policyId: "", keyId: "" };
-  const MISSING = { agent: "agt_ffffffffffffffff", event: "00000000-0000-4000-8000-000000000000", policy: "pol_ffffffffffffffff", key: "key_ffffffffffffffff" };
+  const MISSING = {
+    agent: "agt_ffffffffffffffff",
+    event: "00000000-0000-4000-8000-000000000000",
+    policy: "pol_ffffffffffffffff",
+    key: "key_ffffffffffffffff",
+  };
 
   beforeAll(async () => {
     const s = await backend.setup();
@@ -26,10 +31,15 @@ describe.each(BACKENDS)("tenancy ($name)", (backend) => {
     b.agentId = reg.body.agent_id;
     const e = apiCallEvent("https://b.example/x", "allow", { agent_id: b.agentId });
     b.eventId = e.id as string;
-    expect((await t.api("POST", "/api/v1/events/batch", { key: bAdmin, body: { events: [e] } })).body.accepted).toBe(1);
+    expect(
+      (await t.api("POST", "/api/v1/events/batch", { key: bAdmin, body: { events: [e] } })).body.accepted,
+    ).toBe(1);
     const pol = await t.api("POST", "/api/v1/policies", {
       key: bAdmin,
-      body: { policies: 'forbid (principal, action, resource) when { principal == Agent::"b" };', activate: true },
+      body: {
+        policies: 'forbid (principal, action, resource) when { principal == Agent::"b" };',
+        activate: true,
+      },
     });
     b.policyId = pol.body.id;
     b.keyId = (await t.api("GET", "/api/v1/project", { key: bAdmin })).body.key.id;
@@ -70,17 +80,30 @@ describe.each(BACKENDS)("tenancy ($name)", (backend) => {
   });
 
   it("cannot read, activate or replay B's policies, and gets its own bundle", async () => {
-    expect((await sameAsMissing("GET", `/api/v1/policies/${b.policyId}`, `/api/v1/policies/${MISSING.policy}`)).status).toBe(404);
     expect(
-      (await sameAsMissing("POST", `/api/v1/policies/${b.policyId}/activate`, `/api/v1/policies/${MISSING.policy}/activate`))
+      (await sameAsMissing("GET", `/api/v1/policies/${b.policyId}`, `/api/v1/policies/${MISSING.policy}`))
         .status,
     ).toBe(404);
     expect(
-      (await sameAsMissing("POST", "/api/v1/policies/replay", "/api/v1/policies/replay", { version_id: b.policyId }))
-        .status,
+      (
+        await sameAsMissing(
+          "POST",
+          `/api/v1/policies/${b.policyId}/activate`,
+          `/api/v1/policies/${MISSING.policy}/activate`,
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await sameAsMissing("POST", "/api/v1/policies/replay", "/api/v1/policies/replay", {
+          version_id: b.policyId,
+        })
+      ).status,
     ).toBe(404);
     expect((await t.api("GET", "/api/v1/policies", { key: aAdmin })).body.versions).toEqual([]);
-    expect((await t.api("GET", "/api/v1/policies/activations", { key: aAdmin })).body.activations).toEqual([]);
+    expect((await t.api("GET", "/api/v1/policies/activations", { key: aAdmin })).body.activations).toEqual(
+      [],
+    );
     expect((await t.api("GET", "/api/v1/policies/bundle", { key: aIngest })).body.version).toBeNull();
     const decision = await t.api("POST", "/api/v1/cedar/evaluate", {
       key: aIngest,
@@ -93,7 +116,9 @@ describe.each(BACKENDS)("tenancy ($name)", (backend) => {
   });
 
   it("cannot revoke or list B's keys", async () => {
-    expect((await sameAsMissing("DELETE", `/api/v1/keys/${b.keyId}`, `/api/v1/keys/${MISSING.key}`)).status).toBe(404);
+    expect(
+      (await sameAsMissing("DELETE", `/api/v1/keys/${b.keyId}`, `/api/v1/keys/${MISSING.key}`)).status,
+    ).toBe(404);
     const keys = await t.api("GET", "/api/v1/keys", { key: aAdmin });
     expect(JSON.stringify(keys.body)).not.toContain(b.keyId);
     expect((await t.api("GET", "/api/v1/project", { key: bAdmin })).status).toBe(200);
@@ -101,14 +126,23 @@ describe.each(BACKENDS)("tenancy ($name)", (backend) => {
 
   it("cannot write into B: events naming B's agent stay in A, heartbeats for B's agent are 404", async () => {
     expect(
-      (await sameAsMissing("POST", `/api/v1/fleet/${b.agentId}/heartbeat`, `/api/v1/fleet/${MISSING.agent}/heartbeat`, {}))
-        .status,
+      (
+        await sameAsMissing(
+          "POST",
+          `/api/v1/fleet/${b.agentId}/heartbeat`,
+          `/api/v1/fleet/${MISSING.agent}/heartbeat`,
+          {},
+        )
+      ).status,
     ).toBe(404);
     // (Before any write below: A's events naming B's id create an agent of that *name* in A.)
     const e = sdkEvent({ agent_id: b.agentId });
     const res = await t.api("POST", "/api/v1/events/batch", { key: aIngest, body: { events: [e] } });
     expect(res.body).toEqual({ accepted: 1, duplicates: 0 });
-    const py = await t.api("POST", `/api/v1/agents/${b.agentId}/events`, { key: aIngest, body: { events: [sdkEvent()] } });
+    const py = await t.api("POST", `/api/v1/agents/${b.agentId}/events`, {
+      key: aIngest,
+      body: { events: [sdkEvent()] },
+    });
     expect(py.status).toBe(200);
     // B's event id stored again in A is A's own event, not a duplicate of B's (which A cannot learn of).
     const dup = await t.api("POST", "/api/v1/events/batch", {
