@@ -243,6 +243,24 @@ export function storeContract(
     );
 
     it(
+      "keeps concurrent batches atomic each: a failing batch stores nothing, the others commit",
+      withStore(async (store) => {
+        const a = await store.createProject("a");
+        const good1 = [event(), event()];
+        const bad = [event(), { ...event(), type: null as unknown as string }];
+        const good2 = [event()];
+        const results = await Promise.allSettled([
+          store.ingestEvents(a.id, batch(good1)),
+          store.ingestEvents(a.id, batch(bad)),
+          store.ingestEvents(a.id, batch(good2)),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+        const ids = (await store.listEvents(a.id, { limit: 10 })).map((e) => e.id).sort();
+        expect(ids).toEqual([...good1, ...good2].map((e) => e.id).sort());
+      }),
+    );
+
+    it(
       "lists events newest first with every filter and a cursor",
       withStore(async (store) => {
         const a = await store.createProject("a");
