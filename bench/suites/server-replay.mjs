@@ -55,7 +55,7 @@ export async function run() {
     }
     return [
       row("server-replay", "replay of a 50-policy candidate over 100,000 events (SQLite, HTTP)", fmtNs(ns), {
-        note: `${Math.round(COUNT / (ns / 1e9)).toLocaleString("en-US")} events/s decided again; changed ${report.changed} (allow->deny ${report.allow_to_deny}, deny->allow ${report.deny_to_allow}); seeded in ${seconds.toFixed(1)} s`,
+        note: `${Math.round(COUNT / (ns / 1e9)).toLocaleString("en-US")} events/s decided again; ${report.engine_calls.toLocaleString("en-US")} engine calls (identical requests are decided once); changed ${report.changed} (allow->deny ${report.allow_to_deny}, deny->allow ${report.deny_to_allow}); seeded in ${seconds.toFixed(1)} s`,
       }),
     ];
   } finally {

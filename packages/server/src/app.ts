@@ -89,6 +89,11 @@ function errorHandler(
       .code(400)
       .send(errorBody("malformed_json", `request body is not valid JSON: ${err.message}`));
   }
+  // Postgres refuses text it cannot store (a NUL character): the input's fault, not the server's.
+  const pgCode = (err as { code?: string }).code;
+  if (pgCode === "22021" || pgCode === "22P05") {
+    return reply.code(400).send(errorBody("invalid_request", "text must not contain NUL characters"));
+  }
   const status = err.statusCode ?? 500;
   if (status >= 500) {
     request.log.error({ err }, "request failed");

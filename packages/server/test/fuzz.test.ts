@@ -279,6 +279,28 @@ const badRequest: fc.Arbitrary<Req> = fc.oneof(
         expect: [400],
       })),
     ),
+  // NUL characters, which Postgres cannot store, wherever text reaches the store.
+  fc
+    .constantFrom(
+      ["GET", "/api/v1/agents/a%00b"],
+      ["GET", "/api/v1/events?agent_id=%00"],
+      ["POST", "/api/v1/agents/a%00/events", { events: [sdkEvent()] }],
+      ["POST", "/api/v1/events/batch", { events: [sdkEvent({ name: "a\u0000b" })] }],
+      ["POST", "/api/v1/events/batch", { events: [sdkEvent({ agent_id: "x\u0000" })] }],
+      ["POST", "/v1/events", { agent_id: "\u0000", events: [sdkEvent()] }],
+      ["POST", "/api/v1/agents/register", { name: "n\u0000" }],
+      ["POST", "/api/v1/fleet/register", { name: "\u0000" }],
+      ["POST", "/api/v1/policies", { policies: "", description: "\u0000" }],
+      ["POST", "/api/v1/keys", { role: "ingest", label: "\u0000" }],
+      ["POST", "/api/v1/policies/a%00/activate", {}],
+    )
+    .map(([method, path, body]) => ({
+      kind: "NUL character",
+      method: method as string,
+      path: path as string,
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      expect: [400, 404],
+    })),
   // Ingest keys on admin routes.
   fc
     .constantFrom(

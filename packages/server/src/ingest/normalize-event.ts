@@ -45,6 +45,11 @@ export function normalizeEvent(raw: unknown, fallbackAgent: string | null): Norm
     timestamp: ts ? VALID_ISO : raw.timestamp,
   };
   const problems = validateEvent(candidate);
+  // Postgres cannot store a NUL character in text; no name needs one (inside payloads JSON escapes it).
+  if (typeof candidate.name === "string" && candidate.name.includes("\u0000"))
+    problems.push("name must not contain NUL characters");
+  if (typeof raw.agent_id === "string" && raw.agent_id.includes("\u0000"))
+    problems.push("agent_id must not contain NUL characters");
   if (problems.length > 0 || !ts) return problems.length > 0 ? problems : ["timestamp is not a date-time"];
   const payload = scrubSecrets(candidate.payload as Record<string, unknown>);
   const metadata = scrubSecrets(candidate.metadata as Record<string, unknown>);

@@ -47,6 +47,8 @@ export interface ReplayReport {
   /** For allow->deny: how many each candidate policy denied. */
   denied_by_policy: Record<string, number>;
   examples: { allow_to_deny: ReplayExample[]; deny_to_allow: ReplayExample[] };
+  /** Calls to the engine: identical requests (same agent, endpoint, headers) are decided once per replay. */
+  engine_calls: number;
   /** True when the window held more than `max_events` events and the rest were not read. */
   truncated: boolean;
   duration_ms: number;
@@ -104,6 +106,7 @@ export class ReplayService {
       deny_to_allow: 0,
       denied_by_policy: {},
       examples: { allow_to_deny: [], deny_to_allow: [] },
+      engine_calls: 0,
       truncated: false,
       duration_ms: 0,
     };
@@ -178,6 +181,7 @@ export class ReplayService {
     let answer = memo.get(key);
     if (!answer) {
       answer = set.evaluate(request);
+      report.engine_calls++;
       if (memo.size >= MEMO_MAX) memo.clear();
       memo.set(key, answer);
     }

@@ -3,7 +3,7 @@ import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
 import { notFound } from "../errors.js";
 import { agentJson } from "./agent-json.js";
-import { decodeTextCursor, encodeTextCursor, ID_PARAMS, PAGE_LIMIT } from "./common.js";
+import { decodeTextCursor, encodeTextCursor, ID_PARAMS, NO_NUL, PAGE_LIMIT } from "./common.js";
 
 export interface RegisterBody {
   name: string;
@@ -15,8 +15,8 @@ export const REGISTER_BODY = {
   type: "object",
   required: ["name"],
   properties: {
-    name: { type: "string", minLength: 1, maxLength: 256 },
-    framework: { type: "string", maxLength: 64 },
+    name: { type: "string", minLength: 1, maxLength: 256, pattern: NO_NUL },
+    framework: { type: "string", maxLength: 64, pattern: NO_NUL },
     metadata: { type: "object" },
   },
 } as const;

@@ -39,8 +39,11 @@ export function decodeTextCursor(cursor: string): string {
 export const ID_PARAMS = {
   type: "object",
   required: ["id"],
-  properties: { id: { type: "string", minLength: 1, maxLength: 256 } },
+  properties: { id: { type: "string", minLength: 1, maxLength: 256, pattern: "^[^\\u0000]+$" } },
 } as const;
+
+/** Text without NUL characters: Postgres cannot store them, and no name or id needs one. */
+export const NO_NUL = "^[^\\u0000]*$";
 
 export const PAGE_LIMIT = { type: "integer", minimum: 1, maximum: 1000, default: 100 } as const;
 

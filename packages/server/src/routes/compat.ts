@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
 import { REGISTER_BODY, type RegisterBody, registerAgent } from "./agents.js";
-import { BATCH_BODY_PROPERTIES, INGEST_RESULT, idempotencyKeyOf } from "./common.js";
+import { BATCH_BODY_PROPERTIES, INGEST_RESULT, idempotencyKeyOf, NO_NUL } from "./common.js";
 
 /**
  * The Python and Go SDK dialects. They land in the same service and schema as the TypeScript one
@@ -19,7 +19,7 @@ export async function compatRoutes(app: FastifyInstance, ctx: AppContext): Promi
         params: {
           type: "object",
           required: ["agent_id"],
-          properties: { agent_id: { type: "string", minLength: 1, maxLength: 256 } },
+          properties: { agent_id: { type: "string", minLength: 1, maxLength: 256, pattern: NO_NUL } },
         },
         headers: { type: "object", properties: { "idempotency-key": { type: "string" } } },
         body: { type: "object", required: ["events"], properties: BATCH_BODY_PROPERTIES },
@@ -56,7 +56,10 @@ export async function compatRoutes(app: FastifyInstance, ctx: AppContext): Promi
         body: {
           type: "object",
           required: ["events"],
-          properties: { ...BATCH_BODY_PROPERTIES, agent_id: { type: "string", maxLength: 256 } },
+          properties: {
+            ...BATCH_BODY_PROPERTIES,
+            agent_id: { type: "string", maxLength: 256, pattern: NO_NUL },
+          },
         },
         response: { 200: INGEST_RESULT },
       },

@@ -9,6 +9,7 @@ import {
   ID_PARAMS,
   INGEST_RESULT,
   idempotencyKeyOf,
+  NO_NUL,
   PAGE_LIMIT,
   timeParam,
 } from "./common.js";
@@ -28,7 +29,7 @@ interface ListQuery extends FilterQuery {
 }
 
 const FILTER_PROPERTIES = {
-  agent_id: { type: "string", minLength: 1, maxLength: 256 },
+  agent_id: { type: "string", minLength: 1, maxLength: 256, pattern: NO_NUL },
   type: { type: "string", enum: [...EVENT_TYPES] },
   decision: { type: "string", enum: ["allow", "deny", "warn", "none"] },
   since: { type: "string", maxLength: 64 },

@@ -3,7 +3,7 @@ import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
 import { notFound } from "../errors.js";
 import { agentJson } from "./agent-json.js";
-import { ID_PARAMS, parseJsonText } from "./common.js";
+import { ID_PARAMS, NO_NUL, parseJsonText } from "./common.js";
 
 interface FleetRegisterBody {
   name: string;
@@ -26,8 +26,8 @@ export async function fleetRoutes(app: FastifyInstance, ctx: AppContext): Promis
           type: "object",
           required: ["name"],
           properties: {
-            name: { type: "string", minLength: 1, maxLength: 256 },
-            framework: { type: "string", maxLength: 64 },
+            name: { type: "string", minLength: 1, maxLength: 256, pattern: NO_NUL },
+            framework: { type: "string", maxLength: 64, pattern: NO_NUL },
             discovery_method: { type: "string", maxLength: 64 },
             sdk_version: { type: "string", maxLength: 64 },
             hostname: { type: "string", maxLength: 256 },

@@ -4,7 +4,7 @@ import { generateApiKey } from "../auth/api-keys.js";
 import { requireRole } from "../auth/authenticate.js";
 import { notFound } from "../errors.js";
 import type { ApiKeyRecord, KeyRole } from "../store/types.js";
-import { ID_PARAMS } from "./common.js";
+import { ID_PARAMS, NO_NUL } from "./common.js";
 
 const keyJson = (k: ApiKeyRecord) => ({
   id: k.id,
@@ -29,7 +29,7 @@ export async function keyRoutes(app: FastifyInstance, ctx: AppContext): Promise<
           additionalProperties: false,
           properties: {
             role: { type: "string", enum: ["admin", "ingest"] },
-            label: { type: "string", maxLength: 200 },
+            label: { type: "string", maxLength: 200, pattern: NO_NUL },
           },
         },
       },

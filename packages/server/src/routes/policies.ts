@@ -6,7 +6,7 @@ import { bundleEtag, etagMatches } from "../policies/digest.js";
 import { MAX_POLICY_CHARS } from "../policies/policy-compiler.js";
 import type { PolicyBundle } from "../policies/policy-service.js";
 import type { DefaultDecision, PolicyActivation, PolicyVersion } from "../store/types.js";
-import { ID_PARAMS, timeParam } from "./common.js";
+import { ID_PARAMS, NO_NUL, timeParam } from "./common.js";
 
 const versionSummary = (v: PolicyVersion, activeId: string | null) => ({
   id: v.id,
@@ -91,7 +91,7 @@ export async function policyRoutes(app: FastifyInstance, ctx: AppContext): Promi
             policies: POLICY_TEXT,
             schema: POLICY_TEXT,
             default_decision: DEFAULT_DECISION,
-            description: { type: "string", maxLength: 2000 },
+            description: { type: "string", maxLength: 2000, pattern: NO_NUL },
             activate: { type: "boolean" },
           },
         },
@@ -261,12 +261,12 @@ export async function policyRoutes(app: FastifyInstance, ctx: AppContext): Promi
           additionalProperties: false,
           properties: {
             policies: POLICY_TEXT,
-            version_id: { type: "string", minLength: 1, maxLength: 256 },
+            version_id: { type: "string", minLength: 1, maxLength: 256, pattern: NO_NUL },
             schema: POLICY_TEXT,
             default_decision: DEFAULT_DECISION,
             since: { type: ["string", "number"] },
             until: { type: ["string", "number"] },
-            agent_id: { type: "string", minLength: 1, maxLength: 256 },
+            agent_id: { type: "string", minLength: 1, maxLength: 256, pattern: NO_NUL },
             max_examples: { type: "integer", minimum: 0, maximum: 100, default: 10 },
             max_events: { type: "integer", minimum: 1, maximum: 10_000_000, default: 1_000_000 },
           },
@@ -292,7 +292,7 @@ export async function policyRoutes(app: FastifyInstance, ctx: AppContext): Promi
       if (b.agent_id !== undefined) {
         const agent = await ctx.store.findAgent(p.projectId, b.agent_id);
         // Unknown and foreign agents alike: a window with no events.
-        agentId = agent?.id ?? "\u0000none";
+        agentId = agent?.id ?? "agt_none";
       }
       return ctx.replay.run(p.projectId, {
         candidate:
