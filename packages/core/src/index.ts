@@ -26,6 +26,7 @@ export type { CedarDecision, CedarDiagnostic, CedarEntity, CedarRequest, EntityR
 export { ConfigurationError, TruseraError, ValidationError } from "./errors.js";
 export { createEvent, type JsonObject, type TruseraEvent } from "./events/event.js";
 export { EVENT_TYPES, EventType, isEventType } from "./events/event-type.js";
+export { isoNow } from "./events/iso-now.js";
 export { EVENT_LIMITS } from "./events/limits.js";
 export {
   EVENT_ID_PATTERN,

@@ -69,6 +69,17 @@ describe("scrubSecrets and redactText", () => {
     expect(value.password).toBe("p");
   });
 
+  it("cuts cycles with a marker so the result always serializes", () => {
+    const a: Record<string, unknown> = { name: "a" };
+    a.self = a;
+    a.list = [a];
+    expect(JSON.parse(JSON.stringify(scrubSecrets(a)))).toEqual({
+      name: "a",
+      self: "[Circular]",
+      list: ["[Circular]"],
+    });
+  });
+
   it("keeps the scheme of a bearer token", () => {
     expect(redactText('curl -H "Authorization: Bearer abcdefgh12345"')).toBe(
       `curl -H "Authorization: Bearer ${REDACTED}"`,

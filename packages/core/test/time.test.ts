@@ -19,3 +19,12 @@ describe("parseTimestamp", () => {
     expect(parseTimestamp(input)).toBeNull();
   });
 });
+
+describe("isoNow", () => {
+  it("formats exactly like Date#toISOString, across second boundaries", async () => {
+    const { isoNow } = await import("@trusera/core");
+    for (const t of [0, 5, 59, 999, 1000, 1001, 1774915201120, 1774915201999, 1774915202000, Date.now()]) {
+      expect(isoNow(t)).toBe(new Date(t).toISOString());
+    }
+  });
+});

@@ -38,6 +38,9 @@ export class FaultProxy {
   readonly #server: Server;
   readonly #started = Date.now();
   #upstream: URL;
+  #inFlight = 0;
+  /** The most requests the proxy was handling at one time. */
+  maxInFlight = 0;
   port = 0;
 
   constructor(upstream: string) {
@@ -72,6 +75,9 @@ export class FaultProxy {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.#inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.#inFlight);
+    res.once("close", () => this.#inFlight--);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);

@@ -66,7 +66,11 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
+    let settled = false;
     const fail = (err: Error) => {
+      // Only while starting: once listening, a later exit (stop()) must not remove the data dir.
+      if (settled) return;
+      settled = true;
       if (child.exitCode === null) child.kill("SIGKILL");
       owned?.remove();
       reject(err);
@@ -77,7 +81,8 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     );
     const onData = () => {
       const m = /trusera-server listening on (http:\/\/\S+)/.exec(output);
-      if (m) {
+      if (m && !settled) {
+        settled = true;
         clearTimeout(timer);
         resolve(m[1]!);
       }

@@ -1,4 +1,5 @@
 import type { EventType } from "./event-type.js";
+import { isoNow } from "./iso-now.js";
 
 /** A plain JSON object: what `payload` and `metadata` hold. */
 export type JsonObject = { [key: string]: unknown };
@@ -31,6 +32,6 @@ export function createEvent(
     name,
     payload,
     metadata,
-    timestamp: new Date().toISOString(),
+    timestamp: isoNow(),
   };
 }

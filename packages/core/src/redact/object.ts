@@ -7,20 +7,31 @@ const MAX_DEPTH = 32;
  * A copy of a JSON-like value with every secret replaced: values under a sensitive key
  * (`password`, `api_key`, `authorization`, ...) and secret-shaped strings anywhere.
  * Returns the value itself, not a copy, when nothing needs replacing, so the common case allocates nothing.
- * Nesting deeper than 32 levels is cut with a marker rather than walked.
+ * Nesting deeper than 32 levels is cut with `[TRUNCATED]`, and a reference to an enclosing object
+ * (a cycle) is replaced by `[Circular]`, so the result can always be serialized.
  */
 export function scrubSecrets<T>(value: T): T {
-  return scrub(value, 0) as T;
+  return scrub(value, 0, []) as T;
 }
 
-function scrub(value: unknown, depth: number): unknown {
+function scrub(value: unknown, depth: number, ancestors: object[]): unknown {
   if (typeof value === "string") return redactText(value);
   if (typeof value !== "object" || value === null) return value;
+  if (ancestors.includes(value)) return "[Circular]";
   if (depth >= MAX_DEPTH) return "[TRUNCATED]";
+  ancestors.push(value);
+  try {
+    return scrubObject(value, depth, ancestors);
+  } finally {
+    ancestors.pop();
+  }
+}
+
+function scrubObject(value: object, depth: number, ancestors: object[]): unknown {
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      const next = scrub(value[i], depth + 1);
+      const next = scrub(value[i], depth + 1, ancestors);
       if (next !== value[i]) {
         copy ??= value.slice();
         copy[i] = next;
@@ -37,7 +48,7 @@ function scrub(value: unknown, depth: number): unknown {
     const next =
       isSensitiveName(key) && current !== null && typeof current !== "object" && current !== ""
         ? REDACTED
-        : scrub(current, depth + 1);
+        : scrub(current, depth + 1, ancestors);
     if (next !== current) {
       copy ??= { ...record };
       copy[key] = next;

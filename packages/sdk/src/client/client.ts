@@ -1,4 +1,11 @@
-import { EVENT_LIMITS, isValidEvent, redactText, scrubSecrets, type TruseraEvent } from "@trusera/core";
+import {
+  EVENT_LIMITS,
+  isoNow,
+  isValidEvent,
+  redactText,
+  scrubSecrets,
+  type TruseraEvent,
+} from "@trusera/core";
 import { type PrivateResponse, PrivateTransport } from "../transport/private-http.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../transport/retry.js";
 import { EventQueue, type QueuedEvent } from "./event-queue.js";
@@ -34,6 +41,7 @@ export interface ClientStats {
 type SendOutcome = "sent" | "rejected" | "failed";
 
 const USER_AGENT = "trusera-sdk-js/0.1.0";
+const REGISTER_RETRIES = 2;
 
 /**
  * The authenticated connection to a Trusera server: buffers events and sends them in batches.
@@ -56,6 +64,9 @@ export class TruseraClient implements ExitFlushable {
   readonly #wake = new AbortController();
   readonly #timer: NodeJS.Timeout;
   #agentId: string | undefined;
+  /** Tracked this tick, not yet serialized. */
+  #pending: TruseraEvent[] = [];
+  #serializeScheduled = false;
   #pump: Promise<boolean> | null = null;
   #kickScheduled = false;
   #closed = false;
@@ -96,6 +107,7 @@ export class TruseraClient implements ExitFlushable {
   }
 
   get stats(): ClientStats {
+    this.#serializePending();
     return { ...this.#stats, queued: this.#queue.length, queuedBytes: this.#queue.bytes };
   }
 
@@ -137,7 +149,8 @@ export class TruseraClient implements ExitFlushable {
       } catch (err) {
         this.#o.logger.debug(`registerAgent: ${(err as Error).message}`);
       }
-      if (attempt >= this.#o.retry.maxRetries) break;
+      // Few retries: the application awaits this at start-up, and the name works as an id anyway.
+      if (attempt >= Math.min(this.#o.retry.maxRetries, REGISTER_RETRIES)) break;
       this.#stats.retries++;
       await sleep(wait ?? backoffDelay(this.#o.retry, attempt), this.#wake.signal, true);
     }
@@ -150,7 +163,9 @@ export class TruseraClient implements ExitFlushable {
 
   /**
    * Queues one event. Never blocks, never throws: an invalid event, or one tracked after `close()`,
-   * is dropped and counted (see `stats`). Secrets in `name`, `payload` and `metadata` are redacted here.
+   * is dropped and counted (see `stats`). Secrets in `name`, `payload` and `metadata` are redacted
+   * before the event is serialized, which happens once per tick for all events tracked in it (so the
+   * event is a snapshot of the objects as they are at the end of the current tick).
    */
   track(event: EventInput): void {
     try {
@@ -158,34 +173,64 @@ export class TruseraClient implements ExitFlushable {
         this.#stats.afterClose++;
         return;
       }
-      const e = {
+      const e: TruseraEvent = {
         id: event.id ?? globalThis.crypto.randomUUID(),
         type: event.type,
         name: event.name,
         payload: event.payload ?? {},
         metadata: event.metadata ?? {},
-        timestamp: event.timestamp ?? new Date().toISOString(),
-        agent_id: event.agent_id ?? this.#agentId,
+        timestamp: event.timestamp ?? isoNow(),
       };
+      const agent = event.agent_id ?? this.#agentId;
+      if (agent !== undefined) e.agent_id = agent;
       if (!isValidEvent(e)) {
         this.#invalid("not a valid event", event);
         return;
       }
-      e.name = redactText(e.name);
-      e.payload = scrubSecrets(e.payload);
-      e.metadata = scrubSecrets(e.metadata);
-      const json = JSON.stringify(e);
-      const bytes = Buffer.byteLength(json);
-      if (bytes > EVENT_LIMITS.maxEventBytes) {
-        this.#invalid(`larger than ${EVENT_LIMITS.maxEventBytes} bytes`, e.name);
-        return;
-      }
       this.#stats.tracked++;
-      this.#addDrops(this.#queue.push({ json, bytes }));
-      if (this.#queue.length >= this.#o.batchSize) this.#scheduleKick();
+      this.#pending.push(e);
+      // The count bound holds at once; the byte bound when the tick's events are serialized.
+      if (this.#pending.length + this.#queue.length > this.#o.maxQueueSize) this.#dropOldest();
+      if (!this.#serializeScheduled) {
+        this.#serializeScheduled = true;
+        queueMicrotask(this.#serializePending);
+      }
     } catch (err) {
-      this.#invalid(`not serializable (${(err as Error)?.message})`, undefined);
+      this.#invalid(`could not be read (${(err as Error)?.message})`, undefined);
     }
+  }
+
+  /** Redacts, serializes and enqueues the events tracked since the last run. Never throws. */
+  readonly #serializePending = (): void => {
+    this.#serializeScheduled = false;
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    for (const e of pending) {
+      try {
+        e.name = redactText(e.name);
+        e.payload = scrubSecrets(e.payload);
+        e.metadata = scrubSecrets(e.metadata);
+        const json = JSON.stringify(e);
+        const bytes = Buffer.byteLength(json);
+        if (bytes > EVENT_LIMITS.maxEventBytes) {
+          this.#stats.tracked--;
+          this.#invalid(`larger than ${EVENT_LIMITS.maxEventBytes} bytes`, e.name);
+          continue;
+        }
+        this.#addDrops(this.#queue.push({ json, bytes }));
+      } catch (err) {
+        this.#stats.tracked--;
+        this.#invalid(`not serializable (${(err as Error)?.message})`, e.name);
+      }
+    }
+    if (this.#queue.length >= this.#o.batchSize) this.#scheduleKick();
+  };
+
+  #dropOldest(): void {
+    if (this.#queue.length > 0) this.#queue.take(1, Number.POSITIVE_INFINITY);
+    else this.#pending.shift();
+    this.#addDrops(1);
   }
 
   /**
@@ -236,6 +281,7 @@ export class TruseraClient implements ExitFlushable {
 
   /** @internal Called once per emptied event loop: deliver what is left, once per batch of new events. */
   flushOnExit(): void {
+    this.#serializePending();
     if (this.#closed || this.#queue.length === 0 || this.#exitFlushed) return;
     this.#exitFlushed = true;
     // Bounded like close(): a server that is down must not hold the process for long.
@@ -248,6 +294,7 @@ export class TruseraClient implements ExitFlushable {
   }
 
   async #drainAll(): Promise<void> {
+    this.#serializePending();
     while (this.#queue.length > 0 || this.#pump) {
       if (!this.#pump && this.#queue.length > 0) this.#kick();
       const ok = await this.#pump;
@@ -275,6 +322,7 @@ export class TruseraClient implements ExitFlushable {
   /** Sends batches until the buffer is empty (true) or a batch fails after its retries (false). */
   async #drain(): Promise<boolean> {
     try {
+      this.#serializePending();
       while (this.#queue.length > 0) {
         const batch = this.#queue.take(this.#o.batchSize, this.#o.maxBatchBytes);
         const outcome = await this.#sendBatch(batch);
@@ -356,11 +404,11 @@ export class TruseraClient implements ExitFlushable {
     if (count === 0) return;
     this.#stats.dropped += count;
     this.#unreportedDrops += count;
-    this.#o.logger.debug(`buffer full: dropped the ${count} oldest events`);
+    if (this.#o.debug) this.#o.logger.debug(`buffer full: dropped the ${count} oldest events`);
   }
 
   #invalid(reason: string, what: unknown): void {
     this.#stats.invalid++;
-    this.#o.logger.debug(`dropped an event: ${reason}`, what);
+    if (this.#o.debug) this.#o.logger.debug(`dropped an event: ${reason}`, what);
   }
 }

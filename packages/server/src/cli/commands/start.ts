@@ -48,15 +48,15 @@ export async function startCommand(flags: Record<string, string | boolean | unde
   const storeText = config.databaseUrl
     ? `postgres ${redactDatabaseUrl(config.databaseUrl)}`
     : `data in ${config.dataDir}`;
-  server.app.log.info({ url: server.url, store: storeText }, "trusera-server listening");
-  // Always said, whatever the log level: people and scripts (tests, npm start) wait for this line.
-  process.stderr.write(`trusera-server listening on ${server.url} (${storeText})\n`);
   if (server.firstKey) {
     process.stderr.write(
       `\nFirst start: created project "default" with an admin API key:\n\n  ${server.firstKey.key}\n\n` +
         `It is also in ${server.firstKey.file} (readable only by you). It is not shown again.\n\n`,
     );
   }
+  server.app.log.info({ url: server.url, store: storeText }, "trusera-server listening");
+  // Always said, whatever the log level: people and scripts (tests, npm start) wait for this line.
+  process.stderr.write(`trusera-server listening on ${server.url} (${storeText})\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
