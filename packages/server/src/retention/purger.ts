@@ -63,6 +63,8 @@ export class RetentionPurger {
           total.events += r.events;
           total.idempotencyKeys += r.idempotencyKeys;
           if (r.events < ROWS_PER_CALL && r.idempotencyKeys < ROWS_PER_CALL) break;
+          // SQLite deletes synchronously: let requests run between two chunks.
+          await new Promise((resolve) => setImmediate(resolve));
         }
         this.metrics.retentionPurged.inc(total.events);
         if (total.events > 0 || total.idempotencyKeys > 0) {

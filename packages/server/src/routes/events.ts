@@ -36,8 +36,6 @@ const FILTER_PROPERTIES = {
   until: { type: "string", maxLength: 64 },
 } as const;
 
-export { idempotencyKeyOf } from "./common.js";
-
 export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   /** The filters of a query, with the agent resolved; null when it names an agent the project lacks. */
   async function filters(projectId: string, q: FilterQuery): Promise<Omit<EventQuery, "limit"> | null> {
