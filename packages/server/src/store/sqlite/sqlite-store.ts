@@ -72,6 +72,10 @@ export class SqliteStore implements Store {
     // Checkpoint every ~40 MB of WAL instead of ~4 MB: a page rewritten by many batches reaches the main
     // file once, and fsyncs (the checkpoint's) are ten times rarer. Ingest is ~1.7x faster for it.
     this.#db.pragma("wal_autocheckpoint = 10000");
+    // The event id index is random by nature (UUIDs): past a few hundred thousand events most of its
+    // pages miss SQLite's default 2 MB cache. 64 MB keeps a million events' indexes in memory.
+    this.#db.pragma("cache_size = -65536");
+    this.#db.pragma("mmap_size = 268435456");
   }
 
   /** The schema version now in the file. */
