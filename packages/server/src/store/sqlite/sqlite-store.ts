@@ -1,6 +1,7 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type Database from "better-sqlite3";
 import { eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
 import { type Row, toActivation, toAgent, toEvent, toKey, toPolicyVersion, toProject } from "../rows.js";
@@ -22,21 +23,28 @@ import type {
   Store,
   StoredEvent,
 } from "../types.js";
+import { openSqlite } from "./connection.js";
+import { type GroupJob, type GroupOutcome, SqliteEventWriter } from "./event-writer.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 import { prepareStatements, type Statements } from "./statements.js";
 
-interface IngestJob {
-  projectId: string;
-  batch: IngestBatch;
+interface IngestJob extends GroupJob {
   resolve: (result: IngestResult) => void;
   reject: (err: unknown) => void;
-  result?: IngestResult;
-  error?: unknown;
 }
 
-const EVENT_COLUMNS = 10;
-// Rows per multi-row INSERT: 10 columns x 100 rows stays far below SQLite's 32,766 parameters.
-const INSERT_CHUNK = 100;
+// The writer thread's entry, next to this module once built (dist/sqlite-writer.js). Running from
+// the TypeScript sources (tests), it is absent and the store writes on its own connection instead.
+const WRITER_THREAD = new URL("./sqlite-writer.js", import.meta.url);
+
+export interface SqliteStoreOptions {
+  /**
+   * `thread`: events are written by a worker thread on a connection of its own, so that ingest uses a
+   * second core; `inline`: on the store's connection. Default: `thread` when the built worker exists
+   * and the file is not `:memory:` (env TRUSERA_SQLITE_WRITER overrides).
+   */
+  writer?: "thread" | "inline";
+}
 
 /**
  * The default store: one SQLite file in WAL mode. Every statement is prepared once. better-sqlite3 is
@@ -47,35 +55,35 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   #s!: Statements;
   #tx!: {
-    ingestGroup: (jobs: IngestJob[]) => void;
     firstKey: SqliteStore["firstKeyInTransaction"];
     createPolicy: (projectId: string, input: NewPolicyVersion) => PolicyVersion;
     activate: SqliteStore["activateInTransaction"];
     rollback: SqliteStore["rollbackInTransaction"];
   };
-  // Batches waiting for the next group commit (see ingestEvents).
+  // Batches waiting for the next group commit (see ingestEvents), and whether a group is being written.
   #pending: IngestJob[] = [];
-  // Multi-row event inserts, one statement per row count, prepared on first use.
-  readonly #inserts = new Map<number, Database.Statement>();
+  #flushScheduled = false;
+  #inFlight: Promise<void> | null = null;
+  #writer: ((jobs: GroupJob[]) => Promise<GroupOutcome[]>) | null = null;
+  #worker: Worker | null = null;
+  readonly #writerMode: "thread" | "inline";
   // Event queries vary by which filters are set: a handful of shapes, each prepared once.
   readonly #queries = new Map<string, Database.Statement>();
 
   /** `path` is a file (its folder is created) or `:memory:`. */
-  constructor(readonly path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.#db = new Database(path);
-    this.#db.pragma("journal_mode = WAL");
-    // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the last commits.
-    this.#db.pragma("synchronous = NORMAL");
-    this.#db.pragma("foreign_keys = ON");
-    this.#db.pragma("busy_timeout = 5000");
-    // Checkpoint every ~40 MB of WAL instead of ~4 MB: a page rewritten by many batches reaches the main
-    // file once, and fsyncs (the checkpoint's) are ten times rarer. Ingest is ~1.7x faster for it.
-    this.#db.pragma("wal_autocheckpoint = 10000");
-    // The event id index is random by nature (UUIDs): past a few hundred thousand events most of its
-    // pages miss SQLite's default 2 MB cache. 64 MB keeps a million events' indexes in memory.
-    this.#db.pragma("cache_size = -65536");
-    this.#db.pragma("mmap_size = 268435456");
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
+    this.#db = openSqlite(path);
+    const wanted = options.writer ?? (process.env.TRUSERA_SQLITE_WRITER as "thread" | "inline" | undefined);
+    const canThread = path !== ":memory:" && existsSync(fileURLToPath(WRITER_THREAD));
+    this.#writerMode = wanted === "inline" || !canThread ? "inline" : "thread";
+  }
+
+  /** Where events are written: on a worker thread or on the store's own connection. */
+  get writerMode(): "thread" | "inline" {
+    return this.#writerMode;
   }
 
   /** The schema version now in the file. */
@@ -104,28 +112,57 @@ export class SqliteStore implements Store {
       const t = this.#db.transaction(fn);
       return (...args: A): R => t.immediate(...args);
     };
-    // Inside the group's transaction each batch runs in a savepoint (better-sqlite3 nests that way),
-    // so a batch that fails rolls back alone and the others commit.
-    const oneBatch = this.#db.transaction(this.ingestInTransaction.bind(this));
     this.#tx = {
-      ingestGroup: tx((jobs: IngestJob[]) => {
-        for (const job of jobs) {
-          try {
-            job.result = oneBatch(job.projectId, job.batch);
-          } catch (err) {
-            job.error = err;
-          }
-        }
-      }),
       firstKey: tx(this.firstKeyInTransaction.bind(this)),
       createPolicy: tx(this.createPolicyInTransaction.bind(this)),
       activate: tx(this.activateInTransaction.bind(this)),
       rollback: tx(this.rollbackInTransaction.bind(this)),
     };
+    this.#writer = this.#writerMode === "thread" ? this.startWriterThread() : this.inlineWriter();
+  }
+
+  private inlineWriter(): (jobs: GroupJob[]) => Promise<GroupOutcome[]> {
+    const writer = new SqliteEventWriter(this.#db);
+    return async (jobs) => writer.ingestGroup(jobs);
+  }
+
+  private startWriterThread(): (jobs: GroupJob[]) => Promise<GroupOutcome[]> {
+    const worker = new Worker(WRITER_THREAD, { workerData: { path: this.path } });
+    this.#worker = worker;
+    let waiting: { resolve: (o: GroupOutcome[]) => void; reject: (e: unknown) => void } | null = null;
+    worker.on("message", (m: { outcomes: ({ result: IngestResult } | { error: string })[] }) => {
+      const w = waiting;
+      waiting = null;
+      w?.resolve(
+        m.outcomes.map((o) => ("error" in o ? { error: new Error(`sqlite writer: ${o.error}`) } : o)),
+      );
+    });
+    const fail = (err: unknown) => {
+      const w = waiting;
+      waiting = null;
+      w?.reject(err);
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`sqlite writer thread exited (${code})`)));
+    // One group at a time (see flush), so one waiter is enough.
+    return (jobs) =>
+      new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        worker.postMessage({ jobs: jobs.map((j) => ({ projectId: j.projectId, batch: j.batch })) });
+      });
   }
 
   async close(): Promise<void> {
-    if (this.#pending.length > 0) this.commitPending();
+    while (this.#inFlight || this.#pending.length > 0) {
+      if (!this.#inFlight) this.flush();
+      await this.#inFlight;
+    }
+    if (this.#worker) {
+      const exited = new Promise((resolve) => this.#worker!.once("exit", resolve));
+      this.#worker.postMessage({ close: true });
+      await exited;
+      this.#worker = null;
+    }
     if (this.#db.open) this.#db.close();
   }
 
@@ -268,85 +305,41 @@ export class SqliteStore implements Store {
   // Events
 
   /**
-   * Group commit: batches that arrive in the same turn of the event loop (concurrent requests) are
-   * stored in one transaction, each in its own savepoint, so each stays atomic and gets its own result.
-   * One commit per group instead of per batch is most of SQLite's ingest cost saved.
+   * Group commit: batches that arrive while a group is being written (concurrent requests) are written
+   * together next, in one transaction, each in its own savepoint: each stays atomic with its own result,
+   * and one commit serves them all. The group is written by the writer thread when there is one.
    */
   ingestEvents(projectId: string, batch: IngestBatch): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      if (this.#pending.length === 0) setImmediate(() => this.commitPending());
       this.#pending.push({ projectId, batch, resolve, reject });
+      if (!this.#flushScheduled && !this.#inFlight) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
     });
   }
 
-  private commitPending(): void {
+  private flush(): void {
+    this.#flushScheduled = false;
+    if (this.#inFlight || this.#pending.length === 0) return;
     const jobs = this.#pending;
     this.#pending = [];
-    try {
-      this.#tx.ingestGroup(jobs);
-    } catch (err) {
-      for (const job of jobs) job.reject(err);
-      return;
-    }
-    for (const job of jobs) {
-      if (job.error !== undefined) job.reject(job.error);
-      else job.resolve(job.result!);
-    }
-  }
-
-  private insertStatement(rows: number): Database.Statement {
-    let stmt = this.#inserts.get(rows);
-    if (!stmt) {
-      const tuple = `(${new Array(EVENT_COLUMNS).fill("?").join(", ")})`;
-      stmt = this.#db.prepare(
-        `INSERT INTO events (project_id, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
-         VALUES ${new Array(rows).fill(tuple).join(", ")} ON CONFLICT (project_id, id) DO NOTHING`,
-      );
-      this.#inserts.set(rows, stmt);
-    }
-    return stmt;
-  }
-
-  private ingestInTransaction(projectId: string, batch: IngestBatch): IngestResult {
-    const s = this.#s;
-    if (batch.idempotencyKey) {
-      const seen = s.idemGet.get(projectId, batch.idempotencyKey) as Row | undefined;
-      if (seen) return JSON.parse(seen.response as string) as IngestResult;
-    }
-    let accepted = 0;
-    const agents = new Set<string>();
-    const events = batch.events;
-    for (let start = 0; start < events.length; start += INSERT_CHUNK) {
-      const end = Math.min(events.length, start + INSERT_CHUNK);
-      const args: unknown[] = new Array((end - start) * EVENT_COLUMNS);
-      let i = 0;
-      for (let k = start; k < end; k++) {
-        const e = events[k]!;
-        args[i++] = projectId;
-        args[i++] = e.id;
-        args[i++] = e.agentId;
-        args[i++] = e.type;
-        args[i++] = e.name;
-        args[i++] = e.ts;
-        args[i++] = e.receivedAt;
-        args[i++] = e.payload;
-        args[i++] = e.metadata;
-        args[i++] = e.decision;
-        if (e.agentId) agents.add(e.agentId);
-      }
-      accepted += this.insertStatement(end - start).run(args).changes;
-    }
-    const now = nowIso();
-    const cutoff = new Date(Date.now() - 1000).toISOString();
-    for (const id of agents) s.touchAgent.run(now, projectId, id, cutoff);
-    if (batch.dropped > 0) {
-      if (batch.dropsAgentId) s.agentDrops.run(batch.dropped, projectId, batch.dropsAgentId);
-      else s.projectDrops.run(batch.dropped, projectId);
-    }
-    const result = { accepted, duplicates: batch.events.length - accepted };
-    if (batch.idempotencyKey)
-      s.idemPut.run(projectId, batch.idempotencyKey, JSON.stringify(result), Date.now());
-    return result;
+    this.#inFlight = this.#writer!(jobs)
+      .then(
+        (outcomes) => {
+          outcomes.forEach((o, i) => {
+            if ("error" in o) jobs[i]!.reject(o.error);
+            else jobs[i]!.resolve(o.result);
+          });
+        },
+        (err) => {
+          for (const job of jobs) job.reject(err);
+        },
+      )
+      .finally(() => {
+        this.#inFlight = null;
+        if (this.#pending.length > 0) this.flush();
+      });
   }
 
   async listEvents(projectId: string, q: EventQuery): Promise<StoredEvent[]> {

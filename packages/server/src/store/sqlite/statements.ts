@@ -24,15 +24,8 @@ export const SQL = {
   agentsOfProject: "SELECT * FROM agents WHERE project_id = ? AND name > ? ORDER BY name LIMIT ?",
   heartbeat:
     "UPDATE agents SET last_heartbeat_at = ?, last_seen_at = ?, metadata = COALESCE(?, metadata) WHERE project_id = ? AND id = ?",
-  // Touching an agent on every batch would write its row hundreds of times a second; once a second is enough.
-  touchAgent:
-    "UPDATE agents SET last_seen_at = ? WHERE project_id = ? AND id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
-  agentDrops: "UPDATE agents SET dropped_events = dropped_events + ? WHERE project_id = ? AND id = ?",
-  projectDrops: "UPDATE projects SET dropped_events = dropped_events + ? WHERE id = ?",
 
   eventById: "SELECT * FROM events WHERE project_id = ? AND id = ?",
-  idemGet: "SELECT response FROM idempotency_keys WHERE project_id = ? AND key = ?",
-  idemPut: "INSERT INTO idempotency_keys (project_id, key, response, created_at) VALUES (?, ?, ?, ?)",
   purgeEvents:
     "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE project_id = ? AND ts < ? LIMIT ?)",
   purgeIdem:
