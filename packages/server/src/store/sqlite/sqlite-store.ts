@@ -137,7 +137,10 @@ export class SqliteStore implements Store {
         m.outcomes.map((o) => ("error" in o ? { error: new Error(`sqlite writer: ${o.error}`) } : o)),
       );
     });
-    const fail = (err: unknown) => {
+    // A writer that died fails every later batch at once (500s, and the log says why) rather than hang.
+    let dead: Error | null = null;
+    const fail = (err: Error) => {
+      dead ??= err;
       const w = waiting;
       waiting = null;
       w?.reject(err);
@@ -147,6 +150,7 @@ export class SqliteStore implements Store {
     // One group at a time (see flush), so one waiter is enough.
     return (jobs) =>
       new Promise((resolve, reject) => {
+        if (dead) return reject(dead);
         waiting = { resolve, reject };
         worker.postMessage({ jobs: jobs.map((j) => ({ projectId: j.projectId, batch: j.batch })) });
       });
@@ -158,10 +162,13 @@ export class SqliteStore implements Store {
       await this.#inFlight;
     }
     if (this.#worker) {
-      const exited = new Promise((resolve) => this.#worker!.once("exit", resolve));
-      this.#worker.postMessage({ close: true });
-      await exited;
+      const worker = this.#worker;
       this.#worker = null;
+      if (worker.threadId !== -1) {
+        const exited = new Promise((resolve) => worker.once("exit", resolve));
+        worker.postMessage({ close: true });
+        await exited;
+      }
     }
     if (this.#db.open) this.#db.close();
   }
