@@ -100,6 +100,17 @@ describe.each(BACKENDS)("tenancy ($name)", (backend) => {
         })
       ).status,
     ).toBe(404);
+    const replayB = await t.api("POST", "/api/v1/policies/replay", {
+      key: aAdmin,
+      body: { policies: "forbid (principal, action, resource);", agent_id: b.agentId },
+    });
+    expect(replayB.status).toBe(200);
+    expect(replayB.body.events_scanned).toBe(0);
+    const replayAll = await t.api("POST", "/api/v1/policies/replay", {
+      key: aAdmin,
+      body: { policies: "forbid (principal, action, resource);" },
+    });
+    expect(JSON.stringify(replayAll.body)).not.toContain(b.eventId);
     expect((await t.api("GET", "/api/v1/policies", { key: aAdmin })).body.versions).toEqual([]);
     expect((await t.api("GET", "/api/v1/policies/activations", { key: aAdmin })).body.activations).toEqual(
       [],
