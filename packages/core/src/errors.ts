@@ -46,3 +46,11 @@ export class ValidationError extends TruseraError {
     this.problems = problems;
   }
 }
+
+/** The state directory (keys, receipts, config) cannot be read or written as needed. */
+export class StateError extends TruseraError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, "TRUSERA_STATE", options);
+    this.name = "StateError";
+  }
+}

@@ -19,6 +19,7 @@ entity DataSource = { name: String };
 entity File = { path: String, directory: String, extension: String };
 entity Step = { name: String };
 entity Command = { name: String, binary: String };
+entity Target = { name: String };
 
 type HttpContext = {
   url: String, method: String, hostname: String, path: String, query: String,
@@ -33,7 +34,14 @@ action "file_write" appliesTo { principal: Agent, resource: File, context: { ope
 action "decision" appliesTo { principal: Agent, resource: Step, context: {} };
 action "shell_exec" appliesTo {
   principal: Agent, resource: Command,
-  context: { command: String, args: Set<String>, action_class: String, cwd: String, hosts: Set<String> }
+  context: {
+    command: String, args: Set<String>, action_class: String, cwd: String, hosts: Set<String>,
+    host: String, path: String
+  }
+};
+action "agent_action" appliesTo {
+  principal: Agent, resource: Target,
+  context: { action: String, action_class: String, target: String, host: String, path: String }
 };
 `;
 
@@ -46,6 +54,7 @@ export const ACTIONS = [
   "file_write",
   "decision",
   "shell_exec",
+  "agent_action",
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
@@ -157,7 +166,12 @@ export function decisionRequest(agentId: string, name: string): CedarRequest {
   };
 }
 
-/** A command an agent runs. `name` is the binary's base name (`git`), `binary` what was executed (`/usr/bin/git`). */
+/**
+ * A command an agent runs. `name` is the binary's base name (`git`), `binary` what was executed (`/usr/bin/git`).
+ * `host` and `path` are the one host and the one file this request asks about ("" for none): a
+ * command naming several is decided once per target (see policy/governor.ts), because Cedar cannot
+ * match a pattern against each member of a set.
+ */
 export function commandRequest(
   agentId: string,
   cmd: {
@@ -166,6 +180,8 @@ export function commandRequest(
     actionClass: string;
     cwd: string;
     hosts?: readonly string[];
+    host?: string;
+    path?: string;
   },
 ): CedarRequest {
   const name = cmd.binary.slice(cmd.binary.lastIndexOf("/") + 1);
@@ -180,7 +196,34 @@ export function commandRequest(
       action_class: cmd.actionClass,
       cwd: cmd.cwd,
       hosts: [...(cmd.hosts ?? [])],
+      host: cmd.host ?? "",
+      path: cmd.path ?? "",
     },
     entities: [{ uid: { type: "Command", id: name }, attrs: { name, binary: cmd.binary }, parents: [] }],
+  };
+}
+
+/**
+ * Any other action an agent takes through the governance SDK (`executeActionWithReceipt`) or a
+ * hook (a file edit, a web fetch, an MCP tool): `action` names it, `target` is what it acts on,
+ * `host` / `path` the one host or file this request asks about ("" for none).
+ */
+export function agentActionRequest(
+  agentId: string,
+  act: { action: string; target: string; actionClass: string; host?: string; path?: string },
+): CedarRequest {
+  const target = redactText(act.target);
+  return {
+    principal: agent(agentId),
+    action: action("agent_action"),
+    resource: { type: "Target", id: target },
+    context: {
+      action: act.action,
+      action_class: act.actionClass,
+      target,
+      host: act.host ?? "",
+      path: act.path ?? "",
+    },
+    entities: [{ uid: { type: "Target", id: target }, attrs: { name: target }, parents: [] }],
   };
 }
