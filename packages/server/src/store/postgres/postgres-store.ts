@@ -1,7 +1,7 @@
 import pg from "pg";
 import { eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
-import { type Row, toActivation, toAgent, toEvent, toKey, toPolicyVersion, toProject } from "../rows.js";
+import { type Row, toAgent, toEvent, toKey, toProject } from "../rows.js";
 import type {
   Agent,
   AgentPage,
@@ -21,14 +21,14 @@ import type {
   StoredEvent,
 } from "../types.js";
 import { POSTGRES_MIGRATIONS } from "./migrations.js";
-import { SQL, type StatementName } from "./statements.js";
+import { PgClient, type Queryable } from "./pg-client.js";
+import { PostgresPolicyVersions } from "./policy-versions.js";
+import type { StatementName } from "./statements.js";
 
 // Advisory lock keys: one for migrations, one for the first-start key, so that processes starting
 // together on one database take turns.
 const MIGRATION_LOCK = 778_001;
 const FIRST_KEY_LOCK = 778_002;
-
-type Queryable = pg.Pool | pg.PoolClient;
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -44,6 +44,8 @@ export class PostgresStore implements Store {
   readonly dialect = "postgres";
   readonly #pool: pg.Pool;
   readonly #queries = new Map<string, string>();
+  readonly #db: PgClient;
+  readonly #policies: PostgresPolicyVersions;
 
   constructor(options: PostgresStoreOptions) {
     this.#pool = new pg.Pool({
@@ -53,30 +55,20 @@ export class PostgresStore implements Store {
     });
     // An idle connection that dies (database restart) must not crash the process; the pool replaces it.
     this.#pool.on("error", () => {});
+    this.#db = new PgClient(this.#pool);
+    this.#policies = new PostgresPolicyVersions(this.#db);
   }
 
-  private async q(name: StatementName, values: unknown[], db: Queryable = this.#pool): Promise<Row[]> {
-    const res = await db.query({ name, text: SQL[name], values });
-    return res.rows as Row[];
+  private q(name: StatementName, values: unknown[], db?: Queryable): Promise<Row[]> {
+    return this.#db.q(name, values, db);
   }
 
-  private async one(name: StatementName, values: unknown[], db?: Queryable): Promise<Row | undefined> {
-    return (await this.q(name, values, db))[0];
+  private one(name: StatementName, values: unknown[], db?: Queryable): Promise<Row | undefined> {
+    return this.#db.one(name, values, db);
   }
 
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await fn(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+  private transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#db.transaction(fn);
   }
 
   async migrate(): Promise<void> {
@@ -172,12 +164,7 @@ export class PostgresStore implements Store {
   }
 
   async revokeApiKey(projectId: string, keyId: string): Promise<boolean> {
-    const res = await this.#pool.query({
-      name: "revokeKey",
-      text: SQL.revokeKey,
-      values: [nowIso(), projectId, keyId],
-    });
-    return (res.rowCount ?? 0) > 0;
+    return (await this.#db.changed("revokeKey", [nowIso(), projectId, keyId])) > 0;
   }
 
   async countApiKeys(): Promise<number> {
@@ -232,12 +219,7 @@ export class PostgresStore implements Store {
   }
 
   async recordHeartbeat(projectId: string, agentId: string, metadata?: string): Promise<boolean> {
-    const res = await this.#pool.query({
-      name: "heartbeat",
-      text: SQL.heartbeat,
-      values: [nowIso(), metadata ?? null, projectId, agentId],
-    });
-    return (res.rowCount ?? 0) > 0;
+    return (await this.#db.changed("heartbeat", [nowIso(), metadata ?? null, projectId, agentId])) > 0;
   }
 
   // Events
@@ -346,130 +328,46 @@ export class PostgresStore implements Store {
       for (const { id } of await this.q("projectIds", [])) {
         const left = input.limit - events;
         if (left <= 0) break;
-        const res = await this.#pool.query({
-          name: "purgeEvents",
-          text: SQL.purgeEvents,
-          values: [id, input.eventsBefore, left],
-        });
-        events += res.rowCount ?? 0;
+        events += await this.#db.changed("purgeEvents", [id, input.eventsBefore, left]);
       }
     }
-    const res = await this.#pool.query({
-      name: "purgeIdem",
-      text: SQL.purgeIdem,
-      values: [input.idempotencyKeysBefore, input.limit],
-    });
-    return { events, idempotencyKeys: res.rowCount ?? 0 };
+    const idempotencyKeys = await this.#db.changed("purgeIdem", [input.idempotencyKeysBefore, input.limit]);
+    return { events, idempotencyKeys };
   }
 
-  // Policies: every change locks the project's row, so that version numbers and the activation
-  // stack stay consistent when several processes change one project at once.
+  // Policies (see policy-versions.ts)
 
-  async createPolicyVersion(projectId: string, input: NewPolicyVersion): Promise<PolicyVersion> {
-    return this.transaction(async (client) => {
-      await this.q("lockProject", [projectId], client);
-      const number = Number((await this.one("nextPolicyNumber", [projectId], client))!.n);
-      const version: PolicyVersion = { id: newId("pol"), projectId, number, createdAt: nowIso(), ...input };
-      await this.q(
-        "insertPolicy",
-        [
-          version.id,
-          projectId,
-          number,
-          version.digest,
-          version.policies,
-          version.schema,
-          version.defaultDecision,
-          version.description,
-          version.authorKeyId,
-          version.createdAt,
-        ],
-        client,
-      );
-      return version;
-    });
+  createPolicyVersion(projectId: string, input: NewPolicyVersion): Promise<PolicyVersion> {
+    return this.#policies.create(projectId, input);
   }
 
-  async getPolicyVersion(projectId: string, id: string): Promise<PolicyVersion | null> {
-    const row = await this.one("policyById", [projectId, id]);
-    return row ? toPolicyVersion(row) : null;
+  getPolicyVersion(projectId: string, id: string): Promise<PolicyVersion | null> {
+    return this.#policies.get(projectId, id);
   }
 
-  async listPolicyVersions(
+  listPolicyVersions(
     projectId: string,
     page: { limit: number; beforeNumber?: number },
   ): Promise<PolicyVersion[]> {
-    const before = page.beforeNumber ?? 2_147_483_647;
-    return (await this.q("policiesPage", [projectId, before, page.limit])).map(toPolicyVersion);
+    return this.#policies.list(projectId, page);
   }
 
-  async getActivePolicy(
+  getActivePolicy(
     projectId: string,
   ): Promise<{ version: PolicyVersion; activation: PolicyActivation } | null> {
-    const row = await this.one("activePolicy", [projectId]);
-    return row ? { version: toPolicyVersion(row), activation: toActivation(row) } : null;
+    return this.#policies.active(projectId);
   }
 
-  async activatePolicyVersion(projectId: string, versionId: string, byKeyId: string) {
-    return this.transaction(async (client) => {
-      await this.q("lockProject", [projectId], client);
-      const version = await this.one("policyById", [projectId, versionId], client);
-      if (!version) return null;
-      const top = await this.one("topActivation", [projectId], client);
-      if (top && top.version_id === versionId) {
-        return { version: toPolicyVersion(version), activation: toActivation(top) };
-      }
-      const activation = await this.pushActivation(
-        client,
-        projectId,
-        versionId,
-        top ? Number(top.seq) : null,
-        "activate",
-        byKeyId,
-      );
-      return { version: toPolicyVersion(version), activation };
-    });
+  activatePolicyVersion(projectId: string, versionId: string, byKeyId: string) {
+    return this.#policies.activate(projectId, versionId, byKeyId);
   }
 
-  private async pushActivation(
-    client: pg.PoolClient,
-    projectId: string,
-    versionId: string,
-    belowSeq: number | null,
-    kind: PolicyActivation["kind"],
-    byKeyId: string,
-  ): Promise<PolicyActivation> {
-    const at = nowIso();
-    const row = await this.one(
-      "insertActivation",
-      [projectId, versionId, belowSeq, kind, byKeyId, at],
-      client,
-    );
-    return { seq: Number(row!.seq), versionId, kind, activatedBy: byKeyId, activatedAt: at };
+  rollbackPolicy(projectId: string, byKeyId: string): Promise<RollbackResult> {
+    return this.#policies.rollback(projectId, byKeyId);
   }
 
-  async rollbackPolicy(projectId: string, byKeyId: string): Promise<RollbackResult> {
-    return this.transaction(async (client): Promise<RollbackResult> => {
-      await this.q("lockProject", [projectId], client);
-      const top = await this.one("topActivation", [projectId], client);
-      if (!top) return { ok: false, reason: "no_active_version" };
-      if (top.below_seq === null) return { ok: false, reason: "nothing_to_roll_back" };
-      const below = (await this.one("activationBySeq", [projectId, top.below_seq], client))!;
-      const activation = await this.pushActivation(
-        client,
-        projectId,
-        below.version_id as string,
-        below.below_seq === null ? null : Number(below.below_seq),
-        "rollback",
-        byKeyId,
-      );
-      const version = toPolicyVersion((await this.one("policyById", [projectId, below.version_id], client))!);
-      return { ok: true, version, activation };
-    });
-  }
-
-  async listPolicyActivations(projectId: string, limit: number): Promise<PolicyActivation[]> {
-    return (await this.q("activations", [projectId, limit])).map(toActivation);
+  listPolicyActivations(projectId: string, limit: number): Promise<PolicyActivation[]> {
+    return this.#policies.activations(projectId, limit);
   }
 }
 

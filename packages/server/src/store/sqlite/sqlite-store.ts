@@ -4,7 +4,7 @@ import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import { eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
-import { type Row, toActivation, toAgent, toEvent, toKey, toPolicyVersion, toProject } from "../rows.js";
+import { type Row, toAgent, toEvent, toKey, toProject } from "../rows.js";
 import type {
   Agent,
   AgentPage,
@@ -26,6 +26,7 @@ import type {
 import { openSqlite } from "./connection.js";
 import { type GroupJob, type GroupOutcome, SqliteEventWriter } from "./event-writer.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
+import { SqlitePolicyVersions } from "./policy-versions.js";
 import { prepareStatements, type Statements } from "./statements.js";
 
 interface IngestJob extends GroupJob {
@@ -54,12 +55,8 @@ export class SqliteStore implements Store {
   readonly dialect = "sqlite";
   readonly #db: Database.Database;
   #s!: Statements;
-  #tx!: {
-    firstKey: SqliteStore["firstKeyInTransaction"];
-    createPolicy: (projectId: string, input: NewPolicyVersion) => PolicyVersion;
-    activate: SqliteStore["activateInTransaction"];
-    rollback: SqliteStore["rollbackInTransaction"];
-  };
+  #tx!: { firstKey: SqliteStore["firstKeyInTransaction"] };
+  #policies!: SqlitePolicyVersions;
   // Batches waiting for the next group commit (see ingestEvents), and whether a group is being written.
   #pending: IngestJob[] = [];
   #flushScheduled = false;
@@ -112,13 +109,10 @@ export class SqliteStore implements Store {
       const t = this.#db.transaction(fn);
       return (...args: A): R => t.immediate(...args);
     };
-    this.#tx = {
-      firstKey: tx(this.firstKeyInTransaction.bind(this)),
-      createPolicy: tx(this.createPolicyInTransaction.bind(this)),
-      activate: tx(this.activateInTransaction.bind(this)),
-      rollback: tx(this.rollbackInTransaction.bind(this)),
-    };
-    this.#writer = this.#writerMode === "thread" ? this.startWriterThread() : this.inlineWriter();
+    this.#tx = { firstKey: tx(this.firstKeyInTransaction.bind(this)) };
+    this.#policies = new SqlitePolicyVersions(this.#db, this.#s);
+    // migrate() may run again (it is idempotent); the writer starts once.
+    this.#writer ??= this.#writerMode === "thread" ? this.startWriterThread() : this.inlineWriter();
   }
 
   private inlineWriter(): (jobs: GroupJob[]) => Promise<GroupOutcome[]> {
@@ -397,116 +391,38 @@ export class SqliteStore implements Store {
     return stmt;
   }
 
-  // Policies
+  // Policies (see policy-versions.ts)
 
   async createPolicyVersion(projectId: string, input: NewPolicyVersion): Promise<PolicyVersion> {
-    return this.#tx.createPolicy(projectId, input);
-  }
-
-  private createPolicyInTransaction(projectId: string, input: NewPolicyVersion): PolicyVersion {
-    const number = Number((this.#s.nextPolicyNumber.get(projectId) as Row).n);
-    const version: PolicyVersion = {
-      id: newId("pol"),
-      projectId,
-      number,
-      createdAt: nowIso(),
-      ...input,
-    };
-    this.#s.insertPolicy.run(
-      version.id,
-      projectId,
-      number,
-      version.digest,
-      version.policies,
-      version.schema,
-      version.defaultDecision,
-      version.description,
-      version.authorKeyId,
-      version.createdAt,
-    );
-    return version;
+    return this.#policies.create(projectId, input);
   }
 
   async getPolicyVersion(projectId: string, id: string): Promise<PolicyVersion | null> {
-    const row = this.#s.policyById.get(projectId, id) as Row | undefined;
-    return row ? toPolicyVersion(row) : null;
+    return this.#policies.get(projectId, id);
   }
 
   async listPolicyVersions(
     projectId: string,
     page: { limit: number; beforeNumber?: number },
   ): Promise<PolicyVersion[]> {
-    const before = page.beforeNumber ?? Number.MAX_SAFE_INTEGER;
-    return (this.#s.policiesPage.all(projectId, before, page.limit) as Row[]).map(toPolicyVersion);
+    return this.#policies.list(projectId, page);
   }
 
   async getActivePolicy(
     projectId: string,
   ): Promise<{ version: PolicyVersion; activation: PolicyActivation } | null> {
-    const top = this.#s.topActivation.get(projectId) as Row | undefined;
-    if (!top) return null;
-    const version = this.#s.policyById.get(projectId, top.version_id) as Row;
-    return { version: toPolicyVersion(version), activation: toActivation(top) };
+    return this.#policies.active(projectId);
   }
 
   async activatePolicyVersion(projectId: string, versionId: string, byKeyId: string) {
-    return this.#tx.activate(projectId, versionId, byKeyId);
-  }
-
-  private activateInTransaction(
-    projectId: string,
-    versionId: string,
-    byKeyId: string,
-  ): { version: PolicyVersion; activation: PolicyActivation } | null {
-    const version = this.#s.policyById.get(projectId, versionId) as Row | undefined;
-    if (!version) return null;
-    const top = this.#s.topActivation.get(projectId) as Row | undefined;
-    if (top && top.version_id === versionId) {
-      return { version: toPolicyVersion(version), activation: toActivation(top) };
-    }
-    const activation = this.pushActivation(
-      projectId,
-      versionId,
-      top ? Number(top.seq) : null,
-      "activate",
-      byKeyId,
-    );
-    return { version: toPolicyVersion(version), activation };
-  }
-
-  private pushActivation(
-    projectId: string,
-    versionId: string,
-    belowSeq: number | null,
-    kind: PolicyActivation["kind"],
-    byKeyId: string,
-  ): PolicyActivation {
-    const at = nowIso();
-    const info = this.#s.insertActivation.run(projectId, versionId, belowSeq, kind, byKeyId, at);
-    return { seq: Number(info.lastInsertRowid), versionId, kind, activatedBy: byKeyId, activatedAt: at };
+    return this.#policies.activate(projectId, versionId, byKeyId);
   }
 
   async rollbackPolicy(projectId: string, byKeyId: string): Promise<RollbackResult> {
-    return this.#tx.rollback(projectId, byKeyId);
-  }
-
-  private rollbackInTransaction(projectId: string, byKeyId: string): RollbackResult {
-    const top = this.#s.topActivation.get(projectId) as Row | undefined;
-    if (!top) return { ok: false, reason: "no_active_version" };
-    if (top.below_seq === null) return { ok: false, reason: "nothing_to_roll_back" };
-    const below = this.#s.activationBySeq.get(projectId, top.below_seq) as Row;
-    const activation = this.pushActivation(
-      projectId,
-      below.version_id as string,
-      (below.below_seq as number | null) ?? null,
-      "rollback",
-      byKeyId,
-    );
-    const version = toPolicyVersion(this.#s.policyById.get(projectId, below.version_id) as Row);
-    return { ok: true, version, activation };
+    return this.#policies.rollback(projectId, byKeyId);
   }
 
   async listPolicyActivations(projectId: string, limit: number): Promise<PolicyActivation[]> {
-    return (this.#s.activations.all(projectId, limit) as Row[]).map(toActivation);
+    return this.#policies.activations(projectId, limit);
   }
 }
