@@ -11,7 +11,7 @@ type Tracked = Parameters<EventSink["track"]>[0];
 
 function capture(record: CallRecord, enforcement: "log" | "warn" | "block" = "log"): Tracked[] {
   const out: Tracked[] = [];
-  trackCall({ agentId: undefined, track: (e) => out.push(e) }, record, enforcement);
+  trackCall({ track: (e) => out.push(e) }, record, enforcement);
   return out;
 }
 

@@ -44,6 +44,11 @@ type SendOutcome = "sent" | "rejected" | "failed";
 /** What other parts of the SDK (the interceptor) may use of a client; never part of the public API. */
 export interface ClientInternals {
   logger: Logger;
+  /**
+   * The principal of this client's Cedar requests: the agent's name (from `registerAgent`, or the
+   * `agentId` option), which is also how the server names it when it replays recorded events.
+   */
+  agentName(): string | undefined;
   /** A GET to the client's server over its private transport, authenticated with its API key. */
   get(url: URL, headers: Record<string, string>, timeoutMs?: number): Promise<PrivateResponse>;
 }
@@ -93,6 +98,8 @@ export class TruseraClient implements ExitFlushable {
   readonly #wake = new AbortController();
   readonly #timer: NodeJS.Timeout;
   #agentId: string | undefined;
+  /** The agent's name, as policies name the principal (`Agent::"my-agent"`), even once registered under an id. */
+  #agentName: string | undefined;
   /** Tracked this tick, not yet serialized. */
   #pending: (Trusted & TruseraEvent)[] = [];
   #serializeScheduled = false;
@@ -118,6 +125,7 @@ export class TruseraClient implements ExitFlushable {
   static {
     internalsOf = (client) => ({
       logger: client.#o.logger,
+      agentName: () => client.#agentName ?? client.#agentId,
       get: (url, headers, timeoutMs) =>
         client.#transport.send({
           method: "GET",
@@ -131,6 +139,7 @@ export class TruseraClient implements ExitFlushable {
   constructor(options: TruseraClientOptions = {}) {
     this.#o = resolveClientOptions(options);
     this.#agentId = this.#o.agentId;
+    this.#agentName = this.#o.agentId;
     this.#queue = new EventQueue(this.#o.maxQueueSize, this.#o.maxQueueBytes);
     this.#eventsUrl = new URL("api/v1/events/batch", this.#o.baseUrl);
     this.#timer = setInterval(() => this.#kick(), this.#o.flushInterval);
@@ -169,6 +178,7 @@ export class TruseraClient implements ExitFlushable {
       return this.#agentId ?? "";
     }
     this.#agentId ??= name;
+    this.#agentName = name;
     const body = JSON.stringify({ name, framework: String(framework) });
     const url = new URL("api/v1/agents/register", this.#o.baseUrl);
     for (let attempt = 0; ; attempt++) {

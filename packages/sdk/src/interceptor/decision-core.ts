@@ -14,7 +14,6 @@ import type { InterceptedLibrary } from "./types.js";
 
 /** The part of a TruseraClient the core needs. */
 export interface EventSink {
-  readonly agentId: string | undefined;
   track(event: {
     type: "api_call" | "policy_violation";
     name: string;
@@ -48,14 +47,17 @@ export class DecisionCore {
   readonly #cache: DecisionCache<Verdict>;
   readonly #failClosedVerdict: Verdict;
   readonly #logger: Logger;
+  readonly #principal: () => string | undefined;
 
   constructor(
     sink: EventSink,
+    principal: () => string | undefined,
     options: ResolvedInterceptorOptions,
     evaluator: CedarEvaluator | null,
     bundle: PolicyBundleSource | null,
   ) {
     this.#sink = sink;
+    this.#principal = principal;
     this.#o = options;
     this.#evaluator = evaluator;
     this.#bundle = bundle;
@@ -100,7 +102,7 @@ export class DecisionCore {
     if (evaluator === null || !evaluator.loaded) {
       return this.#o.failClosed ? this.#failClosedVerdict : ALLOW_UNEVALUATED;
     }
-    const agent = this.#sink.agentId || "unknown";
+    const agent = this.#principal() || "unknown";
     const generation = evaluator.generation;
     const key = `${agent}\n${call.method}\n${call.url}\n${Object.keys(call.headers).sort().join(",")}`;
     const cached = this.#cache.get(generation, key);

@@ -64,7 +64,7 @@ export class TruseraInterceptor {
           isClosed: () => client.closed,
         })
       : null;
-    const core = new DecisionCore(client, o, evaluator, bundle);
+    const core = new DecisionCore(client, internals.agentName, o, evaluator, bundle);
     const patches: Patch[] = [];
     const attempt = (name: string, fn: () => Patch | Patch[] | null) => {
       try {
