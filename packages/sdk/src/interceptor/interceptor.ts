@@ -53,7 +53,9 @@ export class TruseraInterceptor {
     const o = resolveInterceptorOptions(options, { baseUrl: client.baseUrl, logger: internals.logger });
     activeInterceptor()?.uninstall();
 
-    const evaluator = o.cedarEvaluator ?? (o.policyUrl ? new CedarEvaluator() : null);
+    // A bundle was validated by the server when it was stored, against the request model or the
+    // version's own schema (which the bundle does not carry): the SDK does not second-guess it.
+    const evaluator = o.cedarEvaluator ?? (o.policyUrl ? new CedarEvaluator({ schema: null }) : null);
     const bundle = o.policyUrl
       ? new PolicyBundleSource({
           client: internals,
