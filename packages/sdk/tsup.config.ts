@@ -1,7 +1,14 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", cedar: "src/cedar/index.ts" },
+  entry: {
+    index: "src/index.ts",
+    cedar: "src/cedar/index.ts",
+    langchain: "src/integrations/langchain/index.ts",
+    ai: "src/integrations/ai/index.ts",
+    openai: "src/integrations/openai/index.ts",
+    mcp: "src/integrations/mcp/index.ts",
+  },
   format: ["esm", "cjs"],
   dts: { resolve: ["@trusera/core"] },
   // @trusera/core is internal: it is bundled in, so the published package depends on nothing of ours.
@@ -12,6 +19,8 @@ export default defineConfig({
   shims: true,
   sourcemap: true,
   clean: true,
-  splitting: false,
+  // Shared code in chunks, in both formats: an integration's entry must use the same TruseraClient,
+  // CedarEvaluator and PolicyViolationError classes as the root entry, not copies of them.
+  splitting: true,
   treeshake: true,
 });

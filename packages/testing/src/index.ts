@@ -1,3 +1,4 @@
+export { type FakeOpenAI, type FakeOpenAIReply, startFakeOpenAI } from "./fake-openai.js";
 export { type Fault, FaultProxy, type ProxiedRequest } from "./fault-proxy.js";
 export { freePort } from "./free-port.js";
 export { REPO_ROOT, SERVER_CLI } from "./paths.js";

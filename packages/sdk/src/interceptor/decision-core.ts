@@ -1,8 +1,10 @@
 import { httpRequest, redactText } from "@trusera/core";
 import type { TRUSTED_EVENT, TrustedSerializer } from "../client/client.js";
+import { errorText } from "../error-text.js";
 import { PolicyViolationError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CedarEvaluator } from "../policy/cedar-evaluator.js";
+import { denyReasons } from "../policy/decide.js";
 import { DecisionCache } from "../policy/decision-cache.js";
 import type { PolicyBundleSource } from "../policy/policy-bundle.js";
 import { BodyCapture } from "./body.js";
@@ -192,26 +194,4 @@ export class DecisionCore {
       this.#logger.debug(`could not record ${record.call.method} ${record.call.url}: ${errorText(err)}`);
     }
   }
-}
-
-function denyReasons(policyIds: readonly string[], errors: readonly string[]): string[] {
-  const reasons =
-    policyIds.length > 0
-      ? policyIds.map((id) => `forbidden by policy ${id}`)
-      : ["no policy permits it (default deny)"];
-  for (const e of errors) reasons.push(`evaluation error: ${e}`);
-  return reasons;
-}
-
-/** An error as one line for an event, with anything secret-shaped in it redacted. */
-export function errorText(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    const text =
-      typeof code === "string" && !error.message.includes(code)
-        ? `${error.name}: ${error.message} (${code})`
-        : `${error.name}: ${error.message}`;
-    return redactText(text);
-  }
-  return redactText(String(error));
 }

@@ -1,0 +1,147 @@
+import type { LanguageModelMiddleware } from "ai";
+import type { TruseraClient } from "../../client/client.js";
+import type { PolicyViolationError } from "../../errors.js";
+import { ActionGuard, type ActionRun, checkClient, resourceName } from "../shared/guard.js";
+import { resolveIntegrationOptions } from "../shared/options.js";
+import { type TokenUsage, usageOf } from "../shared/pricing.js";
+import type { IntegrationOptions } from "../shared/types.js";
+
+type WrapGenerate = NonNullable<LanguageModelMiddleware["wrapGenerate"]>;
+type WrapStream = NonNullable<LanguageModelMiddleware["wrapStream"]>;
+type Model = Parameters<WrapGenerate>[0]["model"];
+type GenerateResult = Awaited<ReturnType<WrapGenerate>>;
+type StreamResult = Awaited<ReturnType<WrapStream>>;
+type StreamPart = StreamResult["stream"] extends ReadableStream<infer P> ? P : never;
+type ToolCallPart = Extract<GenerateResult["content"][number], { type: "tool-call" }>;
+
+const WHO = "truseraMiddleware";
+
+/** `openai.chat` -> `openai`: the AI SDK names a provider with its API after a dot. */
+const providerOf = (model: Model) => resourceName(String(model.provider ?? "").split(".")[0]);
+
+function toolInput(input: unknown): unknown {
+  if (typeof input !== "string") return input;
+  try {
+    return JSON.parse(input);
+  } catch {
+    return input;
+  }
+}
+
+function usage(
+  u: { inputTokens?: number; outputTokens?: number; totalTokens?: number } | undefined,
+): TokenUsage {
+  return usageOf(u?.inputTokens, u?.outputTokens, u?.totalTokens);
+}
+
+/**
+ * A Vercel AI SDK (v5) language-model middleware: `wrapLanguageModel({ model, middleware })`. Every
+ * model call is decided (`llm_invoke` on `Model::"<modelId>"`) before it is made and recorded with its
+ * token usage, estimated cost and latency; every tool call the model returns is decided (`tool_call`)
+ * and recorded before the AI SDK executes it.
+ *
+ * In `block` mode a denied model call is never made, and a response with a denied tool call never
+ * reaches the AI SDK: `generateText` rejects with the `PolicyViolationError`, and a `streamText`
+ * stream fails with it at that tool call, so no tool of that step runs. Tool calls the provider
+ * executed itself (`providerExecuted`) are recorded with their decision but cannot be stopped.
+ * HTTP the provider makes underneath stays covered by the `TruseraInterceptor`.
+ *
+ * @example
+ * const model = wrapLanguageModel({ model: openai("gpt-4o"), middleware: truseraMiddleware(client, { enforcement: "block", cedarEvaluator }) });
+ * await generateText({ model, tools, prompt });
+ *
+ * @throws ConfigurationError when `client` is not a TruseraClient or an option is wrong.
+ */
+export function truseraMiddleware(
+  client: TruseraClient,
+  options: IntegrationOptions = {},
+): LanguageModelMiddleware {
+  const guard = new ActionGuard(checkClient(WHO, client), resolveIntegrationOptions(WHO, options), "ai");
+
+  const startModel = (model: Model): ActionRun =>
+    guard.begin({ action: "llm_invoke", name: resourceName(model.modelId), provider: providerOf(model) });
+
+  /** Decides one tool call and records it; the error to stop the step with, if it is blocked. */
+  const decideTool = (part: ToolCallPart): PolicyViolationError | null => {
+    const extra: Record<string, unknown> = { tool_call_id: part.toolCallId };
+    if (part.providerExecuted) extra.provider_executed = true;
+    const call = {
+      action: "tool_call",
+      name: resourceName(part.toolName),
+      input: toolInput(part.input),
+    } as const;
+    const verdict = guard.decide(call);
+    // The provider ran it already: record the decision, but there is nothing left to stop.
+    const run = guard.begin(call, part.providerExecuted ? { ...verdict, blocked: false } : verdict, extra);
+    run.end();
+    return run.blocked;
+  };
+
+  const wrapGenerate: WrapGenerate = async ({ doGenerate, model }) => {
+    const run = startModel(model);
+    if (run.blocked) throw run.blocked;
+    let result: GenerateResult;
+    try {
+      result = await doGenerate();
+    } catch (err) {
+      run.end({ error: err });
+      throw err;
+    }
+    run.end({ usage: usage(result.usage), payload: { finish_reason: result.finishReason } });
+    // Every tool call is decided (and recorded) before any error is raised, so a blocked response
+    // shows all of its calls.
+    let blocked: PolicyViolationError | null = null;
+    for (const part of result.content) {
+      if (part.type !== "tool-call") continue;
+      const error = decideTool(part);
+      blocked ??= error;
+    }
+    if (blocked) throw blocked;
+    return result;
+  };
+
+  const wrapStream: WrapStream = async ({ doStream, model }) => {
+    const run = startModel(model);
+    if (run.blocked) throw run.blocked;
+    let result: StreamResult;
+    try {
+      result = await doStream();
+    } catch (err) {
+      run.end({ error: err });
+      throw err;
+    }
+    let used: TokenUsage | undefined;
+    let finishReason: unknown;
+    let failure: unknown;
+    const watch = new TransformStream<StreamPart, StreamPart>({
+      transform(part, controller) {
+        try {
+          if (part.type === "tool-call") {
+            const blocked = decideTool(part);
+            if (blocked) {
+              // The tool call never reaches the AI SDK, which would execute it on sight. The model
+              // call itself went through: its event is recorded without an error.
+              run.end({ usage: used, payload: { finish_reason: null } });
+              controller.error(blocked);
+              return;
+            }
+          } else if (part.type === "finish") {
+            used = usage(part.usage);
+            finishReason = part.finishReason;
+          } else if (part.type === "error") {
+            failure = part.error;
+          }
+        } catch (err) {
+          guard.logger.debug(`${WHO}: ${String(err)}`);
+        }
+        controller.enqueue(part);
+      },
+      flush() {
+        run.end({ usage: used, error: failure, payload: { finish_reason: finishReason ?? null } });
+      },
+    });
+    return { ...result, stream: result.stream.pipeThrough(watch) };
+  };
+
+  return { middlewareVersion: "v2", wrapGenerate, wrapStream };
+}

@@ -1,0 +1,65 @@
+import type { ServerProcess } from "@trusera/testing";
+import { expect } from "vitest";
+import { CedarEvaluator, type Logger, TruseraClient } from "../../src/index.js";
+
+/** An event as the server stores it. */
+export interface StoredEvent {
+  type: string;
+  name: string;
+  agent_id: string;
+  payload: Record<string, any>;
+  metadata: Record<string, any>;
+}
+
+/** A client reporting to a real server as `agent`, keeping the warnings it would print. */
+export function clientFor(server: ServerProcess, agent: string): TruseraClient & { warnings: string[] } {
+  const warnings: string[] = [];
+  const logger: Logger = {
+    debug() {},
+    warn(message) {
+      warnings.push(message);
+    },
+  };
+  const client = new TruseraClient({
+    apiKey: server.apiKey,
+    baseUrl: server.url,
+    agentId: agent,
+    flushInterval: 3_600_000,
+    logger,
+  });
+  return Object.assign(client, { warnings });
+}
+
+/** Delivers what the client holds and returns what the server stored for `agent`, oldest first. */
+export async function storedEvents(
+  server: ServerProcess,
+  client: TruseraClient,
+  agent: string,
+): Promise<StoredEvent[]> {
+  await client.flush();
+  expect(client.stats).toMatchObject({ queued: 0, invalid: 0, dropped: 0 });
+  const res = await server.api("GET", `/api/v1/events?agent_id=${encodeURIComponent(agent)}&limit=500`);
+  expect(res.status).toBe(200);
+  const events = res.body.events as (StoredEvent & { timestamp: string })[];
+  return events.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+}
+
+/** `type name` of each event, for compact assertions. */
+export const summary = (events: StoredEvent[]) => events.map((e) => `${e.type} ${e.name}`);
+
+/** An evaluator with `policies` loaded (validated against the request model). */
+export async function evaluatorWith(policies: string): Promise<CedarEvaluator> {
+  const evaluator = new CedarEvaluator();
+  await evaluator.loadPolicy(policies);
+  return evaluator;
+}
+
+/** Tool policies the integration tests share: deleting is forbidden, and reading under /etc. */
+export const TOOL_POLICIES = `
+@id("no-delete")
+forbid (principal, action == Action::"tool_call", resource == Tool::"delete_file");
+
+@id("no-etc")
+forbid (principal, action == Action::"tool_call", resource == Tool::"read_file")
+when { resource.hasTag("path") && resource.getTag("path") like "/etc/*" };
+`;
