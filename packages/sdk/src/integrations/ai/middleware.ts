@@ -1,6 +1,7 @@
 import type { LanguageModelMiddleware } from "ai";
 import type { TruseraClient } from "../../client/client.js";
 import type { PolicyViolationError } from "../../errors.js";
+import type { Verdict } from "../../interceptor/call.js";
 import { ActionGuard, type ActionRun, checkClient, resourceName } from "../shared/guard.js";
 import { resolveIntegrationOptions } from "../shared/options.js";
 import { type TokenUsage, usageOf } from "../shared/pricing.js";
@@ -61,21 +62,30 @@ export function truseraMiddleware(
   const startModel = (model: Model): ActionRun =>
     guard.begin({ action: "llm_invoke", name: resourceName(model.modelId), provider: providerOf(model) });
 
-  /** Decides one tool call and records it; the error to stop the step with, if it is blocked. */
-  const decideTool = (part: ToolCallPart): PolicyViolationError | null => {
-    const extra: Record<string, unknown> = { tool_call_id: part.toolCallId };
-    if (part.providerExecuted) extra.provider_executed = true;
-    const call = {
-      action: "tool_call",
-      name: resourceName(part.toolName),
-      input: toolInput(part.input),
-    } as const;
-    const verdict = guard.decide(call);
-    // The provider ran it already: record the decision, but there is nothing left to stop.
-    const run = guard.begin(call, part.providerExecuted ? { ...verdict, blocked: false } : verdict, extra);
-    run.end();
-    return run.blocked;
+  const toolCallOf = (part: ToolCallPart) =>
+    ({ action: "tool_call", name: resourceName(part.toolName), input: toolInput(part.input) }) as const;
+
+  /**
+   * Records the tool calls of one response, decided already, and returns the error to stop the step
+   * with when one is blocked. Then none is handed on (the others are recorded as `skipped`).
+   */
+  const recordTools = (decided: { part: ToolCallPart; verdict: Verdict }[]): PolicyViolationError | null => {
+    // The provider ran its own tool calls already: their decision is recorded, nothing can be stopped.
+    for (const d of decided) if (d.part.providerExecuted) d.verdict = { ...d.verdict, blocked: false };
+    const stopping = decided.some((d) => d.verdict.blocked);
+    let first: PolicyViolationError | null = null;
+    for (const { part, verdict } of decided) {
+      const extra: Record<string, unknown> = { tool_call_id: part.toolCallId };
+      if (part.providerExecuted) extra.provider_executed = true;
+      const run = guard.begin(toolCallOf(part), verdict, extra);
+      run.end({ status: stopping && !part.providerExecuted ? "skipped" : "requested" });
+      first ??= run.blocked;
+    }
+    return first;
   };
+
+  const decideTools = (parts: ToolCallPart[]) =>
+    parts.map((part) => ({ part, verdict: guard.decide(toolCallOf(part)) }));
 
   const wrapGenerate: WrapGenerate = async ({ doGenerate, model }) => {
     const run = startModel(model);
@@ -88,14 +98,10 @@ export function truseraMiddleware(
       throw err;
     }
     run.end({ usage: usage(result.usage), payload: { finish_reason: result.finishReason } });
-    // Every tool call is decided (and recorded) before any error is raised, so a blocked response
-    // shows all of its calls.
-    let blocked: PolicyViolationError | null = null;
-    for (const part of result.content) {
-      if (part.type !== "tool-call") continue;
-      const error = decideTool(part);
-      blocked ??= error;
-    }
+    // Every tool call is decided before any is handed on: a response with a blocked call is stopped
+    // whole, and its event trail shows all of its calls.
+    const calls = result.content.filter((p): p is ToolCallPart => p.type === "tool-call");
+    const blocked = recordTools(decideTools(calls));
     if (blocked) throw blocked;
     return result;
   };
@@ -117,7 +123,8 @@ export function truseraMiddleware(
       transform(part, controller) {
         try {
           if (part.type === "tool-call") {
-            const blocked = decideTool(part);
+            // Streamed calls are handed on one by one (streamText runs each on sight).
+            const blocked = recordTools(decideTools([part]));
             if (blocked) {
               // The tool call never reaches the AI SDK, which would execute it on sight. The model
               // call itself went through: its event is recorded without an error.

@@ -134,8 +134,9 @@ export class TruseraOpenAI {
     if (decided.some((d) => d.verdict.blocked)) {
       let first: Error | null = null;
       for (const d of decided) {
-        if (!d.verdict.blocked) continue;
-        first ??= this.#guard.begin(d.call, d.verdict, { tool_call_id: d.c.id }).blocked;
+        const run = this.#guard.begin(d.call, d.verdict, { tool_call_id: d.c.id });
+        run.end({ status: "skipped" });
+        first ??= run.blocked;
       }
       throw first;
     }

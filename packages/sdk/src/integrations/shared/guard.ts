@@ -23,6 +23,12 @@ export interface Outcome {
   usage?: TokenUsage;
   /** More payload fields (finish reason, tool call id, ...). */
   payload?: Record<string, unknown>;
+  /**
+   * For an action the integration decides but does not run itself: `requested` (handed on to the
+   * framework, which runs it) or `skipped` (allowed, but not run because another call of the same
+   * response was blocked). Otherwise the status is `ok` or `error`, from `error`.
+   */
+  status?: "requested" | "skipped";
 }
 
 /** An action that was decided: blocked (its event is already recorded), or running until `end`. */
@@ -154,8 +160,11 @@ export class ActionGuard {
       try {
         const event: Record<string, unknown> = { ...base, ...outcome.payload };
         if (call.action === "llm_invoke") Object.assign(event, this.#usageFields(call.name, outcome.usage));
-        event.duration_ms = blocked ? 0 : round3(performance.now() - startedAt);
-        event.status = blocked ? "blocked" : outcome.error === undefined ? "ok" : "error";
+        if (blocked) event.duration_ms = 0;
+        else if (outcome.status === undefined) event.duration_ms = round3(performance.now() - startedAt);
+        event.status = blocked
+          ? "blocked"
+          : (outcome.status ?? (outcome.error === undefined ? "ok" : "error"));
         if (blocked) event.error = errorText(blocked);
         else if (outcome.error !== undefined) event.error = errorText(outcome.error);
         this.#track(call.action, call, event, metadata);
