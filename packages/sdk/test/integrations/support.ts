@@ -1,6 +1,6 @@
 import type { ServerProcess } from "@trusera/testing";
 import { expect } from "vitest";
-import { CedarEvaluator, type Logger, TruseraClient } from "../../src/index.js";
+import { CedarEvaluator, type EventInput, type Logger, TruseraClient } from "../../src/index.js";
 
 /** An event as the server stores it. */
 export interface StoredEvent {
@@ -11,37 +11,50 @@ export interface StoredEvent {
   metadata: Record<string, any>;
 }
 
-/** A client reporting to a real server as `agent`, keeping the warnings it would print. */
-export function clientFor(server: ServerProcess, agent: string): TruseraClient & { warnings: string[] } {
-  const warnings: string[] = [];
-  const logger: Logger = {
-    debug() {},
-    warn(message) {
-      warnings.push(message);
-    },
-  };
-  const client = new TruseraClient({
-    apiKey: server.apiKey,
-    baseUrl: server.url,
-    agentId: agent,
-    flushInterval: 3_600_000,
-    logger,
-  });
-  return Object.assign(client, { warnings });
+/**
+ * A real client reporting to a real server as `agent`. It keeps the warnings it would print, and the
+ * ids of the events it is given in order: several events often share a millisecond, so the server's
+ * timestamps cannot order them.
+ */
+export class ServerClient extends TruseraClient {
+  readonly warnings: string[];
+  readonly order: string[] = [];
+
+  constructor(server: ServerProcess, agent: string) {
+    const warnings: string[] = [];
+    const logger: Logger = {
+      debug() {},
+      warn(message) {
+        warnings.push(message);
+      },
+    };
+    super({ apiKey: server.apiKey, baseUrl: server.url, agentId: agent, flushInterval: 3_600_000, logger });
+    this.warnings = warnings;
+  }
+
+  override track(event: EventInput): void {
+    const id = event.id ?? globalThis.crypto.randomUUID();
+    this.order.push(id);
+    super.track({ ...event, id });
+  }
 }
 
-/** Delivers what the client holds and returns what the server stored for `agent`, oldest first. */
+export const clientFor = (server: ServerProcess, agent: string) => new ServerClient(server, agent);
+
+/** Delivers what the client holds and returns what the server stored for `agent`, in tracking order. */
 export async function storedEvents(
   server: ServerProcess,
-  client: TruseraClient,
+  client: ServerClient,
   agent: string,
 ): Promise<StoredEvent[]> {
   await client.flush();
   expect(client.stats).toMatchObject({ queued: 0, invalid: 0, dropped: 0 });
   const res = await server.api("GET", `/api/v1/events?agent_id=${encodeURIComponent(agent)}&limit=500`);
   expect(res.status).toBe(200);
-  const events = res.body.events as (StoredEvent & { timestamp: string })[];
-  return events.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+  const events = res.body.events as (StoredEvent & { id: string })[];
+  expect(events).toHaveLength(client.order.length);
+  const position = new Map(client.order.map((id, i) => [id, i]));
+  return events.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
 }
 
 /** `type name` of each event, for compact assertions. */
