@@ -116,6 +116,21 @@ describe("TruseraLangChainHandler", () => {
     const steps = events.filter((e) => e.type === "decision").map((e) => e.name);
     expect(new Set(steps)).toEqual(new Set(["LangGraph", "model_request", "tools"]));
     expect(steps.filter((s) => s === "model_request")).toHaveLength(2);
+
+    // The events replay on the server to the decisions that were made: the same Cedar requests.
+    const version = await server.api("POST", "/api/v1/policies", { policies: TOOL_POLICIES });
+    expect(version.status).toBe(201);
+    const replay = await server.api("POST", "/api/v1/policies/replay", {
+      version_id: version.body.id,
+      agent_id: agent,
+    });
+    expect(replay.body).toMatchObject({
+      evaluated: events.length - 1,
+      skipped: 1, // the policy_violation repeats the tool_call it denied
+      unchanged: events.length - 1,
+      allow_to_deny: 0,
+      deny_to_allow: 0,
+    });
     await client.close();
   });
 
