@@ -26,8 +26,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /**
- * An OpenAI-compatible server on a loopback port: `POST /v1/chat/completions` answers the scripted
- * replies in turn (the last one again once they run out), as JSON, or as server-sent events when the
+ * An OpenAI-compatible server on a loopback port: `POST /v1/chat/completions` (and, text only,
+ * `POST /v1/responses`) answers the scripted replies in turn (the last one again once they run out), as JSON, or as server-sent events when the
  * request asks for `stream: true` (with a usage chunk when `stream_options.include_usage` is set).
  */
 export async function startFakeOpenAI(replies: FakeOpenAIReply[]): Promise<FakeOpenAI> {
@@ -35,6 +35,37 @@ export async function startFakeOpenAI(replies: FakeOpenAIReply[]): Promise<FakeO
   let turn = 0;
   const server = createServer(async (req, res) => {
     const text = await readBody(req);
+    if (req.method === "POST" && req.url === "/v1/responses") {
+      // The Responses API, text only: enough to see a model call and its usage.
+      const body = JSON.parse(text) as Record<string, unknown>;
+      requests.push(body);
+      const reply = replies[Math.min(turn++, replies.length - 1)] ?? { content: "" };
+      const usage = reply.usage ?? { prompt_tokens: 0, completion_tokens: 0 };
+      const output = [
+        {
+          type: "message",
+          id: `msg_${turn}`,
+          role: "assistant",
+          status: "completed",
+          content: [{ type: "output_text", text: reply.content ?? "", annotations: [] }],
+        },
+      ];
+      const answer = JSON.stringify({
+        id: `resp_${turn}`,
+        object: "response",
+        created_at: 1_700_000_000,
+        status: "completed",
+        model: body.model,
+        output,
+        usage: {
+          input_tokens: usage.prompt_tokens,
+          output_tokens: usage.completion_tokens,
+          total_tokens: usage.prompt_tokens + usage.completion_tokens,
+        },
+      });
+      res.writeHead(200, { "content-type": "application/json" }).end(answer);
+      return;
+    }
     if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"message":"not found"}}');
       return;

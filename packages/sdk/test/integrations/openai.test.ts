@@ -242,6 +242,36 @@ describe("TruseraOpenAI", () => {
     await client.close();
   });
 
+  it("records a Responses API call, and answers a call to a tool the map lacks with an error message", async () => {
+    const agent = "oa-responses";
+    const client = clientFor(server, agent);
+    upstream = await startFakeOpenAI([
+      { content: "Hi.", usage: { prompt_tokens: 10, completion_tokens: 2 } },
+    ]);
+    const trusera = new TruseraOpenAI(client);
+    const openai = trusera.wrap(openaiAt(upstream));
+    const response = await openai.responses.create({ model: "gpt-4.1", input: "hello" });
+    expect(response.output_text).toBe("Hi.");
+    const messages = await trusera.runToolCalls(
+      [{ id: "c9", type: "function", function: { name: "format_disk", arguments: "{}" } }],
+      makeTools().tools,
+    );
+    expect(messages).toEqual([
+      { role: "tool", tool_call_id: "c9", content: 'Error: no tool named "format_disk"' },
+    ]);
+    const events = await storedEvents(server, client, agent);
+    expect(events.map((e) => [e.type, e.name, e.payload.status])).toEqual([
+      ["llm_invoke", "gpt-4.1", "ok"],
+      ["tool_call", "format_disk", "error"],
+    ]);
+    expect(events[0]!.payload).toMatchObject({
+      input_tokens: 10,
+      output_tokens: 2,
+      finish_reason: "completed",
+    });
+    await client.close();
+  });
+
   it("records a failed call with its error", async () => {
     const agent = "oa-error";
     const client = clientFor(server, agent);
