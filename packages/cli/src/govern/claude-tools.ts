@@ -59,6 +59,19 @@ function urlHosts(value: unknown, out: Set<string>, depth = 0): Set<string> {
   return out;
 }
 
+/** Strings inside a tool input that are absolute file paths (`/…`, `~/…`): the files the tool acts on. */
+function filePaths(value: unknown, out: Set<string>, depth = 0): Set<string> {
+  if (depth > 6 || out.size >= 20) return out;
+  if (typeof value === "string") {
+    if (/^(\/|~\/)[^\s]*$/.test(value) && value.length < 4096) out.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value.slice(0, 100)) filePaths(v, out, depth + 1);
+  } else if (value && typeof value === "object") {
+    for (const v of Object.values(value).slice(0, 100)) filePaths(v, out, depth + 1);
+  }
+  return out;
+}
+
 /**
  * What a Claude Code tool call asks to do, as a decision request: Bash is a shell string (split and
  * decided command by command, like `sh -c`), file tools are `file.write`/`file.edit` on a path, WebFetch
@@ -100,7 +113,11 @@ export function toolCallRequest(input: PreToolUseInput, fallbackCwd: string): De
   const mcp = /^mcp__(.+?)__(.+)$/.exec(tool);
   if (mcp) {
     const hosts = [...urlHosts(ti, new Set())];
-    return action(`mcp.${mcp[1]}.${mcp[2]}`, tool, mcpToolClass(mcp[2]!), hosts.length > 0 ? { hosts } : {});
+    const paths = [...filePaths(ti, new Set())];
+    return action(`mcp.${mcp[1]}.${mcp[2]}`, tool, mcpToolClass(mcp[2]!), {
+      ...(hosts.length > 0 ? { hosts } : {}),
+      ...(paths.length > 0 ? { paths } : {}),
+    });
   }
   return action(`tool.${tool}`, tool, "exec");
 }
