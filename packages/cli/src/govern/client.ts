@@ -43,7 +43,7 @@ export async function deciderFromSession(record: SessionRecord): Promise<Decider
     correlation: `${record.id}-fallback-${process.pid}`,
     policyWhere: record.policy_where,
     home: homedir(),
-    metadata: { session: record.id, fallback: true },
+    metadata: { run_id: record.id, fallback: true },
   });
 }
 

@@ -143,6 +143,8 @@ export class Decider {
       out.push(this.command(program, args, dir));
     }
     for (const file of split.writes) {
+      // Redirections to the terminal or nowhere write no file.
+      if (/^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/.test(file)) continue;
       const path = this.absolute(file, cwd);
       out.push({
         action: {

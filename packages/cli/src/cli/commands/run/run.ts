@@ -79,7 +79,7 @@ export async function runGoverned(args: RunArgs, io: CliIo): Promise<number> {
     correlation: id,
     policyWhere: policy.where,
     home,
-    metadata: { session: id },
+    metadata: { run_id: id },
   });
   const token = newToken();
   const server = new DecisionServer(decider, {
