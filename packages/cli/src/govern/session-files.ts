@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   chmodSync,
@@ -179,12 +180,43 @@ require("./guard.cjs").install(${JSON.stringify(config)});
   writeFileSync(
     join(paths.pythonDir, "sitecustomize.py"),
     `# transient-trace session ${record.id}: written by "transient-trace run".
-import json as _tt_json
-_TT_CONFIG = _tt_json.loads(${JSON.stringify(JSON.stringify(pyConfig))})
+_TT_CONFIG = ${pythonLiteral(pyConfig)}
 ${readFileSync(distFile("python-guard.py"), "utf8")}`,
     { mode: 0o600 },
   );
   return config;
+}
+
+/**
+ * Compiles the session's sitecustomize.py in the background, so that Python processes load bytecode
+ * instead of compiling ~400 lines at every start (they read a .pyc even with PYTHONDONTWRITEBYTECODE).
+ */
+export function precompilePython(paths: SessionPaths, python: string | undefined): void {
+  if (!python) return;
+  const env = { ...process.env };
+  delete env.PYTHONDONTWRITEBYTECODE;
+  delete env.PYTHONPATH;
+  try {
+    spawn(python, ["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], doraise=True)", join(paths.pythonDir, "sitecustomize.py")], {
+      env,
+      stdio: "ignore",
+    })
+      .on("error", () => {})
+      .unref();
+  } catch {}
+}
+
+/** A Python literal for plain JSON data (JSON string escapes are valid Python escapes). */
+export function pythonLiteral(value: unknown): string {
+  if (value === null || value === undefined) return "None";
+  if (value === true) return "True";
+  if (value === false) return "False";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "None";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(pythonLiteral).join(", ")}]`;
+  return `{${Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`)
+    .join(", ")}}`;
 }
 
 /** Reads and checks a session.json. @throws {ConfigurationError} when it is missing or not one. */

@@ -11,12 +11,13 @@ import sys as _tt_sys
 
 
 def _tt_install(cfg):
-    import subprocess
-    import threading
+    # Cheap at start-up on purpose (every Python process of the session pays it): no json, no re, and
+    # subprocess is patched when something imports it, not imported here.
+    import _thread
 
     os = _tt_os
     mode = cfg["mode"]
-    local = threading.local()
+    local = _thread._local()
     blocker_script = 'printf "%s\\n" "$1" >&2; exit 126'
     shells = ("sh", "bash", "dash", "zsh", "ksh", "ash")
     orig = {
@@ -25,7 +26,6 @@ def _tt_install(cfg):
         "system": os.system,
         "posix_spawn": getattr(os, "posix_spawn", None),
         "posix_spawnp": getattr(os, "posix_spawnp", None),
-        "popen_init": subprocess.Popen.__init__,
     }
 
     def busy():
@@ -126,6 +126,8 @@ def _tt_install(cfg):
             argv += ["--action", fields[0]]
         env = dict(os.environ)
         env["NODE_OPTIONS"] = ""
+        import subprocess
+
         local.busy = True
         try:
             r = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
@@ -245,7 +247,42 @@ def _tt_install(cfg):
         finally:
             local.busy = False
 
-    subprocess.Popen.__init__ = popen_init
+    def patch_subprocess(subprocess):
+        if getattr(subprocess.Popen.__init__, "_tt_guard", False):
+            return
+        orig["popen_init"] = subprocess.Popen.__init__
+        popen_init._tt_guard = True
+        subprocess.Popen.__init__ = popen_init
+
+    class SubprocessFinder:
+        """Patches subprocess as it is imported (importing it here would cost every process ~5 ms)."""
+
+        def find_spec(self, name, path=None, target=None):
+            if name != "subprocess":
+                return None
+            for finder in _tt_sys.meta_path:
+                if finder is self or not hasattr(finder, "find_spec"):
+                    continue
+                spec = finder.find_spec(name, path, target)
+                if spec is None:
+                    continue
+                loader = spec.loader
+                exec_module = getattr(loader, "exec_module", None)
+                if exec_module is None:
+                    return spec
+
+                def exec_and_patch(module, _exec=exec_module):
+                    _exec(module)
+                    patch_subprocess(module)
+
+                loader.exec_module = exec_and_patch
+                return spec
+            return None
+
+    if "subprocess" in _tt_sys.modules:
+        patch_subprocess(_tt_sys.modules["subprocess"])
+    else:
+        _tt_sys.meta_path.insert(0, SubprocessFinder())
 
     # ---- os.system ------------------------------------------------------------------------------------
     def system(command):
@@ -314,14 +351,14 @@ def _tt_install(cfg):
 
 def _tt_chain():
     # A sitecustomize of the user's own further down sys.path would be hidden by this one: run it too.
-    import importlib.util
-
     here = _tt_os.path.dirname(_tt_os.path.abspath(__file__))
     for d in _tt_sys.path:
         if not d or _tt_os.path.abspath(d) == here:
             continue
         f = _tt_os.path.join(d, "sitecustomize.py")
         if _tt_os.path.isfile(f):
+            import importlib.util
+
             spec = importlib.util.spec_from_file_location("_tt_next_sitecustomize", f)
             if spec and spec.loader:
                 spec.loader.exec_module(importlib.util.module_from_spec(spec))

@@ -20,6 +20,7 @@ import {
   markEnded,
   newSessionId,
   newToken,
+  precompilePython,
   pruneSessions,
   readSessionRecord,
   type SessionRecord,
@@ -118,6 +119,7 @@ export async function runGoverned(args: RunArgs, io: CliIo): Promise<number> {
   };
   try {
     const guard = writeSessionFiles(record, paths, findProgram("bash", io.env.PATH, io.cwd));
+    precompilePython(paths, findProgram("python3", io.env.PATH, io.cwd));
     if (args.verbose)
       io.stderr(
         `transient-trace: session ${id}: ${mode} (${modeSource}), policy ${policy.where}, receipts in ${stateDir}\n`,
