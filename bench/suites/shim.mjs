@@ -10,12 +10,19 @@ import { dirname, join } from "node:path";
 import { alternate, fmtNs, median, row } from "../lib.mjs";
 
 const S = "shim";
-const CLI = join(dirname(createRequire(import.meta.url).resolve("transient-trace/package.json")), "dist", "cli.js");
+const CLI = join(
+  dirname(createRequire(import.meta.url).resolve("transient-trace/package.json")),
+  "dist",
+  "cli.js",
+);
 const ALLOW_ALL = '{"version":1,"defaultAction":"allow","rules":[]}';
 
 function exec(file, args, env, input) {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: [input === undefined ? "ignore" : "pipe", "ignore", "ignore"] });
+    const child = spawn(file, args, {
+      env,
+      stdio: [input === undefined ? "ignore" : "pipe", "ignore", "ignore"],
+    });
     if (input !== undefined) child.stdin.end(input);
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited ${code}`))));
@@ -26,12 +33,18 @@ function exec(file, args, env, input) {
 function startSession(state, mode = "audit") {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, TRANSIENT_TRACE_STATE_DIR: state };
-    for (const k of ["NODE_OPTIONS", "PYTHONPATH", "TRANSIENT_TRACE_SESSION", "TRANSIENT_TRACE_MODE"]) delete env[k];
-    const holder = "process.stdout.write(JSON.stringify(process.env) + '\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));";
-    const child = spawn(process.execPath, [CLI, "run", "--mode", mode, "--policy", ALLOW_ALL, "--", "node", "-e", holder], {
-      env,
-      stdio: ["pipe", "pipe", "inherit"],
-    });
+    for (const k of ["NODE_OPTIONS", "PYTHONPATH", "TRANSIENT_TRACE_SESSION", "TRANSIENT_TRACE_MODE"])
+      delete env[k];
+    const holder =
+      "process.stdout.write(JSON.stringify(process.env) + '\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));";
+    const child = spawn(
+      process.execPath,
+      [CLI, "run", "--mode", mode, "--policy", ALLOW_ALL, "--", "node", "-e", holder],
+      {
+        env,
+        stdio: ["pipe", "pipe", "inherit"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (d) => {
       out += d;
@@ -80,12 +93,15 @@ export async function run() {
       for (let i = 0; i < 60; i++) { const t = process.hrtime.bigint(); spawnSync(${JSON.stringify(git)}, ["--version"]); s.push(Number(process.hrtime.bigint() - t)); }
       s.sort((a, b) => a - b);
       process.stdout.write(JSON.stringify({ first, median: s[30] }));`;
-    const measureNode = (env) => JSON.parse(execFileSync(process.execPath, ["-e", nodeLoop], { env, encoding: "utf8" }));
+    const measureNode = (env) =>
+      JSON.parse(execFileSync(process.execPath, ["-e", nodeLoop], { env, encoding: "utf8" }));
     const nodePlain = measureNode(plain);
     const nodeGuarded = measureNode(sEnv);
 
     // Python start-up with the session's sitecustomize.
-    const py = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+    const py = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], {
+      encoding: "utf8",
+    }).trim();
     const pyPlainEnv = { ...plain };
     delete pyPlainEnv.PYTHONPATH;
     const pySamples = await alternate(
@@ -95,14 +111,24 @@ export async function run() {
     );
 
     // The Claude Code hook: inside the session (daemon) and on its own (cold engine).
-    const hookInput = JSON.stringify({ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "git status" }, cwd: dir });
+    const hookInput = JSON.stringify({
+      hook_event_name: "PreToolUse",
+      tool_name: "Bash",
+      tool_input: { command: "git status" },
+      cwd: dir,
+    });
     const hookIn = [];
     const hookCold = [];
     const coldEnv = { ...plain, TRANSIENT_TRACE_STATE_DIR: state, ATP_POLICY_PATH: join(dir, "allow.json") };
     writeFileSync(join(dir, "allow.json"), ALLOW_ALL);
     for (let i = 0; i < 8; i++) {
       let t = process.hrtime.bigint();
-      await exec(process.execPath, [CLI, "hook", "claude"], { ...sEnv, NODE_OPTIONS: sEnv.NODE_OPTIONS }, hookInput);
+      await exec(
+        process.execPath,
+        [CLI, "hook", "claude"],
+        { ...sEnv, NODE_OPTIONS: sEnv.NODE_OPTIONS },
+        hookInput,
+      );
       hookIn.push(Number(process.hrtime.bigint() - t));
       t = process.hrtime.bigint();
       await exec(process.execPath, [CLI, "hook", "claude"], coldEnv, hookInput);

@@ -5,7 +5,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseRunArgs } from "../src/cli/commands/run/args.js";
 import { mcpToolClass, toolCallRequest } from "../src/govern/claude-tools.js";
 import { Decider } from "../src/govern/decider.js";
-import { encodeAnswer, encodeRequest, parseAnswer, parseRequest } from "../src/govern/protocol.js";
+import {
+  type DecisionRequest,
+  encodeAnswer,
+  encodeRequest,
+  parseAnswer,
+  parseRequest,
+} from "../src/govern/protocol.js";
 import { withSessionEnv } from "../src/guard/node/config.js";
 import { E2E_POLICY } from "./run-helpers.js";
 
@@ -16,14 +22,26 @@ afterAll(() => {
 
 describe("the daemon's wire format", () => {
   it("round-trips every kind, byte-split anywhere", () => {
-    const reqs = [
-      { kind: "exec", channel: "shell", cwd: "/w d", binary: "/usr/bin/git", args: ["commit", "-m", "a\nb ü", ""] },
+    const reqs: DecisionRequest[] = [
+      {
+        kind: "exec",
+        channel: "shell",
+        cwd: "/w d",
+        binary: "/usr/bin/git",
+        args: ["commit", "-m", "a\nb ü", ""],
+      },
       { kind: "shell", channel: "node", cwd: "/", command: "rm x && ls", skip: ["rm"] },
-      { kind: "action", channel: "claude-hook", cwd: "/", action: { action: "file.write", target: "/x", actionClass: "write_low", paths: ["/x"] } },
-    ] as const;
+      {
+        kind: "action",
+        channel: "claude-hook",
+        cwd: "/",
+        action: { action: "file.write", target: "/x", actionClass: "write_low", paths: ["/x"] },
+      },
+    ];
     for (const req of reqs) {
       const buf = encodeRequest("tok", req);
-      for (let cut = 0; cut < buf.length; cut++) expect(parseRequest(buf.subarray(0, cut)).state).toBe("incomplete");
+      for (let cut = 0; cut < buf.length; cut++)
+        expect(parseRequest(buf.subarray(0, cut)).state).toBe("incomplete");
       const done = parseRequest(buf);
       expect(done).toEqual({ state: "done", token: "tok", request: req });
     }
@@ -56,10 +74,18 @@ describe("Decider", () => {
     expect(plan.map((p) => p.text)).toEqual(["curl x.io", "rm -f ../y", "> out.txt"]);
     expect(plan[1]!.action).toMatchObject({ kind: "command", cwd: "/w/sub" });
     expect(plan[2]!.action).toMatchObject({ kind: "action", action: "file.write", paths: ["/w/out.txt"] });
-    const answer = decider.decide({ kind: "exec", channel: "shell", cwd: "/w", binary: "/bin/sh", args: ["-c", "ls; rm a"] });
+    const answer = decider.decide({
+      kind: "exec",
+      channel: "shell",
+      cwd: "/w",
+      binary: "/bin/sh",
+      args: ["-c", "ls; rm a"],
+    });
     expect(answer.verdict).toBe("block");
     expect(answer.receipts).toHaveLength(2);
-    expect(answer.message).toMatch(/^transient-trace: blocked "rm a" \(delete\) by rule "no-delete" \[strict, policy p\.json\]/);
+    expect(answer.message).toMatch(
+      /^transient-trace: blocked "rm a" \(delete\) by rule "no-delete" \[strict, policy p\.json\]/,
+    );
     await decider.writer.close();
   });
 });
@@ -72,12 +98,27 @@ describe("Claude Code tool calls", () => {
       cwd: "/p",
       command: "ls",
     });
-    expect(toolCallRequest({ tool_name: "WebFetch", tool_input: { url: "https://Docs.Example.com/a" } }, "/")).toMatchObject({
+    expect(
+      toolCallRequest({ tool_name: "WebFetch", tool_input: { url: "https://Docs.Example.com/a" } }, "/"),
+    ).toMatchObject({
       action: { action: "web.fetch", actionClass: "network", hosts: ["docs.example.com"] },
     });
     expect(
-      toolCallRequest({ tool_name: "mcp__gh__create_issue", tool_input: { repo: "https://github.com/a/b", n: [{ f: "/etc/x" }] } }, "/"),
-    ).toMatchObject({ action: { action: "mcp.gh.create_issue", actionClass: "write_low", hosts: ["github.com"], paths: ["/etc/x"] } });
+      toolCallRequest(
+        {
+          tool_name: "mcp__gh__create_issue",
+          tool_input: { repo: "https://github.com/a/b", n: [{ f: "/etc/x" }] },
+        },
+        "/",
+      ),
+    ).toMatchObject({
+      action: {
+        action: "mcp.gh.create_issue",
+        actionClass: "write_low",
+        hosts: ["github.com"],
+        paths: ["/etc/x"],
+      },
+    });
     expect(toolCallRequest({ tool_name: "Task", tool_input: {} }, "/")).toMatchObject({
       action: { action: "tool.Task", actionClass: "exec" },
     });
@@ -98,7 +139,9 @@ describe("Claude Code tool calls", () => {
 
 describe("run's arguments and the session environment", () => {
   it("stops at the command: its flags are never run's", () => {
-    expect(parseRunArgs(["--mode", "strict", "--packages=terraform,aws", "git", "push", "--mode", "x"])).toMatchObject({
+    expect(
+      parseRunArgs(["--mode", "strict", "--packages=terraform,aws", "git", "push", "--mode", "x"]),
+    ).toMatchObject({
       mode: "strict",
       packages: ["terraform", "aws"],
       command: ["git", "push", "--mode", "x"],
@@ -109,8 +152,11 @@ describe("run's arguments and the session environment", () => {
   });
 
   it("prepends the session once and keeps the rest", () => {
-    const c = { session: "/s", binDir: "/s/bin", preload: "/s/my \"node\"/p.cjs", pythonDir: "/s/py" };
-    const once = withSessionEnv({ PATH: "/usr/bin", NODE_OPTIONS: "--max-old-space-size=99", PYTHONPATH: "/lib" }, c);
+    const c = { session: "/s", binDir: "/s/bin", preload: '/s/my "node"/p.cjs', pythonDir: "/s/py" };
+    const once = withSessionEnv(
+      { PATH: "/usr/bin", NODE_OPTIONS: "--max-old-space-size=99", PYTHONPATH: "/lib" },
+      c,
+    );
     expect(once).toEqual({
       PATH: "/s/bin:/usr/bin",
       NODE_OPTIONS: '--require "/s/my \\"node\\"/p.cjs" --max-old-space-size=99',

@@ -42,7 +42,9 @@ describe("transient-trace hook claude (Claude Code PreToolUse protocol)", () => 
       hookSpecificOutput: {
         hookEventName: "PreToolUse",
         permissionDecision: "deny",
-        permissionDecisionReason: expect.stringMatching(/^transient-trace: blocked "rm -rf build" \(delete\) by rule "no-delete"/),
+        permissionDecisionReason: expect.stringMatching(
+          /^transient-trace: blocked "rm -rf build" \(delete\) by rule "no-delete"/,
+        ),
       },
     });
     const receipts = receiptsIn(s.state);
@@ -69,7 +71,11 @@ describe("transient-trace hook claude (Claude Code PreToolUse protocol)", () => 
     const [edit, fetch] = receiptsIn(s.state);
     expect(edit!.intent).toMatchObject({ action: "file.edit", action_class: "write_low" });
     expect(fetch!.intent).toMatchObject({ action: "web.fetch", action_class: "network" });
-    expect(fetch!.decision).toMatchObject({ outcome: "deny", enforced: false, reason_code: "rule:no-loopback" });
+    expect(fetch!.decision).toMatchObject({
+      outcome: "deny",
+      enforced: false,
+      reason_code: "rule:no-loopback",
+    });
     expect(JSON.stringify(fetch)).not.toContain("abc123secretsecret");
   });
 
@@ -78,11 +84,23 @@ describe("transient-trace hook claude (Claude Code PreToolUse protocol)", () => 
     const strict = { TRANSIENT_TRACE_STATE_DIR: s.state, TRANSIENT_TRACE_MODE: "strict" };
     const cases = [
       { env: { ...strict, ATP_POLICY_PATH: s.policy }, text: "{not json", why: /not JSON/ },
-      { env: { ...strict, ATP_POLICY_PATH: join(s.dir, "missing.json") }, text: input("Bash", { command: "ls" }), why: /cannot read the policy/ },
-      { env: { ...strict }, text: input("Bash", { command: "ls" }, s.dir), why: /no rule allows it and defaultAction is deny \[strict, policy built-in deny-all\]/ },
+      {
+        env: { ...strict, ATP_POLICY_PATH: join(s.dir, "missing.json") },
+        text: input("Bash", { command: "ls" }),
+        why: /cannot read the policy/,
+      },
+      {
+        env: { ...strict },
+        text: input("Bash", { command: "ls" }, s.dir),
+        why: /no rule allows it and defaultAction is deny \[strict, policy built-in deny-all\]/,
+      },
     ];
     writeFileSync(join(s.dir, "broken.json"), '{"version": 2}');
-    cases.push({ env: { ...strict, ATP_POLICY_PATH: join(s.dir, "broken.json") }, text: input("Write", { file_path: "/tmp/x", content: "" }), why: /invalid policy/ });
+    cases.push({
+      env: { ...strict, ATP_POLICY_PATH: join(s.dir, "broken.json") },
+      text: input("Write", { file_path: "/tmp/x", content: "" }),
+      why: /invalid policy/,
+    });
     for (const c of cases) {
       const r = await cli(["hook", "claude"], { env: c.env, input: c.text });
       expect(r.code).toBe(0);
@@ -91,7 +109,11 @@ describe("transient-trace hook claude (Claude Code PreToolUse protocol)", () => 
       expect(out.hookSpecificOutput.permissionDecisionReason).toMatch(c.why);
     }
     const audit = await cli(["hook", "claude"], {
-      env: { TRANSIENT_TRACE_STATE_DIR: s.state, TRANSIENT_TRACE_MODE: "audit", ATP_POLICY_PATH: join(s.dir, "missing.json") },
+      env: {
+        TRANSIENT_TRACE_STATE_DIR: s.state,
+        TRANSIENT_TRACE_MODE: "audit",
+        ATP_POLICY_PATH: join(s.dir, "missing.json"),
+      },
       input: input("Bash", { command: "ls" }),
     });
     expect([audit.code, JSON.parse(audit.stdout)]).toEqual([0, {}]);
@@ -130,7 +152,9 @@ describe("transient-trace hook claude (Claude Code PreToolUse protocol)", () => 
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout).hookSpecificOutput).toMatchObject({
         permissionDecision: "deny",
-        permissionDecisionReason: expect.stringMatching(/no answer within 400 ms\) and strict mode fails closed/),
+        permissionDecisionReason: expect.stringMatching(
+          /no answer within 400 ms\) and strict mode fails closed/,
+        ),
       });
       expect(Date.now() - started).toBeLessThan(8_000);
     } finally {
@@ -147,16 +171,25 @@ describe("transient-trace hook claude (Claude Code PreToolUse protocol)", () => 
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).hookSpecificOutput).toMatchObject({
       permissionDecision: "deny",
-      permissionDecisionReason: expect.stringMatching(/blocked "mcp__files__delete_file" \(delete\) by rule "no-delete" \[strict/),
+      permissionDecisionReason: expect.stringMatching(
+        /blocked "mcp__files__delete_file" \(delete\) by rule "no-delete" \[strict/,
+      ),
     });
     const hook = receiptsIn(s.state).find((x) => x.intent.connector === "transient-trace/claude-hook")!;
-    expect(hook.intent).toMatchObject({ action: "mcp.files.delete_file", actor_id: "bash", context: { paths: ["/srv/data/a.db"] } });
+    expect(hook.intent).toMatchObject({
+      action: "mcp.files.delete_file",
+      actor_id: "bash",
+      context: { paths: ["/srv/data/a.db"] },
+    });
     expect(hook.metadata).toMatchObject({ run_id: expect.any(String) });
   });
 
   it("the registered command turns a hook that dies without answering into exit 2 (Claude Code blocks)", () => {
     const cmd = hookCommand("/nonexistent/node", "/nonexistent/cli.js");
-    const r = spawnSync("/bin/sh", ["-c", cmd], { input: input("Bash", { command: "ls" }), encoding: "utf8" });
+    const r = spawnSync("/bin/sh", ["-c", cmd], {
+      input: input("Bash", { command: "ls" }),
+      encoding: "utf8",
+    });
     expect(r.status).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "@trusera/testing";
 import { afterAll, describe, expect, it } from "vitest";
@@ -70,6 +70,64 @@ describe("transient-trace run", () => {
     expect(r.stderr).toMatch(
       /blocked "ls" \(read\): no rule allows it and defaultAction is deny \[strict, policy built-in deny-all\]; to allow it, add a rule such as \{"id":"allow-read","action":"allow","actionClasses":\["read"\]\}/,
     );
+  });
+
+  it("suggests allowing an unknown program by name, not the whole exec class; --packages shims more programs", async () => {
+    const s = sandbox();
+    const bin = join(s.dir, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "mytool"), "#!/bin/sh\necho mytool ran\n", { mode: 0o755 });
+    writeFileSync(
+      s.policy,
+      JSON.stringify({
+        version: 1,
+        defaultAction: "deny",
+        rules: [{ id: "reads", action: "allow", actionClasses: ["read"] }],
+      }),
+    );
+    const env = { ...s.env, PATH: `${bin}:${process.env.PATH}` };
+    const top = await cli(["run", "--mode", "strict", "--policy", s.policy, "--", "mytool"], {
+      env,
+      cwd: s.dir,
+    });
+    expect(top.code).toBe(126);
+    expect(top.stderr).toMatch(
+      /blocked "mytool" \(exec\): no rule allows it .* add a rule such as \{"id":"allow-mytool","action":"allow","binaries":\["mytool"\]\}/,
+    );
+    writeFileSync(
+      s.policy,
+      JSON.stringify({
+        version: 1,
+        defaultAction: "allow",
+        rules: [{ id: "no-mytool", action: "deny", binaries: ["mytool"] }],
+      }),
+    );
+    const script = "mytool; echo after $?";
+    writeFileSync(join(s.dir, "script.sh"), `#!/bin/bash\n${script}\n`, { mode: 0o755 });
+    const noShim = await cli(
+      ["run", "--mode", "strict", "--policy", s.policy, "--", join(s.dir, "script.sh")],
+      { env, cwd: s.dir },
+    );
+    expect(noShim.stdout).toBe("mytool ran\nafter 0\n");
+    const withShim = await cli(
+      [
+        "run",
+        "--mode",
+        "strict",
+        "--policy",
+        s.policy,
+        "--packages",
+        "mytool",
+        "--",
+        join(s.dir, "script.sh"),
+      ],
+      {
+        env,
+        cwd: s.dir,
+      },
+    );
+    expect(withShim.stdout).toBe("after 126\n");
+    expect(withShim.stderr).toMatch(/blocked "mytool" \(exec\) by rule "no-mytool"/);
   });
 
   it("passes the command's exit code through, and 127 for a command that does not exist", async () => {

@@ -25,7 +25,12 @@ function home() {
   const h = join(d.path, "home");
   mkdirSync(h);
   const state = join(d.path, "state");
-  return { root: d.path, home: h, state, env: { HOME: h, TRANSIENT_TRACE_STATE_DIR: state, CLAUDE_CONFIG_DIR: undefined } };
+  return {
+    root: d.path,
+    home: h,
+    state,
+    env: { HOME: h, TRANSIENT_TRACE_STATE_DIR: state, CLAUDE_CONFIG_DIR: undefined },
+  };
 }
 
 /** Every file under a directory with its bytes (and symlinks as links), to compare before and after. */
@@ -70,7 +75,11 @@ describe("transient-trace wrap", () => {
     const first = await cli(["wrap", "install", "claude", "git", "--auto-rc", "--json"], { env });
     expect(first.code, first.stderr).toBe(0);
     const report = JSON.parse(first.stdout);
-    expect(report).toMatchObject({ version: 1, wrapped: ["claude", "git"], claude_settings: join(h.home, ".claude", "settings.json") });
+    expect(report).toMatchObject({
+      version: 1,
+      wrapped: ["claude", "git"],
+      claude_settings: join(h.home, ".claude", "settings.json"),
+    });
     expect(report.rc_files.sort()).toEqual([join(h.home, ".bashrc"), join(h.home, ".zshrc")]);
     expect(existsSync(join(h.home, ".profile"))).toBe(false);
 
@@ -105,7 +114,10 @@ describe("transient-trace wrap", () => {
     expect(readFileSync(join(h.home, ".bashrc"), "utf8")).toBe(bashrc);
     const last = await cli(["wrap", "uninstall", "claude", "--json"], { env });
     expect(last.code, last.stderr).toBe(0);
-    expect(JSON.parse(last.stdout).rc_restored.sort()).toEqual([join(h.home, ".bashrc"), join(h.home, ".zshrc")]);
+    expect(JSON.parse(last.stdout).rc_restored.sort()).toEqual([
+      join(h.home, ".bashrc"),
+      join(h.home, ".zshrc"),
+    ]);
     expect(snapshot(h.home)).toEqual(before);
     expect(existsSync(join(h.state, "wrap"))).toBe(false);
     const none = await cli(["wrap", "uninstall", "claude"], { env });
@@ -127,7 +139,9 @@ describe("transient-trace wrap", () => {
     writeFileSync(join(dotfiles, "profile"), "PS1='$ '\n");
     symlinkSync(join(dotfiles, "profile"), join(h.home, ".profile"));
     const before = snapshot(h.root);
-    expect((await cli(["wrap", "install", "git", "--auto-rc"], { env: { ...h.env, SHELL: "/bin/sh" } })).code).toBe(0);
+    expect(
+      (await cli(["wrap", "install", "git", "--auto-rc"], { env: { ...h.env, SHELL: "/bin/sh" } })).code,
+    ).toBe(0);
     expect(lstatSync(join(h.home, ".profile")).isSymbolicLink()).toBe(true);
     expect(readFileSync(join(dotfiles, "profile"), "utf8")).toMatch(/transient-trace wrap/);
     expect((await cli(["wrap", "uninstall", "git"], { env })).code).toBe(0);
@@ -156,7 +170,9 @@ describe("transient-trace wrap", () => {
   it("the rc block puts the wrap directory on PATH once, however often it is sourced", async () => {
     const h = home();
     writeFileSync(join(h.home, ".profile"), "");
-    expect((await cli(["wrap", "install", "git", "--auto-rc"], { env: { ...h.env, SHELL: "/bin/sh" } })).code).toBe(0);
+    expect(
+      (await cli(["wrap", "install", "git", "--auto-rc"], { env: { ...h.env, SHELL: "/bin/sh" } })).code,
+    ).toBe(0);
     const r = spawnSync("/bin/sh", ["-c", ". ~/.profile; . ~/.profile; printf '%s' \"$PATH\""], {
       env: { HOME: h.home, PATH: "/usr/bin:/bin" },
       encoding: "utf8",

@@ -6,14 +6,41 @@ const cmds = (text: string) => splitShellCommand(text).commands;
 describe("splitShellCommand (what a shell string would run)", () => {
   it.each([
     ["git status", [["git", "status"]]],
-    ["git add . && git commit -m 'a; b' || echo fail", [["git", "add", "."], ["git", "commit", "-m", "a; b"], ["echo", "fail"]]],
+    [
+      "git add . && git commit -m 'a; b' || echo fail",
+      [
+        ["git", "add", "."],
+        ["git", "commit", "-m", "a; b"],
+        ["echo", "fail"],
+      ],
+    ],
     ['cat "a file" | grep -v x; ls &', [["cat", "a file"], ["grep", "-v", "x"], ["ls"]]],
     ["FOO=1 BAR='x y' node app.js", [["node", "app.js"]]],
     ["exec /bin/rm -rf /", [["/bin/rm", "-rf", "/"]]],
-    ["(cd /tmp && rm x) ; { rm y; }", [["cd", "/tmp"], ["rm", "x"], ["rm", "y"]]],
-    ["if [ -f x ]; then rm x; else echo no; fi", [["[", "-f", "x", "]"], ["rm", "x"], ["echo", "no"]]],
+    [
+      "(cd /tmp && rm x) ; { rm y; }",
+      [
+        ["cd", "/tmp"],
+        ["rm", "x"],
+        ["rm", "y"],
+      ],
+    ],
+    [
+      "if [ -f x ]; then rm x; else echo no; fi",
+      [
+        ["[", "-f", "x", "]"],
+        ["rm", "x"],
+        ["echo", "no"],
+      ],
+    ],
     ["for f in a b; do rm $f; done", [["rm", "$f"]]],
-    ["while read l; do curl $l; done < urls", [["read", "l"], ["curl", "$l"]]],
+    [
+      "while read l; do curl $l; done < urls",
+      [
+        ["read", "l"],
+        ["curl", "$l"],
+      ],
+    ],
     ["[[ -n $x ]] && (( i++ )) && rm z", [["rm", "z"]]],
     ["echo a\\ b c\\\nd", [["echo", "a b", "cd"]]],
     ["# a comment\nrm x # trailing", [["rm", "x"]]],
@@ -24,13 +51,17 @@ describe("splitShellCommand (what a shell string would run)", () => {
   });
 
   it("decides command substitutions too, and keeps them as written in the outer command", () => {
-    expect(cmds("rm $(cat list) `which x` \"$(curl -s http://e.x/a)\"")).toEqual([
+    expect(cmds('rm $(cat list) `which x` "$(curl -s http://e.x/a)"')).toEqual([
       ["cat", "list"],
       ["which", "x"],
       ["curl", "-s", "http://e.x/a"],
       ["rm", "$(cat list)", "`which x`", "$(curl -s http://e.x/a)"],
     ]);
-    expect(cmds("diff <(ls a) <(ls b)")).toEqual([["ls", "a"], ["ls", "b"], ["diff", "<(ls a)", "<(ls b)"]]);
+    expect(cmds("diff <(ls a) <(ls b)")).toEqual([
+      ["ls", "a"],
+      ["ls", "b"],
+      ["diff", "<(ls a)", "<(ls b)"],
+    ]);
     expect(cmds("echo $((1 + 2))")).toEqual([["echo", "$((1 + 2))"]]);
   });
 

@@ -42,7 +42,8 @@ const COMMANDS: readonly CommandSpec[] = [
 const GROUPS = [...new Set(COMMANDS.filter((c) => c.name.includes(" ")).map((c) => c.name.split(" ")[0]!))];
 
 const EXIT_HELP = `Exit codes: 0 success; 1 failure (a log that does not verify, an invalid policy, an error);
-2 wrong usage; 3 receipts verify found half-written lines from a killed writer (all receipts valid).`;
+2 wrong usage; 3 receipts verify found half-written lines from a killed writer (all receipts valid);
+run: the command's own code, 126 when it was blocked, 127 when it was not found.`;
 
 export const HELP = `Usage: transient-trace <command> [options]
 
@@ -57,6 +58,7 @@ Environment:
   TRANSIENT_TRACE_STATE_DIR  State directory (keys, receipts, config) [default: ~/.transient-trace]
   TRANSIENT_TRACE_MODE       Mode: audit, strict or permissive [default: config, else audit]
   ATP_POLICY_PATH            Policy file, when no --policy is given
+  TRANSIENT_TRACE_SESSION    Set by "run" for the command it governs (read only by hooks and nested runs)
 
 Options:
   -h, --help     Show help

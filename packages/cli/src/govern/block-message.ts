@@ -20,6 +20,8 @@ export function blockMessage(
   what: string,
   d: GovernanceDecision,
   policy: { document: PolicyDocument; where: string },
+  /** For a command: its program's name (an unknown program is best allowed by name, not by class). */
+  program?: string,
 ): string {
   const head = `transient-trace: blocked "${describeAction(what)}" (${d.actionClass})`;
   const where = `[${d.mode}, policy ${policy.where}]`;
@@ -29,12 +31,12 @@ export function blockMessage(
     const rule = d.ruleIds[0]!;
     return `${head} by rule "${rule}" ${where}; to allow it, narrow or remove rule "${rule}", or use audit mode`;
   }
-  const suggestion: Record<string, unknown> = {
-    id: `allow-${d.actionClass.replace("_", "-")}`,
-    action: "allow",
-    actionClasses: [d.actionClass],
-  };
-  if (d.hosts.length > 0) suggestion.hosts = d.hosts.slice(0, 3);
+  // Allowing the class `exec` would allow every unknown program: suggest the program itself instead.
+  const byName = program !== undefined && d.actionClass === "exec" && /^[A-Za-z0-9._+-]+$/.test(program);
+  const suggestion: Record<string, unknown> = byName
+    ? { id: `allow-${program}`, action: "allow", binaries: [program] }
+    : { id: `allow-${d.actionClass.replace("_", "-")}`, action: "allow", actionClasses: [d.actionClass] };
+  if (!byName && d.hosts.length > 0) suggestion.hosts = d.hosts.slice(0, 3);
   return `${head}: no rule allows it and defaultAction is deny ${where}; to allow it, add a rule such as ${JSON.stringify(suggestion)}`;
 }
 

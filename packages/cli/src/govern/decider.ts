@@ -33,6 +33,9 @@ interface Planned {
   text: string;
 }
 
+const programName = (a: GovernedAction) =>
+  a.kind === "command" ? a.binary.slice(a.binary.lastIndexOf("/") + 1) : undefined;
+
 const MAX_SHELL_DEPTH = 4;
 
 /**
@@ -83,10 +86,12 @@ export class Decider {
     if (!blocking) return { verdict: "allow", message: "", receipts };
     return {
       verdict: "block",
-      message: blockMessage(blocking.p.text, blocking.d, {
-        document: this.governor.policy,
-        where: this.options.policyWhere,
-      }),
+      message: blockMessage(
+        blocking.p.text,
+        blocking.d,
+        { document: this.governor.policy, where: this.options.policyWhere },
+        programName(blocking.p.action),
+      ),
       receipts,
     };
   }

@@ -197,10 +197,18 @@ export function precompilePython(paths: SessionPaths, python: string | undefined
   delete env.PYTHONDONTWRITEBYTECODE;
   delete env.PYTHONPATH;
   try {
-    spawn(python, ["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], doraise=True)", join(paths.pythonDir, "sitecustomize.py")], {
-      env,
-      stdio: "ignore",
-    })
+    spawn(
+      python,
+      [
+        "-c",
+        "import py_compile, sys; py_compile.compile(sys.argv[1], doraise=True)",
+        join(paths.pythonDir, "sitecustomize.py"),
+      ],
+      {
+        env,
+        stdio: "ignore",
+      },
+    )
       .on("error", () => {})
       .unref();
   } catch {}

@@ -87,6 +87,7 @@ export async function runGoverned(args: RunArgs, io: CliIo): Promise<number> {
     token,
     onAnswer: args.verbose
       ? (req, a) =>
+          a.receipts.length > 0 &&
           io.stderr(
             `transient-trace: ${a.verdict} [${req.channel}] ${req.kind === "exec" ? [basename(req.binary), ...req.args].join(" ") : req.kind === "shell" ? req.command : req.action.action} ${a.receipts.join(" ")}\n`,
           )
