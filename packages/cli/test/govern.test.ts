@@ -68,7 +68,7 @@ describe("Decider", () => {
       kind: "shell",
       channel: "node",
       cwd: "/w",
-      command: "export X=1; cd sub && git status > out.txt; bash -c 'curl x.io' ; rm -f ../y",
+      command: "export X=1; cd sub && git status > out.txt; bash -c 'curl x.io' ; eval 'rm -f ../y'",
       skip: ["git"],
     });
     expect(plan.map((p) => p.text)).toEqual(["curl x.io", "rm -f ../y", "> out.txt"]);

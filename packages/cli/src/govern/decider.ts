@@ -140,7 +140,8 @@ export class Decider {
         continue;
       }
       if (SHELL_ONLY_BUILTINS.has(program) || skip.has(program)) continue;
-      const inner = shellCommandString(program, args);
+      // `eval ARGS` runs its arguments as shell text, as `sh -c` does.
+      const inner = program === "eval" ? args.join(" ") : shellCommandString(program, args);
       if (inner !== undefined) {
         out.push(...this.planShell(inner, dir, depth + 1, skip));
         continue;
