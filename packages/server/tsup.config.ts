@@ -1,7 +1,12 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", cli: "src/cli.ts" },
+  entry: {
+    index: "src/index.ts",
+    cli: "src/cli.ts",
+    // Loaded by path as a worker thread (see store/sqlite/sqlite-store.ts), so an entry of its own.
+    "sqlite-writer": "src/store/sqlite/writer-thread.ts",
+  },
   format: ["esm"],
   dts: { entry: { index: "src/index.ts" }, resolve: ["@trusera/core"] },
   noExternal: ["@trusera/core"],

@@ -1,4 +1,5 @@
 import swagger from "@fastify/swagger";
+import { loadCedar } from "@trusera/core";
 import { Ajv, type Options as AjvOptions } from "ajv";
 import Fastify, {
   type FastifyError,
@@ -11,8 +12,14 @@ import Fastify, {
 import type { AppContext } from "./app-context.js";
 import { ApiError } from "./errors.js";
 import { agentRoutes } from "./routes/agents.js";
+import { compatRoutes } from "./routes/compat.js";
+import { decisionRoutes } from "./routes/decisions.js";
 import { eventRoutes } from "./routes/events.js";
+import { fleetRoutes } from "./routes/fleet.js";
 import { healthRoutes } from "./routes/health.js";
+import { keyRoutes } from "./routes/keys.js";
+import { policyRoutes } from "./routes/policies.js";
+import { projectRoutes } from "./routes/project.js";
 
 const AJV_BASE: AjvOptions = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
 
@@ -82,6 +89,11 @@ function errorHandler(
       .code(400)
       .send(errorBody("malformed_json", `request body is not valid JSON: ${err.message}`));
   }
+  // Postgres refuses text it cannot store (a NUL character): the input's fault, not the server's.
+  const pgCode = (err as { code?: string }).code;
+  if (pgCode === "22021" || pgCode === "22P05") {
+    return reply.code(400).send(errorBody("invalid_request", "text must not contain NUL characters"));
+  }
   const status = err.statusCode ?? 500;
   if (status >= 500) {
     request.log.error({ err }, "request failed");
@@ -104,7 +116,11 @@ export async function buildApp(
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
+  // Loaded before the first request, so that policy compilation can stay synchronous (see policy-compiler.ts).
+  await loadCedar();
   app.setValidatorCompiler(validatorCompiler());
+  // The API speaks JSON only: a text body is a 415 that says so, not a confusing "body must be object".
+  app.removeContentTypeParser("text/plain");
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     reply
@@ -117,9 +133,23 @@ export async function buildApp(
       request.principal = await ctx.auth.authenticate(request);
     }
   });
+  app.addHook("onResponse", async (request, reply) => {
+    ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, {
+      method: request.method,
+      // The route pattern, never the raw URL: ids in paths would make a series per id.
+      route: request.routeOptions.url ?? "unmatched",
+      status_code: String(reply.statusCode),
+    });
+  });
   await app.register(swagger, {
     openapi: {
-      info: { title: "Trusera server API", version: "0.1.0" },
+      info: {
+        title: "Trusera server API",
+        version: "0.1.0",
+        description:
+          "Self-hosted Trusera platform. Every /api/v1 and /v1 route needs Authorization: Bearer tsk_...; " +
+          "errors are {error:{code,message,details?}} with a stable code.",
+      },
       components: {
         securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "tsk_... API key" } },
       },
@@ -127,8 +157,18 @@ export async function buildApp(
     },
   });
   app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  await app.register(healthRoutes);
-  await app.register(async (scope) => agentRoutes(scope, ctx));
-  await app.register(async (scope) => eventRoutes(scope, ctx));
+  for (const routes of [
+    healthRoutes,
+    projectRoutes,
+    keyRoutes,
+    agentRoutes,
+    eventRoutes,
+    compatRoutes,
+    fleetRoutes,
+    policyRoutes,
+    decisionRoutes,
+  ]) {
+    await app.register(async (scope) => routes(scope, ctx));
+  }
   return app;
 }

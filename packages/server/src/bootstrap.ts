@@ -34,7 +34,16 @@ export async function bootstrapFirstKey(
   dataDir: string,
 ): Promise<{ key: string; file: string } | null> {
   if ((await store.countApiKeys()) > 0) return null;
-  const { key } = await createKey(store, DEFAULT_PROJECT, "admin", "created on first start");
+  const generated = generateApiKey();
+  // Atomic: with several processes starting on one empty database, exactly one creates the key.
+  const made = await store.createFirstApiKey({
+    projectName: DEFAULT_PROJECT,
+    hash: generated.hash,
+    prefix: generated.prefix,
+    label: "created on first start",
+  });
+  if (!made) return null;
+  const key = generated.key;
   const file = join(dataDir, "api-key");
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return { key, file };

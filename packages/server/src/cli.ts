@@ -9,7 +9,7 @@ const VERSION = "0.1.0";
 
 const HELP = `Usage: trusera-server <command> [options]
 
-Self-hosted Trusera platform: ingests agent events and stores them.
+Self-hosted Trusera platform: ingests agent events, keeps Cedar policy versions, replays them.
 
 Commands:
   start        Start the server (see: trusera-server start --help)
@@ -31,6 +31,11 @@ const OPTIONS = {
   "body-limit": { type: "string" },
   "log-level": { type: "string" },
   "log-requests": { type: "boolean" },
+  "database-url": { type: "string" },
+  "pool-size": { type: "string" },
+  "retention-days": { type: "string" },
+  "purge-interval": { type: "string" },
+  "shutdown-timeout": { type: "string" },
   project: { type: "string" },
   role: { type: "string" },
   label: { type: "string" },

@@ -11,6 +11,16 @@ export interface ServerConfig {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Log every request (two lines each); off by default because ingest is hot. */
   logRequests: boolean;
+  /** `postgres://...` to store in Postgres; null for the SQLite file in `dataDir`. */
+  databaseUrl: string | null;
+  /** Connections each process keeps to Postgres. */
+  poolSize: number;
+  /** Events older than this many days are deleted; 0 keeps them forever. */
+  retentionDays: number;
+  /** Seconds between two retention purges. */
+  purgeIntervalSeconds: number;
+  /** Milliseconds a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export const DEFAULT_PORT = 7780;
@@ -42,6 +52,11 @@ export function resolveConfig(
     return typeof v === "string" ? v : env[envName];
   };
   const logLevel = str("log-level", "TRUSERA_LOG_LEVEL") ?? "info";
+  const databaseUrl = str("database-url", "DATABASE_URL") || env.TRUSERA_DATABASE_URL || null;
+  if (databaseUrl !== null && !/^postgres(?:ql)?:\/\//.test(databaseUrl))
+    throw new ConfigError(
+      "--database-url / DATABASE_URL must start with postgres:// (or leave it unset for SQLite)",
+    );
   if (!LOG_LEVELS.has(logLevel))
     throw new ConfigError(`--log-level must be one of ${[...LOG_LEVELS].join(", ")}, got "${logLevel}"`);
   return {
@@ -57,5 +72,28 @@ export function resolveConfig(
     ),
     logLevel: logLevel as ServerConfig["logLevel"],
     logRequests: flags["log-requests"] === true || env.TRUSERA_LOG_REQUESTS === "1",
+    databaseUrl,
+    poolSize: int("--pool-size / TRUSERA_POOL_SIZE", str("pool-size", "TRUSERA_POOL_SIZE"), 10, 1, 1000),
+    retentionDays: int(
+      "--retention-days / TRUSERA_RETENTION_DAYS",
+      str("retention-days", "TRUSERA_RETENTION_DAYS"),
+      90,
+      0,
+      100_000,
+    ),
+    purgeIntervalSeconds: int(
+      "--purge-interval / TRUSERA_PURGE_INTERVAL",
+      str("purge-interval", "TRUSERA_PURGE_INTERVAL"),
+      3600,
+      1,
+      7 * 86_400,
+    ),
+    shutdownTimeoutMs: int(
+      "--shutdown-timeout / TRUSERA_SHUTDOWN_TIMEOUT_MS",
+      str("shutdown-timeout", "TRUSERA_SHUTDOWN_TIMEOUT_MS"),
+      10_000,
+      0,
+      600_000,
+    ),
   };
 }

@@ -1,12 +1,16 @@
 export { buildApp } from "./app.js";
-export type { AppContext } from "./app-context.js";
+export { type AppContext, createAppContext } from "./app-context.js";
 export { generateApiKey, hashApiKey } from "./auth/api-keys.js";
 export { Authenticator, type Principal } from "./auth/authenticate.js";
 export { bootstrapFirstKey, createKey } from "./bootstrap.js";
 export { ConfigError, DEFAULT_PORT, resolveConfig, type ServerConfig } from "./config.js";
 export { ApiError } from "./errors.js";
 export { IngestService } from "./ingest/ingest-service.js";
+export { PolicyService } from "./policies/policy-service.js";
+export { ReplayService } from "./policies/replay-service.js";
+export { RetentionPurger } from "./retention/purger.js";
 export { type RunningServer, startServer } from "./server.js";
 export { openStore, sqlitePath } from "./store/open-store.js";
+export { PostgresStore } from "./store/postgres/postgres-store.js";
 export { SqliteStore } from "./store/sqlite/sqlite-store.js";
 export type * from "./store/types.js";

@@ -1,6 +1,12 @@
 export { type Fault, FaultProxy, type ProxiedRequest } from "./fault-proxy.js";
 export { freePort } from "./free-port.js";
 export { REPO_ROOT, SERVER_CLI } from "./paths.js";
+export {
+  createTestDatabase,
+  POSTGRES_SKIP_MESSAGE,
+  postgresTestUrl,
+  type TestDatabase,
+} from "./postgres.js";
 export { type ServerProcess, type ServerProcessOptions, startServerProcess } from "./server-process.js";
 export { tempDir } from "./temp-dir.js";
 export { waitFor } from "./wait-for.js";

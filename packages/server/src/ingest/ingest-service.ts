@@ -1,5 +1,6 @@
 import { EVENT_LIMITS } from "@trusera/core";
 import { badRequest } from "../errors.js";
+import type { Metrics } from "../observability/metrics.js";
 import type { IngestResult, Store, StoredEvent } from "../store/types.js";
 import { AgentResolver } from "./agent-resolver.js";
 import { normalizeEvent } from "./normalize-event.js";
@@ -16,7 +17,10 @@ export interface IngestRequest {
 export class IngestService {
   readonly #agents: AgentResolver;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly metrics: Metrics,
+  ) {
     this.#agents = new AgentResolver(store);
   }
 
@@ -26,29 +30,26 @@ export class IngestService {
 
   async ingest(projectId: string, req: IngestRequest): Promise<IngestResult> {
     if (req.events.length > EVENT_LIMITS.maxBatchEvents) {
+      this.metrics.eventsRejected.inc(req.events.length);
       throw badRequest(
         `a batch holds at most ${EVENT_LIMITS.maxBatchEvents} events, got ${req.events.length}`,
       );
     }
     const receivedAt = Date.now() * 1000;
+    const fallbackAgent = req.agentRef || null;
     const problems: { index: number; problems: string[] }[] = [];
-    const normalized = req.events.map((raw, index) => {
-      const result = normalizeEvent(raw, req.agentRef ?? null);
-      if (Array.isArray(result)) problems.push({ index, problems: result });
-      return result;
-    });
-    if (problems.length > 0) {
-      throw badRequest(
-        `${problems.length} of ${req.events.length} events are invalid; nothing was stored`,
-        problems,
-      );
-    }
-    const events: StoredEvent[] = [];
-    for (const n of normalized) {
-      if (Array.isArray(n)) continue;
-      events.push({
+    const events: StoredEvent[] = new Array(req.events.length);
+    const refs: (string | null)[] = new Array(req.events.length);
+    for (let index = 0; index < req.events.length; index++) {
+      const n = normalizeEvent(req.events[index], fallbackAgent);
+      if (Array.isArray(n)) {
+        problems.push({ index, problems: n });
+        continue;
+      }
+      refs[index] = n.agentRef;
+      events[index] = {
         id: n.id,
-        agentId: n.agentRef ? await this.#agents.resolve(projectId, n.agentRef) : null,
+        agentId: null,
         type: n.type,
         name: n.name,
         ts: n.ts,
@@ -56,14 +57,40 @@ export class IngestService {
         payload: n.payload,
         metadata: n.metadata,
         decision: n.decision,
-      });
+      };
     }
-    const dropsRef = req.agentRef ?? events.find((e) => e.agentId)?.agentId ?? null;
-    return this.store.ingestEvents(projectId, {
+    if (problems.length > 0) {
+      this.metrics.eventsRejected.inc(req.events.length);
+      throw badRequest(
+        `${problems.length} of ${req.events.length} events are invalid; nothing was stored`,
+        problems,
+      );
+    }
+    // A batch names one agent, or a few: resolve each distinct reference once.
+    const resolved = new Map<string, string>();
+    for (let i = 0; i < events.length; i++) {
+      const ref = refs[i];
+      if (!ref) continue;
+      let id = resolved.get(ref);
+      if (id === undefined) {
+        id = await this.#agents.resolve(projectId, ref);
+        resolved.set(ref, id);
+      }
+      events[i]!.agentId = id;
+    }
+    const dropsRef = fallbackAgent ?? events.find((e) => e.agentId)?.agentId ?? null;
+    const dropped = req.dropped ?? 0;
+    const result = await this.store.ingestEvents(projectId, {
       events,
-      dropped: req.dropped ?? 0,
-      dropsAgentId: dropsRef ? await this.#agents.resolve(projectId, dropsRef) : null,
+      dropped,
+      dropsAgentId: dropsRef
+        ? (resolved.get(dropsRef) ?? (await this.#agents.resolve(projectId, dropsRef)))
+        : null,
       ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
     });
+    this.metrics.eventsAccepted.inc(result.accepted);
+    this.metrics.eventsDuplicate.inc(result.duplicates);
+    if (dropped > 0) this.metrics.eventsDroppedByClients.inc(dropped);
+    return result;
   }
 }

@@ -1,61 +1,71 @@
-import { EVENT_TYPES, parseTimestamp } from "@trusera/core";
+import { EVENT_TYPES } from "@trusera/core";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
-import { badRequest } from "../errors.js";
+import { badRequest, notFound } from "../errors.js";
+import type { EventQuery } from "../store/types.js";
+import {
+  BATCH_BODY_PROPERTIES,
+  ID_PARAMS,
+  INGEST_RESULT,
+  idempotencyKeyOf,
+  NO_NUL,
+  PAGE_LIMIT,
+  timeParam,
+} from "./common.js";
 import { decodeCursor, encodeCursor, eventJson } from "./event-json.js";
 
-interface ListQuery {
+interface FilterQuery {
   agent_id?: string;
   type?: string;
+  decision?: string;
   since?: string;
   until?: string;
+}
+
+interface ListQuery extends FilterQuery {
   limit?: number;
   cursor?: string;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
-
-export function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || !IDEMPOTENCY_KEY.test(value)) {
-    throw badRequest("Idempotency-Key must be 1 to 200 visible ASCII characters");
-  }
-  return value;
-}
-
-function timeParam(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const t = parseTimestamp(value);
-  if (!t)
-    throw badRequest(
-      `${name} must be an ISO-8601 date-time or a number of seconds, ms or µs since the epoch`,
-    );
-  return t.micros;
-}
+const FILTER_PROPERTIES = {
+  agent_id: { type: "string", minLength: 1, maxLength: 256, pattern: NO_NUL },
+  type: { type: "string", enum: [...EVENT_TYPES] },
+  decision: { type: "string", enum: ["allow", "deny", "warn", "none"] },
+  since: { type: "string", maxLength: 64 },
+  until: { type: "string", maxLength: 64 },
+} as const;
 
 export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  /** The filters of a query, with the agent resolved; null when it names an agent the project lacks. */
+  async function filters(projectId: string, q: FilterQuery): Promise<Omit<EventQuery, "limit"> | null> {
+    let agentId: string | undefined;
+    if (q.agent_id !== undefined) {
+      const agent = await ctx.store.findAgent(projectId, q.agent_id);
+      // An unknown (or foreign) agent has no events: answer empty rather than reveal anything.
+      if (!agent) return null;
+      agentId = agent.id;
+    }
+    const since = timeParam("since", q.since);
+    const until = timeParam("until", q.until);
+    return {
+      ...(agentId !== undefined ? { agentId } : {}),
+      ...(q.type !== undefined ? { type: q.type } : {}),
+      ...(q.decision !== undefined ? { decision: q.decision } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+    };
+  }
+
   app.post<{ Body: { events: unknown[]; dropped?: number } }>(
     "/api/v1/events/batch",
     {
       schema: {
         summary: "Store a batch of events; an event id already stored is counted as a duplicate",
+        tags: ["events"],
         headers: { type: "object", properties: { "idempotency-key": { type: "string" } } },
-        body: {
-          type: "object",
-          required: ["events"],
-          properties: {
-            events: { type: "array", items: { type: "object" } },
-            dropped: { type: "integer", minimum: 0 },
-          },
-        },
-        response: {
-          200: {
-            type: "object",
-            properties: { accepted: { type: "integer" }, duplicates: { type: "integer" } },
-          },
-        },
+        body: { type: "object", required: ["events"], properties: BATCH_BODY_PROPERTIES },
+        response: { 200: INGEST_RESULT },
       },
     },
     async (request) => {
@@ -74,17 +84,11 @@ export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promis
     {
       schema: {
         summary: "List events, newest first, one page at a time",
+        tags: ["events"],
         querystring: {
           type: "object",
           additionalProperties: false,
-          properties: {
-            agent_id: { type: "string", minLength: 1 },
-            type: { type: "string", enum: [...EVENT_TYPES] },
-            since: { type: "string" },
-            until: { type: "string" },
-            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-            cursor: { type: "string", maxLength: 400 },
-          },
+          properties: { ...FILTER_PROPERTIES, limit: PAGE_LIMIT, cursor: { type: "string", maxLength: 400 } },
         },
       },
     },
@@ -93,29 +97,43 @@ export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const q = request.query;
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
       if (after === null) throw badRequest("cursor is not one this server gave out");
-      let agentId: string | undefined;
-      if (q.agent_id !== undefined) {
-        const agent = await ctx.store.findAgent(p.projectId, q.agent_id);
-        // An unknown agent has no events; answer an empty page rather than reveal anything.
-        if (!agent) return { events: [], next_cursor: null };
-        agentId = agent.id;
-      }
+      const f = await filters(p.projectId, q);
+      if (!f) return { events: [], next_cursor: null };
       const limit = q.limit ?? 100;
-      const since = timeParam("since", q.since);
-      const until = timeParam("until", q.until);
-      const rows = await ctx.store.listEvents(p.projectId, {
-        limit,
-        ...(agentId !== undefined ? { agentId } : {}),
-        ...(q.type !== undefined ? { type: q.type } : {}),
-        ...(since !== undefined ? { since } : {}),
-        ...(until !== undefined ? { until } : {}),
-        ...(after ? { after } : {}),
-      });
+      const rows = await ctx.store.listEvents(p.projectId, { ...f, limit, ...(after ? { after } : {}) });
       const last = rows.at(-1);
       return {
         events: rows.map(eventJson),
         next_cursor: rows.length === limit && last ? encodeCursor(last) : null,
       };
+    },
+  );
+
+  app.get<{ Querystring: FilterQuery }>(
+    "/api/v1/events/summary",
+    {
+      schema: {
+        summary: "Count events by type and decision (same filters as the list)",
+        tags: ["events"],
+        querystring: { type: "object", additionalProperties: false, properties: FILTER_PROPERTIES },
+      },
+    },
+    async (request) => {
+      const p = requireRole(request, "admin");
+      const f = await filters(p.projectId, request.query);
+      const counts = f ? await ctx.store.summarizeEvents(p.projectId, f) : [];
+      return { total: counts.reduce((sum, c) => sum + c.count, 0), counts };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/api/v1/events/:id",
+    { schema: { summary: "One event", tags: ["events"], params: ID_PARAMS } },
+    async (request) => {
+      const p = requireRole(request, "admin");
+      const event = await ctx.store.getEvent(p.projectId, request.params.id.toLowerCase());
+      if (!event) throw notFound(`event ${request.params.id}`);
+      return eventJson(event);
     },
   );
 }

@@ -4,6 +4,7 @@
  * against every implementation (test/store-contract.ts).
  *
  * Every method that reads or writes tenant data takes the project id first: scoping is not optional.
+ * A foreign id is indistinguishable from a missing one (null / false), so callers answer 404 alike.
  */
 
 export type KeyRole = "admin" | "ingest";
@@ -34,6 +35,16 @@ export interface Agent {
   lastSeenAt: string | null;
   /** Events the agent's SDK reported dropping before they could be sent (buffer overflow, close timeout). */
   droppedEvents: number;
+  /** JSON text of what the agent said about itself at registration (hostname, environment, ...), or null. */
+  metadata: string | null;
+  /** When the fleet dialect last sent a heartbeat for it. */
+  lastHeartbeatAt: string | null;
+}
+
+export interface AgentPage {
+  limit: number;
+  /** Continue after this agent name (agents are listed by name). */
+  afterName?: string;
 }
 
 /** An event as stored: validated, with its agent resolved and its time in microseconds. */
@@ -57,6 +68,8 @@ export interface StoredEvent {
 export interface EventQuery {
   agentId?: string;
   type?: string;
+  /** `allow`, `deny`, `warn`, or `none` for events without a recorded decision. */
+  decision?: string;
   /** Microseconds, inclusive. */
   since?: number;
   /** Microseconds, exclusive. */
@@ -80,12 +93,72 @@ export interface IngestBatch {
   idempotencyKey?: string;
 }
 
+/** How many events of one type and decision a window holds (see `summarizeEvents`). */
+export interface EventCount {
+  type: string;
+  decision: string | null;
+  count: number;
+}
+
+export type DefaultDecision = "allow" | "deny";
+
+/** One immutable version of a project's policy set. */
+export interface PolicyVersion {
+  id: string;
+  projectId: string;
+  /** 1, 2, 3, ... within the project, in order of creation. */
+  number: number;
+  /** `sha256:<hex>` of `policies`. */
+  digest: string;
+  /** The Cedar text. */
+  policies: string;
+  /** The Cedar schema it was validated against, when not the request model's. */
+  schema: string | null;
+  defaultDecision: DefaultDecision;
+  description: string | null;
+  /** The id of the API key that created it. */
+  authorKeyId: string;
+  createdAt: string;
+}
+
+export interface NewPolicyVersion {
+  policies: string;
+  digest: string;
+  schema: string | null;
+  defaultDecision: DefaultDecision;
+  description: string | null;
+  authorKeyId: string;
+}
+
+/**
+ * One change of the active version. Activations form a stack: activating pushes, rolling back pops
+ * back to the version that was active before the current one.
+ */
+export interface PolicyActivation {
+  seq: number;
+  versionId: string;
+  kind: "activate" | "rollback";
+  activatedBy: string;
+  activatedAt: string;
+}
+
+export type RollbackResult =
+  | { ok: true; version: PolicyVersion; activation: PolicyActivation }
+  | { ok: false; reason: "no_active_version" | "nothing_to_roll_back" };
+
+export interface PurgeResult {
+  events: number;
+  idempotencyKeys: number;
+}
+
 export interface Store {
   /** Creates or upgrades the schema to the newest version; safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;
   /** `sqlite` or `postgres`. */
   readonly dialect: string;
+  /** Throws when the database cannot answer (used by /readyz). */
+  ping(): Promise<void>;
 
   // Projects and keys
   createProject(name: string): Promise<Project>;
@@ -104,17 +177,77 @@ export interface Store {
   /** True if a key of the project was revoked now; false if there is no such key or it already was. */
   revokeApiKey(projectId: string, keyId: string): Promise<boolean>;
   countApiKeys(): Promise<number>;
+  /**
+   * On a first start: creates the project (if needed) and this admin key, but only if no key exists at
+   * all, atomically even with several processes starting at once. Null when a key already existed.
+   */
+  createFirstApiKey(input: {
+    projectName: string;
+    hash: string;
+    prefix: string;
+    label: string;
+  }): Promise<{ project: Project; key: ApiKeyRecord } | null>;
 
   // Agents
   /** Finds the agent `name` of the project, or creates it; never two agents of one name in a project. */
   upsertAgent(projectId: string, name: string, framework: string): Promise<Agent>;
+  /**
+   * Explicit registration: creates the agent, or updates the framework and (when given) the metadata
+   * JSON of the agent of that name.
+   */
+  registerAgent(
+    projectId: string,
+    input: { name: string; framework: string; metadata?: string },
+  ): Promise<Agent>;
   /** The agent whose id, or failing that whose name, is `idOrName`. */
   findAgent(projectId: string, idOrName: string): Promise<Agent | null>;
-  listAgents(projectId: string): Promise<Agent[]>;
+  /** By name; pass `afterName` to continue. */
+  listAgents(projectId: string, page?: AgentPage): Promise<Agent[]>;
+  /** Records a fleet heartbeat (and new metadata, when given); false when the project has no such agent. */
+  recordHeartbeat(projectId: string, agentId: string, metadata?: string): Promise<boolean>;
 
   // Events
   /** Stores the batch atomically; an event id already stored in the project is counted as a duplicate. */
   ingestEvents(projectId: string, batch: IngestBatch): Promise<IngestResult>;
   /** Newest first. */
   listEvents(projectId: string, query: EventQuery): Promise<StoredEvent[]>;
+  getEvent(projectId: string, id: string): Promise<StoredEvent | null>;
+  /** Counts by type and decision of the events in a window (all filters of EventQuery but paging). */
+  summarizeEvents(projectId: string, query: Omit<EventQuery, "limit" | "after">): Promise<EventCount[]>;
+  /**
+   * Retention, across every project: deletes events whose time is before `eventsBefore` (µs) and
+   * idempotency records older than `idempotencyKeysBefore` (ms since the epoch), at most `limit` rows
+   * of each per call so that no call holds the database for long.
+   */
+  purgeExpired(input: {
+    eventsBefore: number | null;
+    idempotencyKeysBefore: number;
+    limit: number;
+  }): Promise<PurgeResult>;
+
+  // Policies
+  /** Stores a new immutable version (not active); its number is the project's next. */
+  createPolicyVersion(projectId: string, input: NewPolicyVersion): Promise<PolicyVersion>;
+  getPolicyVersion(projectId: string, id: string): Promise<PolicyVersion | null>;
+  /** Newest first; pass `beforeNumber` to continue. */
+  listPolicyVersions(
+    projectId: string,
+    page: { limit: number; beforeNumber?: number },
+  ): Promise<PolicyVersion[]>;
+  /** The active version and the activation that made it so, or null when none is active. */
+  getActivePolicy(
+    projectId: string,
+  ): Promise<{ version: PolicyVersion; activation: PolicyActivation } | null>;
+  /**
+   * Makes a version active (a no-op when it already is). Null when the project has no such version.
+   */
+  activatePolicyVersion(
+    projectId: string,
+    versionId: string,
+    byKeyId: string,
+  ): Promise<{ version: PolicyVersion; activation: PolicyActivation } | null>;
+  /** Makes the version active before the current one active again. */
+  rollbackPolicy(projectId: string, byKeyId: string): Promise<RollbackResult>;
+  /** Newest first. */
+  listPolicyActivations(projectId: string, limit: number): Promise<PolicyActivation[]>;
 }

@@ -15,6 +15,7 @@ export const KEYS_HELP = `Usage: trusera-server keys <create|list|revoke> [optio
 
 Options:
   --data-dir DIR   The server's data directory (env TRUSERA_DATA_DIR) [default: ./.trusera-data]
+  --database-url URL  The server's Postgres database, when it uses one (env DATABASE_URL)
   --json           Print JSON instead of text
   -h, --help       Show this help
 `;

@@ -58,4 +58,37 @@ CREATE TABLE idempotency_keys (
 );
 `,
   },
+  {
+    version: 2,
+    sql: `
+ALTER TABLE agents ADD COLUMN metadata TEXT;
+ALTER TABLE agents ADD COLUMN last_heartbeat_at TEXT;
+CREATE TABLE policy_versions (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  number INTEGER NOT NULL,
+  digest TEXT NOT NULL,
+  policies TEXT NOT NULL,
+  schema_text TEXT,
+  default_decision TEXT NOT NULL CHECK (default_decision IN ('allow', 'deny')),
+  description TEXT,
+  author_key_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (project_id, number)
+);
+-- The stack of activations: the newest row of a project is the active version; below_seq is the row
+-- a rollback returns to.
+CREATE TABLE policy_activations (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  version_id TEXT NOT NULL REFERENCES policy_versions(id),
+  below_seq INTEGER,
+  kind TEXT NOT NULL CHECK (kind IN ('activate', 'rollback')),
+  activated_by TEXT NOT NULL,
+  activated_at TEXT NOT NULL
+);
+CREATE INDEX policy_activations_project ON policy_activations(project_id, seq DESC);
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+`,
+  },
 ];

@@ -1,59 +1,51 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type Database from "better-sqlite3";
+import { eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
+import { type Row, toAgent, toEvent, toKey, toProject } from "../rows.js";
 import type {
   Agent,
+  AgentPage,
   ApiKeyRecord,
+  EventCount,
   EventQuery,
   IngestBatch,
   IngestResult,
   KeyRole,
+  NewPolicyVersion,
+  PolicyActivation,
+  PolicyVersion,
   Project,
+  PurgeResult,
+  RollbackResult,
   Store,
   StoredEvent,
 } from "../types.js";
+import { openSqlite } from "./connection.js";
+import { type GroupJob, type GroupOutcome, SqliteEventWriter } from "./event-writer.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
+import { SqlitePolicyVersions } from "./policy-versions.js";
+import { prepareStatements, type Statements } from "./statements.js";
 
-type Row = Record<string, unknown>;
+interface IngestJob extends GroupJob {
+  resolve: (result: IngestResult) => void;
+  reject: (err: unknown) => void;
+}
 
-const toProject = (r: Row): Project => ({
-  id: r.id as string,
-  name: r.name as string,
-  createdAt: r.created_at as string,
-});
+// The writer thread's entry, next to this module once built (dist/sqlite-writer.js). Running from
+// the TypeScript sources (tests), it is absent and the store writes on its own connection instead.
+const WRITER_THREAD = new URL("./sqlite-writer.js", import.meta.url);
 
-const toKey = (r: Row): ApiKeyRecord => ({
-  id: r.id as string,
-  projectId: r.project_id as string,
-  role: r.role as KeyRole,
-  prefix: r.prefix as string,
-  label: (r.label as string | null) ?? null,
-  createdAt: r.created_at as string,
-  revokedAt: (r.revoked_at as string | null) ?? null,
-});
-
-const toAgent = (r: Row): Agent => ({
-  id: r.id as string,
-  projectId: r.project_id as string,
-  name: r.name as string,
-  framework: r.framework as string,
-  createdAt: r.created_at as string,
-  lastSeenAt: (r.last_seen_at as string | null) ?? null,
-  droppedEvents: Number(r.dropped_events),
-});
-
-const toEvent = (r: Row): StoredEvent => ({
-  id: r.id as string,
-  agentId: (r.agent_id as string | null) ?? null,
-  type: r.type as string,
-  name: r.name as string,
-  ts: Number(r.ts),
-  receivedAt: Number(r.received_at),
-  payload: r.payload as string,
-  metadata: r.metadata as string,
-  decision: (r.decision as string | null) ?? null,
-});
+export interface SqliteStoreOptions {
+  /**
+   * `thread`: events are written by a worker thread on a connection of its own, so that ingest uses a
+   * second core; `inline`: on the store's connection. Default: `thread` when the built worker exists
+   * and the file is not `:memory:` (env TRUSERA_SQLITE_WRITER overrides).
+   */
+  writer?: "thread" | "inline";
+}
 
 /**
  * The default store: one SQLite file in WAL mode. Every statement is prepared once. better-sqlite3 is
@@ -62,18 +54,33 @@ const toEvent = (r: Row): StoredEvent => ({
 export class SqliteStore implements Store {
   readonly dialect = "sqlite";
   readonly #db: Database.Database;
-  #s!: ReturnType<SqliteStore["prepareAll"]>;
-  #ingest!: (projectId: string, batch: IngestBatch) => IngestResult;
+  #s!: Statements;
+  #tx!: { firstKey: SqliteStore["firstKeyInTransaction"] };
+  #policies!: SqlitePolicyVersions;
+  // Batches waiting for the next group commit (see ingestEvents), and whether a group is being written.
+  #pending: IngestJob[] = [];
+  #flushScheduled = false;
+  #inFlight: Promise<void> | null = null;
+  #writer: ((jobs: GroupJob[]) => Promise<GroupOutcome[]>) | null = null;
+  #worker: Worker | null = null;
+  readonly #writerMode: "thread" | "inline";
+  // Event queries vary by which filters are set: a handful of shapes, each prepared once.
+  readonly #queries = new Map<string, Database.Statement>();
 
   /** `path` is a file (its folder is created) or `:memory:`. */
-  constructor(readonly path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.#db = new Database(path);
-    this.#db.pragma("journal_mode = WAL");
-    // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the last commits.
-    this.#db.pragma("synchronous = NORMAL");
-    this.#db.pragma("foreign_keys = ON");
-    this.#db.pragma("busy_timeout = 5000");
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
+    this.#db = openSqlite(path);
+    const wanted = options.writer ?? (process.env.TRUSERA_SQLITE_WRITER as "thread" | "inline" | undefined);
+    const canThread = path !== ":memory:" && existsSync(fileURLToPath(WRITER_THREAD));
+    this.#writerMode = wanted === "inline" || !canThread ? "inline" : "thread";
+  }
+
+  /** Where events are written: on a worker thread or on the store's own connection. */
+  get writerMode(): "thread" | "inline" {
+    return this.#writerMode;
   }
 
   /** The schema version now in the file. */
@@ -96,50 +103,75 @@ export class SqliteStore implements Store {
           .run(m.version, nowIso());
       })();
     }
-    this.#s = this.prepareAll();
-    this.#ingest = this.#db.transaction(this.ingestInTransaction.bind(this));
+    this.#s = prepareStatements(this.#db);
+    // IMMEDIATE takes the write lock at BEGIN, so that a second process never fails halfway (SQLITE_BUSY on upgrade).
+    const tx = <A extends unknown[], R>(fn: (...args: A) => R) => {
+      const t = this.#db.transaction(fn);
+      return (...args: A): R => t.immediate(...args);
+    };
+    this.#tx = { firstKey: tx(this.firstKeyInTransaction.bind(this)) };
+    this.#policies = new SqlitePolicyVersions(this.#db, this.#s);
+    // migrate() may run again (it is idempotent); the writer starts once.
+    this.#writer ??= this.#writerMode === "thread" ? this.startWriterThread() : this.inlineWriter();
   }
 
-  private prepareAll() {
-    const db = this.#db;
-    return {
-      insertProject: db.prepare("INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)"),
-      projectByName: db.prepare("SELECT * FROM projects WHERE name = ?"),
-      projectById: db.prepare("SELECT * FROM projects WHERE id = ?"),
-      insertKey: db.prepare(
-        "INSERT INTO api_keys (id, project_id, role, hash, prefix, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      ),
-      keyByHash: db.prepare("SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL"),
-      keysOfProject: db.prepare("SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at, id"),
-      revokeKey: db.prepare(
-        "UPDATE api_keys SET revoked_at = ? WHERE project_id = ? AND id = ? AND revoked_at IS NULL",
-      ),
-      countKeys: db.prepare("SELECT COUNT(*) AS n FROM api_keys"),
-      insertAgent: db.prepare(
-        "INSERT INTO agents (id, project_id, name, framework, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, name) DO NOTHING",
-      ),
-      agentByName: db.prepare("SELECT * FROM agents WHERE project_id = ? AND name = ?"),
-      agentById: db.prepare("SELECT * FROM agents WHERE project_id = ? AND id = ?"),
-      agentsOfProject: db.prepare("SELECT * FROM agents WHERE project_id = ? ORDER BY name"),
-      touchAgent: db.prepare("UPDATE agents SET last_seen_at = ? WHERE project_id = ? AND id = ?"),
-      agentDrops: db.prepare(
-        "UPDATE agents SET dropped_events = dropped_events + ? WHERE project_id = ? AND id = ?",
-      ),
-      projectDrops: db.prepare("UPDATE projects SET dropped_events = dropped_events + ? WHERE id = ?"),
-      insertEvent: db.prepare(
-        `INSERT INTO events (project_id, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, id) DO NOTHING`,
-      ),
-      idemGet: db.prepare("SELECT response FROM idempotency_keys WHERE project_id = ? AND key = ?"),
-      idemPut: db.prepare(
-        "INSERT INTO idempotency_keys (project_id, key, response, created_at) VALUES (?, ?, ?, ?)",
-      ),
+  private inlineWriter(): (jobs: GroupJob[]) => Promise<GroupOutcome[]> {
+    const writer = new SqliteEventWriter(this.#db);
+    return async (jobs) => writer.ingestGroup(jobs);
+  }
+
+  private startWriterThread(): (jobs: GroupJob[]) => Promise<GroupOutcome[]> {
+    const worker = new Worker(WRITER_THREAD, { workerData: { path: this.path } });
+    this.#worker = worker;
+    let waiting: { resolve: (o: GroupOutcome[]) => void; reject: (e: unknown) => void } | null = null;
+    worker.on("message", (m: { outcomes: ({ result: IngestResult } | { error: string })[] }) => {
+      const w = waiting;
+      waiting = null;
+      w?.resolve(
+        m.outcomes.map((o) => ("error" in o ? { error: new Error(`sqlite writer: ${o.error}`) } : o)),
+      );
+    });
+    // A writer that died fails every later batch at once (500s, and the log says why) rather than hang.
+    let dead: Error | null = null;
+    const fail = (err: Error) => {
+      dead ??= err;
+      const w = waiting;
+      waiting = null;
+      w?.reject(err);
     };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`sqlite writer thread exited (${code})`)));
+    // One group at a time (see flush), so one waiter is enough.
+    return (jobs) =>
+      new Promise((resolve, reject) => {
+        if (dead) return reject(dead);
+        waiting = { resolve, reject };
+        worker.postMessage({ jobs: jobs.map((j) => ({ projectId: j.projectId, batch: j.batch })) });
+      });
   }
 
   async close(): Promise<void> {
+    while (this.#inFlight || this.#pending.length > 0) {
+      if (!this.#inFlight) this.flush();
+      await this.#inFlight;
+    }
+    if (this.#worker) {
+      const worker = this.#worker;
+      this.#worker = null;
+      if (worker.threadId !== -1) {
+        const exited = new Promise((resolve) => worker.once("exit", resolve));
+        worker.postMessage({ close: true });
+        await exited;
+      }
+    }
     if (this.#db.open) this.#db.close();
   }
+
+  async ping(): Promise<void> {
+    this.#s.ping.get();
+  }
+
+  // Projects and keys
 
   async createProject(name: string): Promise<Project> {
     const project = { id: newId("prj"), name, createdAt: nowIso() };
@@ -164,6 +196,16 @@ export class SqliteStore implements Store {
     prefix: string;
     label?: string;
   }): Promise<ApiKeyRecord> {
+    return this.insertKey(input);
+  }
+
+  private insertKey(input: {
+    projectId: string;
+    role: KeyRole;
+    hash: string;
+    prefix: string;
+    label?: string;
+  }): ApiKeyRecord {
     const record: ApiKeyRecord = {
       id: newId("key"),
       projectId: input.projectId,
@@ -202,9 +244,48 @@ export class SqliteStore implements Store {
     return Number((this.#s.countKeys.get() as Row).n);
   }
 
+  async createFirstApiKey(input: { projectName: string; hash: string; prefix: string; label: string }) {
+    return this.#tx.firstKey(input);
+  }
+
+  private firstKeyInTransaction(input: {
+    projectName: string;
+    hash: string;
+    prefix: string;
+    label: string;
+  }): { project: Project; key: ApiKeyRecord } | null {
+    if (Number((this.#s.countKeys.get() as Row).n) > 0) return null;
+    const existing = this.#s.projectByName.get(input.projectName) as Row | undefined;
+    let project: Project;
+    if (existing) project = toProject(existing);
+    else {
+      project = { id: newId("prj"), name: input.projectName, createdAt: nowIso() };
+      this.#s.insertProject.run(project.id, project.name, project.createdAt);
+    }
+    const key = this.insertKey({ projectId: project.id, role: "admin", ...input });
+    return { project, key };
+  }
+
+  // Agents
+
   async upsertAgent(projectId: string, name: string, framework: string): Promise<Agent> {
     this.#s.insertAgent.run(newId("agt"), projectId, name, framework, nowIso());
     return toAgent(this.#s.agentByName.get(projectId, name) as Row);
+  }
+
+  async registerAgent(
+    projectId: string,
+    input: { name: string; framework: string; metadata?: string },
+  ): Promise<Agent> {
+    this.#s.registerAgent.run(
+      newId("agt"),
+      projectId,
+      input.name,
+      input.framework,
+      nowIso(),
+      input.metadata ?? null,
+    );
+    return toAgent(this.#s.agentByName.get(projectId, input.name) as Row);
   }
 
   async findAgent(projectId: string, idOrName: string): Promise<Agent | null> {
@@ -213,86 +294,135 @@ export class SqliteStore implements Store {
     return row ? toAgent(row) : null;
   }
 
-  async listAgents(projectId: string): Promise<Agent[]> {
-    return (this.#s.agentsOfProject.all(projectId) as Row[]).map(toAgent);
+  async listAgents(projectId: string, page: AgentPage = { limit: 10_000 }): Promise<Agent[]> {
+    return (this.#s.agentsOfProject.all(projectId, page.afterName ?? "", page.limit) as Row[]).map(toAgent);
   }
 
-  async ingestEvents(projectId: string, batch: IngestBatch): Promise<IngestResult> {
-    return this.#ingest(projectId, batch);
-  }
-
-  private ingestInTransaction(projectId: string, batch: IngestBatch): IngestResult {
-    const s = this.#s;
-    if (batch.idempotencyKey) {
-      const seen = s.idemGet.get(projectId, batch.idempotencyKey) as Row | undefined;
-      if (seen) return JSON.parse(seen.response as string) as IngestResult;
-    }
-    let accepted = 0;
-    const agents = new Set<string>();
-    for (const e of batch.events) {
-      const r = s.insertEvent.run(
-        projectId,
-        e.id,
-        e.agentId,
-        e.type,
-        e.name,
-        e.ts,
-        e.receivedAt,
-        e.payload,
-        e.metadata,
-        e.decision,
-      );
-      accepted += r.changes;
-      if (e.agentId) agents.add(e.agentId);
-    }
+  async recordHeartbeat(projectId: string, agentId: string, metadata?: string): Promise<boolean> {
     const now = nowIso();
-    for (const id of agents) s.touchAgent.run(now, projectId, id);
-    if (batch.dropped > 0) {
-      if (batch.dropsAgentId) s.agentDrops.run(batch.dropped, projectId, batch.dropsAgentId);
-      else s.projectDrops.run(batch.dropped, projectId);
-    }
-    const result = { accepted, duplicates: batch.events.length - accepted };
-    if (batch.idempotencyKey)
-      s.idemPut.run(projectId, batch.idempotencyKey, JSON.stringify(result), Date.now());
-    return result;
+    return this.#s.heartbeat.run(now, now, metadata ?? null, projectId, agentId).changes > 0;
+  }
+
+  // Events
+
+  /**
+   * Group commit: batches that arrive while a group is being written (concurrent requests) are written
+   * together next, in one transaction, each in its own savepoint: each stays atomic with its own result,
+   * and one commit serves them all. The group is written by the writer thread when there is one.
+   */
+  ingestEvents(projectId: string, batch: IngestBatch): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ projectId, batch, resolve, reject });
+      if (!this.#flushScheduled && !this.#inFlight) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.#flushScheduled = false;
+    if (this.#inFlight || this.#pending.length === 0) return;
+    const jobs = this.#pending;
+    this.#pending = [];
+    this.#inFlight = this.#writer!(jobs)
+      .then(
+        (outcomes) => {
+          outcomes.forEach((o, i) => {
+            if ("error" in o) jobs[i]!.reject(o.error);
+            else jobs[i]!.resolve(o.result);
+          });
+        },
+        (err) => {
+          for (const job of jobs) job.reject(err);
+        },
+      )
+      .finally(() => {
+        this.#inFlight = null;
+        if (this.#pending.length > 0) this.flush();
+      });
   }
 
   async listEvents(projectId: string, q: EventQuery): Promise<StoredEvent[]> {
-    const where = ["project_id = ?"];
-    const args: unknown[] = [projectId];
-    if (q.agentId !== undefined) {
-      where.push("agent_id = ?");
-      args.push(q.agentId);
-    }
-    if (q.type !== undefined) {
-      where.push("type = ?");
-      args.push(q.type);
-    }
-    if (q.since !== undefined) {
-      where.push("ts >= ?");
-      args.push(q.since);
-    }
-    if (q.until !== undefined) {
-      where.push("ts < ?");
-      args.push(q.until);
-    }
-    if (q.after) {
-      where.push("(ts, id) < (?, ?)");
-      args.push(q.after.ts, q.after.id);
-    }
+    const { where, args } = eventWhere(projectId, q, () => "?");
     args.push(q.limit);
-    const sql = `SELECT * FROM events WHERE ${where.join(" AND ")} ORDER BY ts DESC, id DESC LIMIT ?`;
-    return (this.#cached(sql).all(...args) as Row[]).map(toEvent);
+    const sql = `SELECT * FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT ?`;
+    return (this.cached(sql).all(...args) as Row[]).map(toEvent);
   }
 
-  // Event queries vary by which filters are set: a handful of shapes, each prepared once.
-  readonly #queries = new Map<string, Database.Statement>();
-  #cached(sql: string): Database.Statement {
+  async getEvent(projectId: string, id: string): Promise<StoredEvent | null> {
+    const row = this.#s.eventById.get(projectId, id) as Row | undefined;
+    return row ? toEvent(row) : null;
+  }
+
+  async summarizeEvents(projectId: string, q: Omit<EventQuery, "limit" | "after">): Promise<EventCount[]> {
+    const { where, args } = eventWhere(projectId, q, () => "?");
+    const sql = `SELECT type, decision, COUNT(*) AS n FROM events WHERE ${where} GROUP BY type, decision ORDER BY type, decision`;
+    return (this.cached(sql).all(...args) as Row[]).map((r) => ({
+      type: r.type as string,
+      decision: (r.decision as string | null) ?? null,
+      count: Number(r.n),
+    }));
+  }
+
+  async purgeExpired(input: {
+    eventsBefore: number | null;
+    idempotencyKeysBefore: number;
+    limit: number;
+  }): Promise<PurgeResult> {
+    let events = 0;
+    if (input.eventsBefore !== null) {
+      for (const { id } of this.#s.projectIds.all() as { id: string }[]) {
+        const left = input.limit - events;
+        if (left <= 0) break;
+        events += this.#s.purgeEvents.run(id, input.eventsBefore, left).changes;
+      }
+    }
+    const idempotencyKeys = this.#s.purgeIdem.run(input.idempotencyKeysBefore, input.limit).changes;
+    return { events, idempotencyKeys };
+  }
+
+  private cached(sql: string): Database.Statement {
     let stmt = this.#queries.get(sql);
     if (!stmt) {
       stmt = this.#db.prepare(sql);
       this.#queries.set(sql, stmt);
     }
     return stmt;
+  }
+
+  // Policies (see policy-versions.ts)
+
+  async createPolicyVersion(projectId: string, input: NewPolicyVersion): Promise<PolicyVersion> {
+    return this.#policies.create(projectId, input);
+  }
+
+  async getPolicyVersion(projectId: string, id: string): Promise<PolicyVersion | null> {
+    return this.#policies.get(projectId, id);
+  }
+
+  async listPolicyVersions(
+    projectId: string,
+    page: { limit: number; beforeNumber?: number },
+  ): Promise<PolicyVersion[]> {
+    return this.#policies.list(projectId, page);
+  }
+
+  async getActivePolicy(
+    projectId: string,
+  ): Promise<{ version: PolicyVersion; activation: PolicyActivation } | null> {
+    return this.#policies.active(projectId);
+  }
+
+  async activatePolicyVersion(projectId: string, versionId: string, byKeyId: string) {
+    return this.#policies.activate(projectId, versionId, byKeyId);
+  }
+
+  async rollbackPolicy(projectId: string, byKeyId: string): Promise<RollbackResult> {
+    return this.#policies.rollback(projectId, byKeyId);
+  }
+
+  async listPolicyActivations(projectId: string, limit: number): Promise<PolicyActivation[]> {
+    return this.#policies.activations(projectId, limit);
   }
 }

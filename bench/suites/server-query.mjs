@@ -1,0 +1,49 @@
+// Issue 4: newest 100 events of one agent among 1,000,000 stored (target: under 20 ms), over HTTP.
+import { fmtNs, median, row } from "../lib.mjs";
+import { benchDatabase, inProcessServer, seedEvents } from "../seed.mjs";
+
+const COUNT = Number(process.env.TRUSERA_BENCH_QUERY_EVENTS ?? 1_000_000);
+
+async function measure(name, overrides) {
+  const s = await inProcessServer(overrides);
+  try {
+    const { agentIds, seconds } = await seedEvents(s.server.store, s.projectId, { count: COUNT, agents: 10 });
+    const url = `${s.server.url}/api/v1/events?agent_id=${agentIds[3]}&limit=100`;
+    const get = async () => {
+      const t = process.hrtime.bigint();
+      const res = await fetch(url, { headers: { authorization: `Bearer ${s.key}` } });
+      const body = await res.json();
+      if (body.events.length !== 100) throw new Error(`expected 100 events, got ${body.events.length}`);
+      return Number(process.hrtime.bigint() - t);
+    };
+    for (let i = 0; i < 20; i++) await get();
+    const samples = [];
+    for (let i = 0; i < 200; i++) samples.push(await get());
+    const ms = median(samples) / 1e6;
+    return row(
+      "server-query",
+      `${name}: newest 100 of one agent among ${COUNT.toLocaleString("en-US")} events (HTTP, median)`,
+      fmtNs(median(samples)),
+      {
+        target: "< 20 ms",
+        ok: ms < 20,
+        note: `seeded through the store in ${seconds.toFixed(1)} s (${Math.round(COUNT / seconds).toLocaleString("en-US")} events/s, batches of 1,000); p95 ${fmtNs(samples.sort((a, b) => a - b)[Math.floor(samples.length * 0.95)])}`,
+      },
+    );
+  } finally {
+    await s.stop();
+  }
+}
+
+export async function run() {
+  const rows = [await measure("SQLite", {})];
+  const db = await benchDatabase();
+  if (db) {
+    try {
+      rows.push(await measure("Postgres", { databaseUrl: db.url }));
+    } finally {
+      await db.drop();
+    }
+  }
+  return rows;
+}
