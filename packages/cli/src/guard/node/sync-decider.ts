@@ -32,8 +32,9 @@ port.on("message", ({ id, payload, timeoutMs }) => {
 /**
  * Asks the daemon synchronously from the main thread: `child_process.spawnSync` and friends must be
  * decided before they return, and Node has no synchronous socket. A worker thread (started on the
- * first question, about 10-30 ms once per process) does the socket I/O while the main thread sleeps in
- * `Atomics.wait`; each later question costs a fraction of a millisecond.
+ * first question: tens of milliseconds, once per process) does the socket I/O while the main thread
+ * sleeps in `Atomics.wait`; each later question costs a few milliseconds at most, most of it the
+ * daemon deciding and sealing (bench/suites/shim.mjs).
  */
 export class SyncDecider {
   private worker: Worker | undefined;
