@@ -63,9 +63,64 @@ describe("transient-trace run", () => {
     });
   });
 
+  it("launches the agent program itself unless a rule denies it (defaultAction governs what it does)", async () => {
+    const s = sandbox();
+    const bin = join(s.dir, "bin");
+    mkdirSync(bin);
+    // A stand-in for `claude`: it tries one allowed and one forbidden command through the shims.
+    writeFileSync(
+      join(bin, "fake-agent"),
+      "#!/bin/bash\ngit --version >/dev/null && echo git-ok\nrm -f victim.txt; echo rm $?\n",
+      {
+        mode: 0o755,
+      },
+    );
+    writeFileSync(join(s.dir, "victim.txt"), "keep me");
+    // The seed's example policy: deny by default, allow git reads and low writes.
+    writeFileSync(
+      s.policy,
+      JSON.stringify({
+        version: 1,
+        defaultAction: "deny",
+        rules: [
+          { id: "allow-git", action: "allow", actionClasses: ["read", "write_low"] },
+          {
+            id: "allow-anthropic",
+            action: "allow",
+            actionClasses: ["network"],
+            hosts: ["api.anthropic.com"],
+          },
+        ],
+      }),
+    );
+    const env = { ...s.env, PATH: `${bin}:${process.env.PATH}` };
+    const r = await cli(["run", "--mode", "strict", "--policy", s.policy, "--", "fake-agent"], {
+      env,
+      cwd: s.dir,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("git-ok\nrm 126\n");
+    expect(existsSync(join(s.dir, "victim.txt"))).toBe(true);
+    expect(r.stderr).toMatch(/blocked "rm -f victim.txt" \(delete\): no rule allows it/);
+    writeFileSync(
+      s.policy,
+      JSON.stringify({
+        version: 1,
+        defaultAction: "allow",
+        rules: [{ id: "no-agent", action: "deny", binaries: ["fake-agent"] }],
+      }),
+    );
+    const denied = await cli(["run", "--mode", "strict", "--policy", s.policy, "--", "fake-agent"], {
+      env,
+      cwd: s.dir,
+    });
+    expect(denied.code).toBe(126);
+    expect(denied.stderr).toMatch(/blocked "fake-agent" \(exec\) by rule "no-agent"/);
+  });
+
   it("says how to allow a command that no rule allows (default deny)", async () => {
     const s = sandbox();
-    const r = await cli(["run", "--mode", "strict", "--", "ls"], { env: s.env, cwd: s.dir });
+    const r = await cli(["run", "--mode", "strict", "--", "sh", "-c", "ls"], { env: s.env, cwd: s.dir });
     expect(r.code).toBe(126);
     expect(r.stderr).toMatch(
       /blocked "ls" \(read\): no rule allows it and defaultAction is deny \[strict, policy built-in deny-all\]; to allow it, add a rule such as \{"id":"allow-read","action":"allow","actionClasses":\["read"\]\}/,
@@ -86,7 +141,7 @@ describe("transient-trace run", () => {
       }),
     );
     const env = { ...s.env, PATH: `${bin}:${process.env.PATH}` };
-    const top = await cli(["run", "--mode", "strict", "--policy", s.policy, "--", "mytool"], {
+    const top = await cli(["run", "--mode", "strict", "--policy", s.policy, "--", "sh", "-c", "mytool"], {
       env,
       cwd: s.dir,
     });

@@ -66,7 +66,7 @@ export class Decider {
   }
 
   /** Decides and seals; an action that is blocked as a whole seals every part as `blocked`. */
-  decide(req: DecisionRequest, extra: { inputHash?: HashRef } = {}): Answer {
+  decide(req: DecisionRequest, extra: { inputHash?: HashRef; launch?: boolean } = {}): Answer {
     const planned = this.plan(req);
     if (planned.length === 0) return { verdict: "allow", message: "", receipts: [] };
     const session = this.session(req.channel);
@@ -74,6 +74,20 @@ export class Decider {
       p,
       d: session.decide(p.action),
     }));
+    // The program the operator hands `run` is the agent being launched: only a rule that matches it
+    // can stop it, never `defaultAction`, which governs what the agent then does. Otherwise the
+    // seed's own example (a deny-by-default policy, then `run ... claude -p`) could never start.
+    if (
+      extra.launch &&
+      req.kind === "exec" &&
+      decided.length === 1 &&
+      shellCommandString(req.binary, req.args) === undefined
+    ) {
+      const only = decided[0]!;
+      if (only.d.outcome === "deny" && only.d.reasonCode === "default_deny") {
+        only.d = { ...only.d, outcome: "allow", block: false, reasonCode: "operator_launch" };
+      }
+    }
     const blocking = decided.find((x) => x.d.block);
     const receipts: string[] = [];
     for (const { p, d } of decided) {

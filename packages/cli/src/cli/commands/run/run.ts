@@ -125,14 +125,11 @@ export async function runGoverned(args: RunArgs, io: CliIo): Promise<number> {
       io.stderr(
         `transient-trace: session ${id}: ${mode} (${modeSource}), policy ${policy.where}, receipts in ${stateDir}\n`,
       );
-    // The command itself is the first decision.
-    const first = decider.decide({
-      kind: "exec",
-      channel: "run",
-      cwd: io.cwd,
-      binary: program,
-      args: cmdArgs,
-    });
+    // The command itself is the first decision (as a launch: see Decider.decide).
+    const first = decider.decide(
+      { kind: "exec", channel: "run", cwd: io.cwd, binary: program, args: cmdArgs },
+      { launch: true },
+    );
     if (first.verdict === "block") {
       io.stderr(`${first.message}\n`);
       await cleanup();
