@@ -29,6 +29,7 @@ export { createEvent, type JsonObject, type TruseraEvent } from "./events/event.
 export { EVENT_TYPES, EventType, isEventType } from "./events/event-type.js";
 export { isoNow } from "./events/iso-now.js";
 export { EVENT_LIMITS } from "./events/limits.js";
+export { uuidv7 } from "./events/uuid-v7.js";
 export {
   EVENT_ID_PATTERN,
   ISO_TIMESTAMP_PATTERN,
@@ -64,6 +65,12 @@ export {
 } from "./policy/governor.js";
 export { JsonSyntaxError, parseJsonLocated } from "./policy/json-locate.js";
 export { isMode, MODES, type Mode } from "./policy/mode.js";
+export {
+  SHELL_ONLY_BUILTINS,
+  type ShellSplit,
+  shellCommandString,
+  splitShellCommand,
+} from "./policy/shell-split.js";
 export { type LoadedPolicy, loadPolicy, type PolicySourceKind } from "./policy/source.js";
 export { cedarString, policyToCedar } from "./policy/to-cedar.js";
 export {

@@ -39,7 +39,7 @@ export function decideRequest(
   return {
     decision: answer.decision,
     policyIds: [...answer.policyIds],
-    reasons: deny ? denyReasons(answer.policyIds, answer.errors) : [],
+    reasons: deny ? (answer.reasons ?? denyReasons(answer.policyIds, answer.errors)) : [],
     blocked: deny && o.enforcement === "block",
     errors: answer.errors,
   };
