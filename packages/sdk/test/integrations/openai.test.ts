@@ -303,6 +303,10 @@ describe("TruseraOpenAI", () => {
     );
     await evaluator.loadPolicy(TOOL_POLICIES);
     expect(await guarded.read_file({ path: "/tmp/a" })).toBe("contents of /tmp/a");
+    // Arguments no Cedar request can be built from are decided as for a missing policy.
+    const cyclic: Record<string, unknown> = { path: "/tmp/c" };
+    cyclic.self = cyclic;
+    await expect(guarded.read_file(cyclic as never)).rejects.toThrow(/request could not be built/);
     expect(ran).toEqual(["read_file /tmp/a"]);
     await client.close();
   });

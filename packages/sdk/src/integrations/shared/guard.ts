@@ -94,16 +94,27 @@ export class ActionGuard {
   /** Decides an action without recording anything. Never throws. */
   decide(call: GuardedCall): Verdict {
     const agent = this.#agentName() || "unknown";
-    const verdict = decideRequest(
-      this.#o.cedarEvaluator,
-      () =>
-        call.action === "tool_call"
-          ? toolRequest(agent, call.name, call.input)
-          : call.action === "llm_invoke"
-            ? modelRequest(agent, call.name, call.provider)
-            : decisionRequest(agent, call.name),
-      this.#o,
-    );
+    let verdict: ReturnType<typeof decideRequest>;
+    try {
+      verdict = decideRequest(
+        this.#o.cedarEvaluator,
+        () =>
+          call.action === "tool_call"
+            ? toolRequest(agent, call.name, call.input)
+            : call.action === "llm_invoke"
+              ? modelRequest(agent, call.name, call.provider)
+              : decisionRequest(agent, call.name),
+        this.#o,
+      );
+    } catch (err) {
+      // Arguments the request cannot be built from (a cycle, a BigInt; never JSON a model sent): no
+      // policy can be asked, which failClosed decides as for a missing policy.
+      const reason = `the request could not be built: ${errorText(err)}`;
+      this.#logger.debug(`${NOUN[call.action]} ${call.name}: ${reason}`);
+      return this.#o.failClosed
+        ? { decision: "deny", policyIds: [], reasons: [reason], blocked: this.#o.enforcement === "block" }
+        : { decision: "allow", policyIds: [], reasons: [], blocked: false };
+    }
     if (verdict.errors.length > 0)
       this.#logger.debug(
         `policy evaluation errors for ${NOUN[call.action]} ${call.name}: ${verdict.errors.join("; ")}`,
