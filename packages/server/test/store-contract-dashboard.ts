@@ -119,6 +119,7 @@ export function dashboardStoreContract(
       const r = await store.alerts.createAlertRule(a.id, rule());
       const fire = (key: string, now: number) =>
         store.alerts.fireAlert(a.id, {
+          id: `alt_${randomUUID().slice(0, 8)}`,
           ruleId: r.id,
           conditionKey: key,
           now,
@@ -153,6 +154,7 @@ export function dashboardStoreContract(
       const r = await store.alerts.createAlertRule(a.id, rule({ channels: [webhook] }));
       const t = 5_000_000;
       const fired = (await store.alerts.fireAlert(a.id, {
+        id: "alt_1",
         ruleId: r.id,
         conditionKey: "k",
         now: t,
@@ -177,8 +179,8 @@ export function dashboardStoreContract(
         deliveredAt: null,
       });
       const again = await store.alerts.leaseDueDeliveries(t + 500, 1000, 10);
-      expect(again.map((d) => [d.id, d.attempts, d.lastStatusCode, d.channel])).toEqual([
-        [id, 1, 503, webhook],
+      expect(again.map((d) => [d.id, d.attempts, d.lastStatusCode, d.channel, d.payload])).toEqual([
+        [id, 1, 503, webhook, "{}"],
       ]);
       await store.alerts.finishDeliveryAttempt(id, {
         status: "delivered",

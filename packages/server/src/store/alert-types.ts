@@ -66,6 +66,8 @@ export interface AlertDelivery {
   lastError: string | null;
   createdAt: number;
   deliveredAt: number | null;
+  /** The alert's JSON text; set by `leaseDueDeliveries` only (what the dispatcher sends). */
+  payload?: string;
 }
 
 /** The outcome of one delivery attempt, written by the dispatcher that leased it. */
@@ -79,6 +81,8 @@ export interface DeliveryAttempt {
 }
 
 export interface FireAlertInput {
+  /** The alert's id (`alt_...`), made by the caller so that the payload can name it. */
+  id: string;
   ruleId: string;
   conditionKey: string;
   /** ms since the epoch. */

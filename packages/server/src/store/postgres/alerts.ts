@@ -33,7 +33,7 @@ const SQL = {
   lease: `UPDATE alert_deliveries SET lease_until = $2 WHERE id IN (
       SELECT id FROM alert_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 AND lease_until <= $1
       ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-    RETURNING *`,
+    RETURNING *, (SELECT payload FROM alerts a WHERE a.id = alert_id) AS payload`,
   finish: `UPDATE alert_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, last_status_code = $4,
     last_error = $5, delivered_at = $6, lease_until = 0 WHERE id = $7`,
   alerts: "SELECT * FROM alerts WHERE project_id = $1 ORDER BY fired_at DESC, id DESC LIMIT $2",
@@ -115,7 +115,7 @@ export class PostgresAlerts implements AlertStore {
       );
       if (claimed.length === 0) return null;
       const alert: FiredAlert = {
-        id: newId("alt"),
+        id: input.id,
         projectId,
         ruleId: input.ruleId,
         conditionKey: input.conditionKey,
@@ -155,7 +155,10 @@ export class PostgresAlerts implements AlertStore {
   }
 
   async leaseDueDeliveries(now: number, leaseMs: number, limit: number): Promise<AlertDelivery[]> {
-    const rows = (await this.q("lease", [now, now + leaseMs, limit])).map(toDelivery);
+    const rows = (await this.q("lease", [now, now + leaseMs, limit])).map((r) => ({
+      ...toDelivery(r),
+      payload: r.payload as string,
+    }));
     return rows.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
   }
 

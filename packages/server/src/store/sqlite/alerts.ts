@@ -45,8 +45,9 @@ export class SqliteAlerts implements AlertStore {
          VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
       ),
       due: db.prepare(
-        `SELECT * FROM alert_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ?
-         ORDER BY next_attempt_at LIMIT ?`,
+        `SELECT d.*, a.payload FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
+         WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.lease_until <= ?
+         ORDER BY d.next_attempt_at LIMIT ?`,
       ),
       lease: db.prepare("UPDATE alert_deliveries SET lease_until = ? WHERE id = ?"),
       finish: db.prepare(
@@ -136,7 +137,7 @@ export class SqliteAlerts implements AlertStore {
     ).changes;
     if (claimed === 0) return null;
     const alert: FiredAlert = {
-      id: newId("alt"),
+      id: input.id,
       projectId,
       ruleId: input.ruleId,
       conditionKey: input.conditionKey,
@@ -185,7 +186,10 @@ export class SqliteAlerts implements AlertStore {
   }
 
   private leaseInTransaction(now: number, leaseMs: number, limit: number): AlertDelivery[] {
-    const rows = (this.#s.due.all(now, now, limit) as Row[]).map(toDelivery);
+    const rows = (this.#s.due.all(now, now, limit) as Row[]).map((r) => ({
+      ...toDelivery(r),
+      payload: r.payload as string,
+    }));
     for (const d of rows) this.#s.lease.run(now + leaseMs, d.id);
     return rows;
   }

@@ -394,9 +394,7 @@ export class SqliteStore implements Store {
   ): Promise<EventBucket[]> {
     const sql = `SELECT ts - (ts % ?) AS bucket, type, decision, COUNT(*) AS n FROM events
       WHERE project_id = ? AND ts >= ? AND ts < ? GROUP BY bucket, type, decision ORDER BY bucket, type, decision`;
-    return (this.cached(sql).all(q.bucketMicros, projectId, q.since, q.until) as Row[]).map(
-      toBucket,
-    );
+    return (this.cached(sql).all(q.bucketMicros, projectId, q.since, q.until) as Row[]).map(toBucket);
   }
 
   async countEventsByAgent(
