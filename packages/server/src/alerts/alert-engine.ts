@@ -32,6 +32,8 @@ export class AlertEngine {
     private readonly bus: EventBus,
     private readonly dispatcher: DeliveryDispatcher,
     private readonly tickMs: number,
+    /** The time silence is measured against (tests move it). */
+    private readonly clock: () => number = Date.now,
   ) {}
 
   #log: FastifyBaseLogger | null = null;
@@ -186,7 +188,7 @@ export class AlertEngine {
     if (this.#silentRunning) return;
     this.#silentRunning = true;
     try {
-      const now = Date.now();
+      const now = this.clock();
       for (const rule of await this.store.alerts.enabledAlertRules("silent")) {
         const limitMs = (rule.params.silentMinutes ?? 0) * 60_000;
         const agents = rule.params.agentId
@@ -196,8 +198,8 @@ export class AlertEngine {
           const last = agent.lastSeenAt ?? agent.createdAt;
           const silentMs = now - Date.parse(last);
           if (silentMs < limitMs) continue;
-          // One alert per silence: the key names the last sign of life, so an agent that comes back and
-          // goes quiet again is a new condition.
+          // The key names the last sign of life: an agent that comes back and goes quiet again is a new
+          // condition (alerted at once); one that stays quiet is reminded of after each cooldown.
           await this.fire(
             rule.projectId,
             rule,
