@@ -96,7 +96,9 @@ for (const backend of BACKENDS) {
 
       // Within the cooldown, the same agent's next violation fires nothing; another agent's does.
       await send([apiCallEvent("https://evil.example/y", "deny", { agent_id: "bot-1" })]);
-      await send([apiCallEvent("https://evil.example/z", "warn", { agent_id: "bot-2" })]);
+      await send([
+        apiCallEvent("https://evil.example/z", "deny", { agent_id: "bot-2", metadata: { decision: "warn" } }),
+      ]);
       await waitFor(() => hook.requests.length === 2, { what: "second agent's alert" });
       expect(JSON.parse(hook.requests[1]!.body).details.agent_name).toBe("bot-2");
       const list = (await t.api("GET", `/api/v1/alerts?rule_id=${r.id}`)).body.alerts;

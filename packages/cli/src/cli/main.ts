@@ -8,6 +8,7 @@ import { receiptsExportCommand } from "./commands/receipts/export.js";
 import { receiptsListCommand } from "./commands/receipts/list.js";
 import { receiptsShowCommand } from "./commands/receipts/show.js";
 import { receiptsSummaryCommand } from "./commands/receipts/summary.js";
+import { receiptsUploadCommand } from "./commands/receipts/upload.js";
 import { receiptsVerifyCommand } from "./commands/receipts/verify.js";
 import { CliError, EXIT, usageError } from "./errors.js";
 import type { CliIo } from "./io.js";
@@ -20,6 +21,7 @@ const COMMANDS: readonly CommandSpec[] = [
   receiptsShowCommand,
   receiptsVerifyCommand,
   receiptsExportCommand,
+  receiptsUploadCommand,
   configShowCommand,
   configSetCommand,
   policyCheckCommand,

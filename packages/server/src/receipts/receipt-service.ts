@@ -83,7 +83,7 @@ export class ReceiptService {
     return lookup;
   }
 
-  async upload(projectId: string, receipts: unknown[]): Promise<UploadResult> {
+  async upload(projectId: string, receipts: unknown[], claimedChain?: string): Promise<UploadResult> {
     if (receipts.length === 0) throw badRequest("receipts is empty");
     if (receipts.length > MAX_RECEIPTS_PER_BATCH)
       throw badRequest(`a batch holds at most ${MAX_RECEIPTS_PER_BATCH} receipts, got ${receipts.length}`);
@@ -93,27 +93,10 @@ export class ReceiptService {
     if (invalid.length > 0) await this.refuse(projectId, null, "receipt_invalid", invalid);
 
     const first = records[0]!;
+    if (first.seq === 1 && claimedChain !== undefined && claimedChain !== first.hash)
+      throw badRequest("chain_id is not the hash of the first receipt (seq 1) of this batch");
     let after: (ChainPosition & { chainId: string }) | undefined;
-    if (first.seq !== 1) {
-      const [found] = await this.store.receipts.findReceiptsByHash(projectId, [first.prev_hash ?? ""]);
-      if (!found) {
-        await this.refuse(projectId, null, "chain_gap", [
-          {
-            kind: "chain_seq",
-            line: 1,
-            receipt_id: first.receipt_id,
-            seq: first.seq,
-            message: `${describeRecord(first)} follows a receipt this server does not have: upload the log from its first receipt`,
-          },
-        ]);
-      }
-      after = {
-        seq: found!.seq,
-        hash: found!.hash,
-        name: `seq ${found!.seq} on the server`,
-        chainId: found!.chainId,
-      };
-    }
+    if (first.seq !== 1) after = await this.predecessor(projectId, first, claimedChain);
     const chainId = after?.chainId ?? first.hash!;
     const linked = linkRecords(records, lookup, undefined, after);
     if (!linked.ok) await this.refuse(projectId, chainId, "chain_broken", linked.problems);
@@ -171,6 +154,60 @@ export class ReceiptService {
         },
       ]);
     }
+  }
+
+  /**
+   * The stored receipt a batch continues from: the one at seq - 1 of the named chain (whose hash must
+   * be the batch's prev_hash, or the log was rewritten: a fork), else the one whose hash is prev_hash.
+   */
+  private async predecessor(
+    projectId: string,
+    first: RecordCheck,
+    chainId: string | undefined,
+  ): Promise<ChainPosition & { chainId: string }> {
+    const seq = first.seq ?? 0;
+    if (chainId !== undefined) {
+      const [before] = await this.store.receipts.chainReceipts(projectId, chainId, seq - 2, 1);
+      if (before && before.seq === seq - 1) {
+        if (before.hash !== first.prev_hash) {
+          await this.refuse(projectId, chainId, "chain_fork", [
+            {
+              kind: "chain_link",
+              line: first.line,
+              receipt_id: first.receipt_id,
+              seq,
+              message: `${describeRecord(first)}: prev_hash is not the hash of ${before.receiptId} (seq ${before.seq}) as the server received it: the log was rewritten after it was uploaded`,
+            },
+          ]);
+        }
+        return {
+          seq: before.seq,
+          hash: before.hash,
+          name: `${before.receiptId} (seq ${before.seq}) on the server`,
+          chainId,
+        };
+      }
+    } else {
+      const [found] = await this.store.receipts.findReceiptsByHash(projectId, [first.prev_hash ?? ""]);
+      if (found)
+        return {
+          seq: found.seq,
+          hash: found.hash,
+          name: `seq ${found.seq} on the server`,
+          chainId: found.chainId,
+        };
+    }
+    const chain =
+      chainId !== undefined ? await this.store.receipts.getReceiptChain(projectId, chainId) : null;
+    return this.refuse(projectId, chainId ?? null, "chain_gap", [
+      {
+        kind: "chain_seq",
+        line: 1,
+        receipt_id: first.receipt_id,
+        seq,
+        message: `${describeRecord(first)} follows a receipt this server does not have: upload ${chain ? `from seq ${chain.headSeq + 1}` : "the log from its first receipt"}`,
+      },
+    ]);
   }
 
   private toStored(check: RecordCheck, r: Record<string, unknown>, chainId: string): StoredReceipt {

@@ -97,24 +97,27 @@ export async function receiptRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
   );
 
-  app.post<{ Body: { receipts: unknown[] } }>(
+  app.post<{ Body: { receipts: unknown[]; chain_id?: string } }>(
     "/api/v1/receipts/batch",
     {
       schema: {
         summary:
-          "Upload consecutive receipts of one chain (log order). Each is verified (signature, shape, snapshot hash) and linked onto the stored chain; a batch is stored whole or refused (422 receipt_invalid / chain_broken, 409 chain_gap / chain_fork)",
+          "Upload consecutive receipts of one chain (log order; `chain_id`, the hash of the chain's first receipt, lets the server tell a rewritten log). Each is verified (signature, shape, snapshot hash) and linked onto the stored chain; a batch is stored whole or refused (422 receipt_invalid / chain_broken, 409 chain_gap / chain_fork)",
         tags: ["receipts"],
         body: {
           type: "object",
           required: ["receipts"],
           additionalProperties: false,
-          properties: { receipts: { type: "array", maxItems: MAX_RECEIPTS_PER_BATCH } },
+          properties: {
+            receipts: { type: "array", maxItems: MAX_RECEIPTS_PER_BATCH },
+            chain_id: { type: "string", pattern: "^[0-9a-f]{64}$" },
+          },
         },
       },
     },
     async (request) => {
       const p = requireRole(request, "ingest");
-      return ctx.receipts.upload(p.projectId, request.body.receipts);
+      return ctx.receipts.upload(p.projectId, request.body.receipts, request.body.chain_id);
     },
   );
 
