@@ -41,7 +41,7 @@ async function call(
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: unknown }> {
   let res: Response;
   try {
     res = await fetch(new URL(path, target.url), {
@@ -57,7 +57,7 @@ async function call(
     throw new UploadError(`cannot reach ${target.url}: ${(err as Error).message}`);
   }
   const text = await res.text();
-  let parsed: any;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
@@ -66,8 +66,8 @@ async function call(
   return { status: res.status, body: parsed };
 }
 
-function fail(what: string, res: { status: number; body: any }): never {
-  const e = res.body?.error;
+function fail(what: string, res: { status: number; body: unknown }): never {
+  const e = (res.body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
   throw new UploadError(
     `${what}: ${res.status} ${e?.code ?? ""} ${e?.message ?? String(res.body ?? "")}`.trim(),
     res.status,
@@ -129,7 +129,7 @@ export async function uploadReceipts(paths: StatePaths, target: UploadTarget): P
   if (registered.status !== 200) fail("registering the public keys failed", registered);
   const head = await call(target, "GET", `/api/v1/receipts/chains/${report.chain}`);
   if (head.status !== 200 && head.status !== 404) fail("asking for the chain's head failed", head);
-  const stored = head.status === 200 ? Number(head.body.head_seq) : 0;
+  const stored = head.status === 200 ? Number((head.body as { head_seq: number }).head_seq) : 0;
   report.headSeq = stored;
   const todo = lines.filter((l) => l.seq > stored);
   report.alreadyThere = lines.length - todo.length;
@@ -143,8 +143,9 @@ export async function uploadReceipts(paths: StatePaths, target: UploadTarget): P
     });
     if (res.status !== 200)
       fail(`the server refused receipts seq ${batch[0]!.seq}-${batch.at(-1)!.seq}`, res);
-    report.uploaded += res.body.accepted;
-    report.headSeq = res.body.chain.head_seq;
+    const answer = res.body as { accepted: number; chain: { head_seq: number } };
+    report.uploaded += answer.accepted;
+    report.headSeq = answer.chain.head_seq;
   }
   return report;
 }
