@@ -67,7 +67,8 @@ async function call(
 }
 
 function fail(what: string, res: { status: number; body: unknown }): never {
-  const e = (res.body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+  const e = (res.body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)
+    ?.error;
   throw new UploadError(
     `${what}: ${res.status} ${e?.code ?? ""} ${e?.message ?? String(res.body ?? "")}`.trim(),
     res.status,
