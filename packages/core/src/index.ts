@@ -64,6 +64,12 @@ export {
 } from "./policy/governor.js";
 export { JsonSyntaxError, parseJsonLocated } from "./policy/json-locate.js";
 export { isMode, MODES, type Mode } from "./policy/mode.js";
+export {
+  SHELL_ONLY_BUILTINS,
+  type ShellSplit,
+  shellCommandString,
+  splitShellCommand,
+} from "./policy/shell-split.js";
 export { type LoadedPolicy, loadPolicy, type PolicySourceKind } from "./policy/source.js";
 export { cedarString, policyToCedar } from "./policy/to-cedar.js";
 export {

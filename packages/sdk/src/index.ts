@@ -1,4 +1,7 @@
 export {
+  type CedarDecision,
+  type CedarDiagnostic,
+  type CedarRequest,
   createEvent,
   EVENT_TYPES,
   EventType,
@@ -9,5 +12,24 @@ export {
 } from "@trusera/core";
 export { type ClientStats, type EventInput, TruseraClient } from "./client/client.js";
 export { DEFAULT_BASE_URL, type TruseraClientOptions } from "./client/options.js";
-export { ConfigurationError, TruseraError, ValidationError } from "./errors.js";
+export {
+  ConfigurationError,
+  PolicyLoadError,
+  PolicyViolationError,
+  TruseraError,
+  ValidationError,
+} from "./errors.js";
+export { TruseraInterceptor } from "./interceptor/interceptor.js";
+export type {
+  EnforcementMode,
+  InterceptedLibrary,
+  InterceptorOptions,
+  InterceptorStatus,
+} from "./interceptor/types.js";
 export type { Logger } from "./log.js";
+export {
+  CedarEvaluator,
+  type CedarEvaluatorOptions,
+  type DefaultDecision,
+  type PolicyLoadResult,
+} from "./policy/cedar-evaluator.js";

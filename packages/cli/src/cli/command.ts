@@ -6,11 +6,13 @@ export type ParsedValues = Record<string, string | boolean | string[] | boolean[
 
 /** One `transient-trace <group> <command>`: its help, its flags, and what it does. */
 export interface CommandSpec {
-  /** e.g. `receipts list`. */
+  /** e.g. `receipts list`, or one word (`run`). */
   name: string;
   summary: string;
   help: string;
   options: OptionsConfig;
+  /** Gets its arguments unparsed (`run`: everything after the options is the command's). */
+  raw?: boolean;
   /** Throws CliError to stop with a code; returns normally for exit 0. */
   run(values: ParsedValues, positionals: string[], io: CliIo): Promise<void>;
 }

@@ -22,6 +22,35 @@ export function loadCedar(): Promise<Cedar> {
   return loading;
 }
 
+/**
+ * A function that TurboFan never inlines into its caller: calls through a Proxy are always generic.
+ *
+ * Why: V8 11 (Node 20) aborts the whole process ("Fatal error ... unreachable code" in
+ * Deoptimizer::DoComputeBuiltinContinuation) when optimized code that inlined a JS-to-Wasm call
+ * returning a reference (externref) is deoptimized while that call runs. cedar-wasm's answers are
+ * built as JS objects during the call, which can invalidate a caller that was optimized against the
+ * shapes of earlier answers; seen under load in the interceptor benchmark (reproducer:
+ * packages/core/test/fixtures/wasm-deopt.mts). Through the proxy, the inlined Wasm call stays inside
+ * cedar-wasm's two-line binding, whose optimized code depends on nothing that changes during the call,
+ * and the caller only ever makes an ordinary call. Costs well under a microsecond a decision; turning
+ * the inlining off process-wide (--no-turbo-inline-js-wasm-calls) also works but makes every decision
+ * about 1.5 times slower.
+ */
+export function opaqueCall<F extends (...args: never[]) => unknown>(fn: F): F {
+  return new Proxy(fn, {});
+}
+
+const authorizers = new WeakMap<object, Cedar["statefulIsAuthorized"]>();
+
+function authorizerOf(engine: Cedar): Cedar["statefulIsAuthorized"] {
+  let fn = authorizers.get(engine);
+  if (!fn) {
+    fn = opaqueCall(engine.statefulIsAuthorized);
+    authorizers.set(engine, fn);
+  }
+  return fn;
+}
+
 /** The engine, if `loadCedar()` has finished; otherwise undefined. */
 export function cedarIfLoaded(): Cedar | undefined {
   return cedar;
@@ -51,6 +80,8 @@ export type CompileResult =
 
 /** A policy set parsed once by the engine and kept in its cache; `evaluate` never parses again. */
 export class CompiledPolicySet {
+  readonly #authorize: Cedar["statefulIsAuthorized"];
+
   constructor(
     private readonly engine: Cedar,
     /** The engine's cache key for this set. */
@@ -59,13 +90,15 @@ export class CompiledPolicySet {
     readonly policyIds: readonly string[],
     readonly text: string,
     readonly defaultDecision: "allow" | "deny",
-  ) {}
+  ) {
+    this.#authorize = authorizerOf(engine);
+  }
 
   /** Decides one request in microseconds. Never throws: an engine failure is a deny with the reason in `errors`. */
   evaluate(request: CedarRequest): CedarDecision {
     let answer: CedarWasm.AuthorizationAnswer;
     try {
-      answer = this.engine.statefulIsAuthorized({
+      answer = this.#authorize({
         principal: request.principal,
         action: request.action,
         resource: request.resource,
@@ -89,6 +122,9 @@ export class CompiledPolicySet {
 }
 
 let slotCounter = 0;
+// The engine's cache of parsed sets is one per process, shared by every copy of this code (the ESM and
+// CommonJS builds of a package, two packages that bundle core): a per-copy prefix keeps their slots apart.
+const SLOT_PREFIX = `trusera-ps-${globalThis.crypto.randomUUID().slice(0, 8)}-`;
 
 const ID_ANNOTATION = /^\s*(?:@\w+\s*\([^)]*\)\s*)*?@id\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)/;
 
@@ -181,7 +217,7 @@ export function compilePolicySetSync(engine: Cedar, text: string, options: Compi
   if (options.defaultDecision === "allow") {
     staticPolicies[DEFAULT_ALLOW_POLICY_ID] = "permit (principal, action, resource);";
   }
-  const slot = options.slot ?? `trusera-ps-${++slotCounter}`;
+  const slot = options.slot ?? `${SLOT_PREFIX}${++slotCounter}`;
   const preparsed = engine.preparsePolicySet(slot, { staticPolicies });
   if (preparsed.type === "failure") {
     return { ok: false, errors: preparsed.errors.map((e) => diagnostic(text, e, 0, undefined)), warnings };

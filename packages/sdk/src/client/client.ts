@@ -6,6 +6,7 @@ import {
   scrubSecrets,
   type TruseraEvent,
 } from "@trusera/core";
+import type { Logger } from "../log.js";
 import { type PrivateResponse, PrivateTransport } from "../transport/private-http.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../transport/retry.js";
 import { EventQueue, type QueuedEvent } from "./event-queue.js";
@@ -40,6 +41,39 @@ export interface ClientStats {
 
 type SendOutcome = "sent" | "rejected" | "failed";
 
+/** What other parts of the SDK (the interceptor) may use of a client; never part of the public API. */
+export interface ClientInternals {
+  logger: Logger;
+  /**
+   * The principal of this client's Cedar requests: the agent's name (from `registerAgent`, or the
+   * `agentId` option), which is also how the server names it when it replays recorded events.
+   */
+  agentName(): string | undefined;
+  /** A GET to the client's server over its private transport, authenticated with its API key. */
+  get(url: URL, headers: Record<string, string>, timeoutMs?: number): Promise<PrivateResponse>;
+}
+
+let internalsOf: (client: TruseraClient) => ClientInternals;
+
+/**
+ * Marks an event built by this SDK's interceptor from values it already redacted (URL, header values,
+ * error text, bodies) and shaped to be valid. Its value serializes the event (given the id, timestamp
+ * and agent id `track` assigns) to exactly what `JSON.stringify` would give: `track` then skips
+ * validation, the secret scrub and the generic serializer, which are most of its cost on every
+ * intercepted call. Module-private, so nothing outside the SDK can set it.
+ */
+export const TRUSTED_EVENT: unique symbol = Symbol("trusera.trusted-event");
+
+/** The serializer a trusted event carries under `TRUSTED_EVENT`. */
+export type TrustedSerializer = (id: string, timestamp: string, agentId: string | undefined) => string;
+
+type Trusted = { [TRUSTED_EVENT]?: TrustedSerializer };
+
+/** @internal The logger and private transport of a client, for the interceptor. */
+export function clientInternals(client: TruseraClient): ClientInternals {
+  return internalsOf(client);
+}
+
 const USER_AGENT = "trusera-sdk-js/0.1.0";
 const REGISTER_RETRIES = 2;
 
@@ -64,8 +98,10 @@ export class TruseraClient implements ExitFlushable {
   readonly #wake = new AbortController();
   readonly #timer: NodeJS.Timeout;
   #agentId: string | undefined;
+  /** The agent's name, as policies name the principal (`Agent::"my-agent"`), even once registered under an id. */
+  #agentName: string | undefined;
   /** Tracked this tick, not yet serialized. */
-  #pending: TruseraEvent[] = [];
+  #pending: (Trusted & TruseraEvent)[] = [];
   #serializeScheduled = false;
   #pump: Promise<boolean> | null = null;
   #kickScheduled = false;
@@ -86,9 +122,24 @@ export class TruseraClient implements ExitFlushable {
     retries: 0,
   };
 
+  static {
+    internalsOf = (client) => ({
+      logger: client.#o.logger,
+      agentName: () => client.#agentName ?? client.#agentId,
+      get: (url, headers, timeoutMs) =>
+        client.#transport.send({
+          method: "GET",
+          url,
+          headers: { authorization: `Bearer ${client.#o.apiKey}`, "user-agent": USER_AGENT, ...headers },
+          timeoutMs: Math.max(1, Math.min(timeoutMs ?? client.#o.requestTimeout, client.#o.requestTimeout)),
+        }),
+    });
+  }
+
   constructor(options: TruseraClientOptions = {}) {
     this.#o = resolveClientOptions(options);
     this.#agentId = this.#o.agentId;
+    this.#agentName = this.#o.agentId;
     this.#queue = new EventQueue(this.#o.maxQueueSize, this.#o.maxQueueBytes);
     this.#eventsUrl = new URL("api/v1/events/batch", this.#o.baseUrl);
     this.#timer = setInterval(() => this.#kick(), this.#o.flushInterval);
@@ -127,6 +178,7 @@ export class TruseraClient implements ExitFlushable {
       return this.#agentId ?? "";
     }
     this.#agentId ??= name;
+    this.#agentName = name;
     const body = JSON.stringify({ name, framework: String(framework) });
     const url = new URL("api/v1/agents/register", this.#o.baseUrl);
     for (let attempt = 0; ; attempt++) {
@@ -173,7 +225,8 @@ export class TruseraClient implements ExitFlushable {
         this.#stats.afterClose++;
         return;
       }
-      const e: TruseraEvent = {
+      const serialize = (event as Trusted)[TRUSTED_EVENT];
+      const e: Trusted & TruseraEvent = {
         id: event.id ?? globalThis.crypto.randomUUID(),
         type: event.type,
         name: event.name,
@@ -183,7 +236,8 @@ export class TruseraClient implements ExitFlushable {
       };
       const agent = event.agent_id ?? this.#agentId;
       if (agent !== undefined) e.agent_id = agent;
-      if (!isValidEvent(e)) {
+      if (typeof serialize === "function") e[TRUSTED_EVENT] = serialize;
+      else if (!isValidEvent(e)) {
         this.#invalid("not a valid event", event);
         return;
       }
@@ -208,10 +262,15 @@ export class TruseraClient implements ExitFlushable {
     this.#pending = [];
     for (const e of pending) {
       try {
-        e.name = redactText(e.name);
-        e.payload = scrubSecrets(e.payload);
-        e.metadata = scrubSecrets(e.metadata);
-        const json = JSON.stringify(e);
+        let json: string;
+        const serialize = e[TRUSTED_EVENT];
+        if (serialize) json = serialize(e.id, e.timestamp, e.agent_id);
+        else {
+          e.name = redactText(e.name);
+          e.payload = scrubSecrets(e.payload);
+          e.metadata = scrubSecrets(e.metadata);
+          json = JSON.stringify(e);
+        }
         const bytes = Buffer.byteLength(json);
         if (bytes > EVENT_LIMITS.maxEventBytes) {
           this.#stats.tracked--;

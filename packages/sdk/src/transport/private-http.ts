@@ -7,11 +7,23 @@ import * as https from "node:https";
 const requestHttp = http.request;
 const requestHttps = https.request;
 
+const REGISTRY = Symbol.for("trusera.private-agents");
+
 /**
- * Sockets pools owned by Trusera clients. An interceptor that observes `node:http` by other means
- * (diagnostics_channel) skips every request made through one of these.
+ * Sockets pools owned by Trusera clients. The interceptor skips every request made through one of
+ * these. Shared through a registered symbol, so that the ESM and CommonJS copies of the SDK loaded in
+ * one process (or two installed versions) recognize each other's clients.
  */
-export const PRIVATE_AGENTS: WeakSet<http.Agent> = new WeakSet();
+export const PRIVATE_AGENTS: WeakSet<http.Agent> = sharedAgentSet();
+
+function sharedAgentSet(): WeakSet<http.Agent> {
+  const g = globalThis as Record<symbol, WeakSet<http.Agent> | undefined>;
+  const existing = g[REGISTRY];
+  if (existing) return existing;
+  const created = new WeakSet<http.Agent>();
+  g[REGISTRY] = created;
+  return created;
+}
 
 export interface PrivateResponse {
   status: number;

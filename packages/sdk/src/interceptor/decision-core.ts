@@ -1,0 +1,217 @@
+import { httpRequest, redactText } from "@trusera/core";
+import type { TRUSTED_EVENT, TrustedSerializer } from "../client/client.js";
+import { PolicyViolationError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { CedarEvaluator } from "../policy/cedar-evaluator.js";
+import { DecisionCache } from "../policy/decision-cache.js";
+import type { PolicyBundleSource } from "../policy/policy-bundle.js";
+import { BodyCapture } from "./body.js";
+import { type OutboundCall, safeUrl, type Verdict } from "./call.js";
+import { Claims } from "./claims.js";
+import { type CallRecord, trackCall } from "./events.js";
+import type { ResolvedInterceptorOptions } from "./options.js";
+import type { InterceptedLibrary } from "./types.js";
+
+/** The part of a TruseraClient the core needs. */
+export interface EventSink {
+  track(event: {
+    type: "api_call" | "policy_violation";
+    name: string;
+    payload: Record<string, unknown>;
+    metadata: Record<string, unknown>;
+    [TRUSTED_EVENT]?: TrustedSerializer;
+  }): void;
+}
+
+// An HTTP method is a token; anything else is free text and is redacted like any.
+const TOKEN = /^[A-Z][A-Z0-9_-]{0,31}$/;
+
+const ALLOW_UNEVALUATED: Verdict = Object.freeze({
+  decision: "allow",
+  policyIds: Object.freeze([]) as unknown as string[],
+  reasons: Object.freeze([]) as unknown as string[],
+  blocked: false,
+}) as Verdict;
+
+/**
+ * The one place calls are decided and recorded. Every adapter (fetch, the undici dispatcher, node:http,
+ * axios) describes a call, asks `check`, and then either `block`s it or `start`s and `finish`es a
+ * record. Nothing here throws into the host: adapters call it inside their own guards.
+ */
+export class DecisionCore {
+  readonly claims = new Claims();
+  readonly #sink: EventSink;
+  readonly #o: ResolvedInterceptorOptions;
+  readonly #evaluator: CedarEvaluator | null;
+  readonly #bundle: PolicyBundleSource | null;
+  readonly #cache: DecisionCache<Verdict>;
+  readonly #failClosedVerdict: Verdict;
+  readonly #logger: Logger;
+  readonly #principal: () => string | undefined;
+
+  constructor(
+    sink: EventSink,
+    principal: () => string | undefined,
+    options: ResolvedInterceptorOptions,
+    evaluator: CedarEvaluator | null,
+    bundle: PolicyBundleSource | null,
+  ) {
+    this.#sink = sink;
+    this.#principal = principal;
+    this.#o = options;
+    this.#evaluator = evaluator;
+    this.#bundle = bundle;
+    this.#logger = options.logger;
+    this.#cache = new DecisionCache(options.decisionCacheSize);
+    this.#failClosedVerdict = Object.freeze({
+      decision: "deny",
+      policyIds: [],
+      reasons: ["no policy is available and failClosed is on"],
+      blocked: options.enforcement === "block",
+    }) as Verdict;
+  }
+
+  get enforcement(): ResolvedInterceptorOptions["enforcement"] {
+    return this.#o.enforcement;
+  }
+
+  /** True when the URL matches an exclude pattern: the call is left alone entirely. */
+  excluded(href: string): boolean {
+    const patterns = this.#o.exclude;
+    for (let i = 0; i < patterns.length; i++) if (patterns[i]!.test(href)) return true;
+    return false;
+  }
+
+  /** Builds the call the core decides on from what an adapter saw. */
+  describe(
+    library: InterceptedLibrary,
+    method: string,
+    href: string,
+    headers: Record<string, string>,
+  ): OutboundCall {
+    const m = method.toUpperCase();
+    return { library, method: TOKEN.test(m) ? m : redactText(m), url: safeUrl(href), headers };
+  }
+
+  /** Decides a call. Never calls the engine when there is no policy to evaluate. */
+  check(call: OutboundCall): Verdict {
+    const evaluator = this.#evaluator;
+    const bundleState = this.#bundle?.state;
+    // The server said there is no active policy: nothing to evaluate, whatever failClosed says.
+    if (bundleState === "none") return ALLOW_UNEVALUATED;
+    if (evaluator === null || !evaluator.loaded) {
+      return this.#o.failClosed ? this.#failClosedVerdict : ALLOW_UNEVALUATED;
+    }
+    const agent = this.#principal() || "unknown";
+    const generation = evaluator.generation;
+    const key = `${agent}\n${call.method}\n${call.url}\n${Object.keys(call.headers).sort().join(",")}`;
+    const cached = this.#cache.get(generation, key);
+    if (cached) return cached;
+    const answer = evaluator.evaluate(
+      httpRequest(agent, { url: call.url, method: call.method, headers: call.headers }),
+    );
+    const verdict: Verdict = {
+      decision: answer.decision,
+      policyIds: answer.policyIds,
+      reasons: answer.decision === "deny" ? denyReasons(answer.policyIds, answer.errors) : [],
+      blocked: answer.decision === "deny" && this.#o.enforcement === "block",
+    };
+    if (answer.errors.length > 0 && this.#o.debug) {
+      this.#logger.debug(
+        `policy evaluation errors for ${call.method} ${call.url}: ${answer.errors.join("; ")}`,
+      );
+    }
+    this.#cache.set(generation, key, verdict);
+    return verdict;
+  }
+
+  /** Records a blocked call and returns the error the adapter fails it with. */
+  block(call: OutboundCall, verdict: Verdict): PolicyViolationError {
+    const error = new PolicyViolationError({
+      method: call.method,
+      url: call.url,
+      library: call.library,
+      policyIds: verdict.policyIds,
+      reasons: verdict.reasons,
+    });
+    this.#logger.warn(
+      `Policy violation (blocked): ${call.method} ${call.url} (${verdict.reasons.join("; ")})`,
+    );
+    const record = this.#newRecord(call, verdict, performance.now());
+    record.done = true;
+    record.error = errorText(error);
+    this.#emit(record);
+    return error;
+  }
+
+  /** Starts the record of a call that proceeds; warns once when it is a deny in warn mode. */
+  start(call: OutboundCall, verdict: Verdict, startedAt = performance.now()): CallRecord {
+    if (verdict.decision === "deny" && this.#o.enforcement === "warn") {
+      this.#logger.warn(
+        `Policy violation (allowed): ${call.method} ${call.url} (${verdict.reasons.join("; ")})`,
+      );
+    } else if (this.#o.debug) {
+      this.#logger.debug(`${call.library} ${call.method} ${call.url}: ${verdict.decision}`);
+    }
+    return this.#newRecord(call, verdict, startedAt);
+  }
+
+  /** Ends a record (once): tracks the api_call event, and a policy_violation for a deny. */
+  finish(record: CallRecord, error?: unknown): void {
+    if (record.done) return;
+    record.done = true;
+    record.durationMs = performance.now() - record.startedAt;
+    if (error !== undefined && record.error === undefined) record.error = errorText(error);
+    this.#emit(record);
+  }
+
+  #newRecord(call: OutboundCall, verdict: Verdict, startedAt: number): CallRecord {
+    const capture = this.#o.bodyBytes;
+    return {
+      call,
+      verdict,
+      startedAt,
+      durationMs: 0,
+      status: null,
+      requestBytes: 0,
+      responseBytes: 0,
+      requestBody: capture > 0 ? new BodyCapture(capture) : null,
+      responseBody: capture > 0 ? new BodyCapture(capture) : null,
+      requestContentType: undefined,
+      responseContentType: undefined,
+      responseEncoding: undefined,
+      error: undefined,
+      done: false,
+    };
+  }
+
+  #emit(record: CallRecord): void {
+    try {
+      trackCall(this.#sink, record, this.#o.enforcement);
+    } catch (err) {
+      this.#logger.debug(`could not record ${record.call.method} ${record.call.url}: ${errorText(err)}`);
+    }
+  }
+}
+
+function denyReasons(policyIds: readonly string[], errors: readonly string[]): string[] {
+  const reasons =
+    policyIds.length > 0
+      ? policyIds.map((id) => `forbidden by policy ${id}`)
+      : ["no policy permits it (default deny)"];
+  for (const e of errors) reasons.push(`evaluation error: ${e}`);
+  return reasons;
+}
+
+/** An error as one line for an event, with anything secret-shaped in it redacted. */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const text =
+      typeof code === "string" && !error.message.includes(code)
+        ? `${error.name}: ${error.message} (${code})`
+        : `${error.name}: ${error.message}`;
+    return redactText(text);
+  }
+  return redactText(String(error));
+}
