@@ -20,14 +20,14 @@ const haveBrowser = existsSync(CHROMIUM);
 if (!haveBrowser && process.env.CI)
   throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
 
-const POLICY_WITH_TYPO = `@id("no-evil-hosts")
+const POLICY_WITH_TYPO = `@id("no-stealing")
 forbid (principal, action == Action::"api_call", resource)
-whenn { resource.hostname == "evil.example" };
+whenn { context.path like "/steal*" };
 `;
 
 /**
  * The dashboard in a real browser (Debian's Chromium, driven by playwright-core) against a real server
- * process and a running agent: sign in, events arrive live, a policy with a typo shows its error at
+ * process and a running agent governed by trusera-sdk's TruseraInterceptor: sign in, events arrive live, a policy with a typo shows its error at
  * its line, the fixed policy is activated and a call gets blocked, an alert is delivered, signed.
  * playwright-core gives every launch a fresh temporary profile (its own --user-data-dir).
  */
@@ -47,7 +47,8 @@ describe.runIf(haveBrowser)("dashboard in a browser", () => {
     });
     agent = spawn(process.execPath, [AGENT], {
       env: { ...process.env, TRUSERA_API_URL: server.url, TRUSERA_API_KEY: server.apiKey },
-      stdio: "inherit",
+      // Each blocked call prints a line on stderr: expected, so not echoed.
+      stdio: "ignore",
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -120,13 +121,15 @@ describe.runIf(haveBrowser)("dashboard in a browser", () => {
     expect(await page.getByTestId("error-at-line-3").count()).toBe(0);
     await shot("3-policy-activated");
 
-    // The agent's next call to evil.example is denied: it shows up as blocked, with the policy id.
+    // The interceptor picks the new bundle up; the agent's next call to /steal is blocked in its
+    // process and shows up denied, with the policy id.
     await page.getByTestId("nav-events").click();
     await page.getByTestId("filter-decision").selectOption("deny");
-    const denied = page.locator("[data-testid=events-table] tbody tr", { hasText: "evil.example" });
+    await page.getByTestId("filter-type").selectOption("api_call");
+    const denied = page.locator("[data-testid=events-table] tbody tr", { hasText: "/steal" });
     await denied.first().waitFor();
     await denied.first().click();
-    await expectText(page, "event-metadata", "no-evil-hosts");
+    await expectText(page, "event-metadata", "no-stealing");
     await shot("4-blocked-call");
 
     // An alert on violations, delivered to a local receiver with a valid signature.
