@@ -1,6 +1,8 @@
 import { type ServerProcess, startServerProcess, tempDir } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run, seed } from "./helpers.js";
+import { Client_init } from "../src/index.js";
+import { uploadSink } from "../src/receipts.js";
+import { POLICY, run, seed } from "./helpers.js";
 
 /** `transient-trace receipts upload` against a real trusera-server process. */
 describe("receipts upload (end to end)", () => {
@@ -59,6 +61,49 @@ describe("receipts upload (end to end)", () => {
       });
       expect(badKey.code).toBe(1);
       expect(badKey.stderr).toContain("401 unauthorized");
+    } finally {
+      state.remove();
+    }
+  });
+});
+
+describe("uploadSink (SDK)", () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServerProcess();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it("uploads what the client seals, in the background and on close", async () => {
+    const state = tempDir("tt-sink-");
+    const errors: unknown[] = [];
+    try {
+      const client = Client_init({
+        agentId: "sink-agent",
+        policy: POLICY,
+        stateDir: state.path,
+        sinks: [
+          uploadSink({
+            stateDir: state.path,
+            target: { url: server.url, apiKey: server.apiKey },
+            delayMs: 50,
+            onError: (e) => errors.push(e),
+          }),
+        ],
+      });
+      for (let i = 0; i < 4; i++) {
+        await client.executeActionWithReceipt(() => i, { target: `r-${i}`, action_class: "read" });
+      }
+      await expect(
+        client.executeActionWithReceipt(() => 0, { target: "x", action_class: "delete" }),
+      ).rejects.toThrow(/Denied/);
+      await client.close();
+      expect(errors).toEqual([]);
+      const list = await server.api("GET", "/api/v1/receipts?actor_id=sink-agent");
+      expect(list.body.receipts).toHaveLength(5);
+      expect(list.body.receipts[0]).toMatchObject({ outcome: "deny", execution_status: "blocked" });
     } finally {
       state.remove();
     }

@@ -54,9 +54,11 @@ for (const backend of BACKENDS) {
     let t: TestServer;
     let ingest: string;
     let cleanup: () => Promise<void>;
+    let databaseUrl: string | null = null;
     beforeAll(async () => {
       const b = await backend.setup();
       cleanup = b.cleanup;
+      databaseUrl = b.overrides.databaseUrl ?? null;
       t = await startTestServer(b.overrides);
       ingest = await newProjectKey(t, "default", "ingest");
     });
@@ -194,6 +196,45 @@ for (const backend of BACKENDS) {
           expect.arrayContaining(["receipt_invalid", "chain_broken", "chain_gap", "chain_fork"]),
         );
         expect((await t.api("GET", `/api/v1/receipts/chains/${log.chainId()}`)).body.head_seq).toBe(3);
+      } finally {
+        await log.close();
+        log.dir.remove();
+      }
+    });
+
+    it("finds receipts edited or removed in the database when it verifies a stored chain again", async () => {
+      const log = writeLog(4, "agent-db");
+      try {
+        await post("/api/v1/receipts/keys", log.jwks());
+        expect((await post("/api/v1/receipts/batch", { receipts: log.receipts() })).status).toBe(200);
+        const chain = log.chainId();
+        const sql = async (text: string) => {
+          if (databaseUrl) {
+            const { default: pg } = await import("pg");
+            const c = new pg.Client({ connectionString: databaseUrl });
+            await c.connect();
+            await c.query(text);
+            await c.end();
+          } else {
+            const { default: Database } = await import("better-sqlite3");
+            const db = new Database(`${t.dataDir}/trusera.sqlite`);
+            db.exec(text);
+            db.close();
+          }
+        };
+        await sql(
+          `UPDATE receipts SET body = replace(body, 'r-1', 'r-9') WHERE chain_id = '${chain}' AND seq = 2`,
+        );
+        const edited = (await t.api("POST", `/api/v1/receipts/chains/${chain}/verify`)).body;
+        expect(edited.ok).toBe(false);
+        expect(edited.problems.map((p: { kind: string }) => p.kind)).toContain("bad_signature");
+        await sql(`DELETE FROM receipts WHERE chain_id = '${chain}' AND seq >= 2`);
+        const cut = (await t.api("POST", `/api/v1/receipts/chains/${chain}/verify`)).body;
+        expect(cut.problems.map((p: { kind: string }) => p.kind)).toContain("head_mismatch");
+        const listed = (await t.api("GET", "/api/v1/receipts/chains")).body.chains.find(
+          (c: { id: string }) => c.id === chain,
+        );
+        expect(listed.last_verification.ok).toBe(false);
       } finally {
         await log.close();
         log.dir.remove();
