@@ -1,18 +1,23 @@
 // Issue 2 / 4: server ingest throughput for batches of 100 events into SQLite (target: >= 50,000 events/s).
 import { randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
+import { createEvent } from "trusera-sdk";
 import { fmtRate, row } from "../lib.mjs";
 import { benchDatabase } from "../seed.mjs";
 import { startBenchServer } from "../server-process.mjs";
 
 const BATCH = 100;
 
+// Event ids as trusera-sdk makes them (UUIDv7: time-ordered), or random v4 ids as other SDKs send.
+const ID_MAKERS = { v7: () => createEvent("decision", "x").id, v4: () => randomUUID() };
+let newId = ID_MAKERS.v7;
+
 function batchBody(agent) {
   const now = new Date().toISOString();
   const events = [];
   for (let i = 0; i < BATCH; i++) {
     events.push(
-      `{"id":"${randomUUID()}","type":"api_call","name":"GET https://api.example.com/v1/items","payload":{"url":"https://api.example.com/v1/items?page=${i}","method":"GET","status_code":200,"duration_ms":12,"response_size_bytes":1524},"metadata":{"decision":"allow","enforcement":"log"},"timestamp":"${now}","agent_id":"${agent}"}`,
+      `{"id":"${newId()}","type":"api_call","name":"GET https://api.example.com/v1/items","payload":{"url":"https://api.example.com/v1/items?page=${i}","method":"GET","status_code":200,"duration_ms":12,"response_size_bytes":1524},"metadata":{"decision":"allow","enforcement":"log"},"timestamp":"${now}","agent_id":"${agent}"}`,
     );
   }
   return `{"events":[${events.join(",")}]}`;
@@ -44,7 +49,8 @@ function post(url, key, body, agent) {
 }
 
 /** Sends batches from `concurrency` loops for `seconds`; returns events per second. */
-export async function measureIngest(url, key, { seconds = 5, concurrency = 8 } = {}) {
+export async function measureIngest(url, key, { seconds = 5, concurrency = 8, ids = "v7" } = {}) {
+  newId = ID_MAKERS[ids];
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const bodies = Array.from({ length: 200 }, () => batchBody("bench-agent"));
   // Warm-up: creates the agent, fills caches.
@@ -71,18 +77,26 @@ export async function measureIngest(url, key, { seconds = 5, concurrency = 8 } =
 
 export async function run() {
   const rows = [];
-  const server = await startBenchServer(["--log-level", "warn"]);
-  try {
-    const eps = await measureIngest(server.url, server.apiKey);
-    rows.push(
-      row("server-ingest", "SQLite ingest, batches of 100, 8 connections", fmtRate(eps), {
-        target: ">= 50,000/s",
-        ok: eps >= 50_000,
-        note: "load generator and server share this machine's cores; the generator builds fresh event ids as it goes",
-      }),
-    );
-  } finally {
-    await server.stop();
+  for (const [ids, label] of [
+    ["v7", "ids as trusera-sdk makes them (UUIDv7)"],
+    ["v4", "random v4 ids (other SDKs)"],
+  ]) {
+    const server = await startBenchServer(["--log-level", "warn"]);
+    try {
+      const eps = await measureIngest(server.url, server.apiKey, { ids });
+      rows.push(
+        row("server-ingest", `SQLite ingest, batches of 100, 8 connections, ${label}`, fmtRate(eps), {
+          target: ">= 50,000/s",
+          ok: eps >= 50_000,
+          note:
+            ids === "v7"
+              ? "load generator and server share this machine's cores; the generator builds fresh event ids as it goes"
+              : "",
+        }),
+      );
+    } finally {
+      await server.stop();
+    }
   }
   // Postgres, when a database is configured (TRUSERA_BENCH_DATABASE_URL or TRUSERA_TEST_DATABASE_URL).
   const db = await benchDatabase();

@@ -32,4 +32,14 @@ export default defineConfig([
     sourcemap: false,
     splitting: false,
   },
+  {
+    ...common,
+    // Outbound HTTP for the Node guard, through trusera-sdk's interceptor. Stays in the package (the
+    // copied preload requires it by absolute path), so trusera-sdk resolves as a normal dependency.
+    entry: { "http-guard": "src/guard/node/http-guard.ts" },
+    format: ["cjs"],
+    outExtension: () => ({ js: ".cjs" }),
+    sourcemap: false,
+    splitting: false,
+  },
 ]);

@@ -29,6 +29,7 @@ export { createEvent, type JsonObject, type TruseraEvent } from "./events/event.
 export { EVENT_TYPES, EventType, isEventType } from "./events/event-type.js";
 export { isoNow } from "./events/iso-now.js";
 export { EVENT_LIMITS } from "./events/limits.js";
+export { uuidv7 } from "./events/uuid-v7.js";
 export {
   EVENT_ID_PATTERN,
   ISO_TIMESTAMP_PATTERN,

@@ -18,7 +18,7 @@ describe("event model", () => {
 
   it("createEvent gives a UUID and an ISO timestamp", () => {
     const e = createEvent(EventType.TOOL_CALL, "web_search", { query: "x" });
-    expect(e.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(e.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(new Date(e.timestamp).toISOString()).toBe(e.timestamp);
     expect(e.metadata).toEqual({});
     expect(isValidEvent(e)).toBe(true);
@@ -56,5 +56,22 @@ describe("event model", () => {
   ])("rejects %s with a reason", (_label, value, reason) => {
     expect(isValidEvent(value)).toBe(false);
     expect(validateEvent(value)).toContain(reason);
+  });
+});
+
+describe("uuidv7", () => {
+  it("makes valid, unique, time-ordered version-7 UUIDs", async () => {
+    const { uuidv7, EVENT_ID_PATTERN } = await import("@trusera/core");
+    const ids = Array.from({ length: 20_000 }, () => uuidv7());
+    for (const id of ids.slice(0, 100)) {
+      expect(id).toMatch(EVENT_ID_PATTERN);
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    // The first 48 bits are the time in ms (here later than any id so far: ids never go backwards).
+    const at = Date.now() + 3_600_000;
+    const hex = uuidv7(at).replace(/-/g, "");
+    expect(Number.parseInt(hex.slice(0, 12), 16)).toBe(at);
   });
 });

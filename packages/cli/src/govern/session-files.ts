@@ -161,7 +161,7 @@ export function writeSessionFiles(
     binDir: paths.binDir,
     preload: paths.preload,
     pythonDir: paths.pythonDir,
-    http: record.guard_http,
+    httpGuard: record.guard_http ? distFile("http-guard.cjs") : null,
     timeoutMs: 10_000,
   };
   copyFileSync(distFile("node-guard.cjs"), join(paths.nodeDir, "guard.cjs"));

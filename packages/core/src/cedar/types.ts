@@ -27,6 +27,8 @@ export interface CedarDecision {
   decision: "allow" | "deny";
   policyIds: string[];
   errors: string[];
+  /** Why, in words, when the decider can say it better than policy ids (a delegated decision). */
+  reasons?: string[];
 }
 
 /** A parse or validation problem, placed in the policy text. */

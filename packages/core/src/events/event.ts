@@ -1,5 +1,6 @@
 import type { EventType } from "./event-type.js";
 import { isoNow } from "./iso-now.js";
+import { uuidv7 } from "./uuid-v7.js";
 
 /** A plain JSON object: what `payload` and `metadata` hold. */
 export type JsonObject = { [key: string]: unknown };
@@ -19,7 +20,7 @@ export interface TruseraEvent {
   agent_id?: string;
 }
 
-/** Builds an event with a fresh UUID and the current time. */
+/** Builds an event with a fresh UUID (version 7: time-ordered, see uuidv7) and the current time. */
 export function createEvent(
   type: EventType,
   name: string,
@@ -27,7 +28,7 @@ export function createEvent(
   metadata: JsonObject = {},
 ): TruseraEvent {
   return {
-    id: globalThis.crypto.randomUUID(),
+    id: uuidv7(),
     type,
     name,
     payload,

@@ -5,6 +5,7 @@ import {
   redactText,
   scrubSecrets,
   type TruseraEvent,
+  uuidv7,
 } from "@trusera/core";
 import type { Logger } from "../log.js";
 import { type PrivateResponse, PrivateTransport } from "../transport/private-http.js";
@@ -227,7 +228,7 @@ export class TruseraClient implements ExitFlushable {
       }
       const serialize = (event as Trusted)[TRUSTED_EVENT];
       const e: Trusted & TruseraEvent = {
-        id: event.id ?? globalThis.crypto.randomUUID(),
+        id: event.id ?? uuidv7(),
         type: event.type,
         name: event.name,
         payload: event.payload ?? {},

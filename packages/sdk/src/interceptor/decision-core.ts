@@ -113,7 +113,8 @@ export class DecisionCore {
     const verdict: Verdict = {
       decision: answer.decision,
       policyIds: answer.policyIds,
-      reasons: answer.decision === "deny" ? denyReasons(answer.policyIds, answer.errors) : [],
+      reasons:
+        answer.decision === "deny" ? (answer.reasons ?? denyReasons(answer.policyIds, answer.errors)) : [],
       blocked: answer.decision === "deny" && this.#o.enforcement === "block",
     };
     if (answer.errors.length > 0 && this.#o.debug) {

@@ -5,14 +5,24 @@ import { importOptional, requireOptional } from "../adapters/load-module.js";
 import { installNodeHttp } from "../adapters/node-http.js";
 import type { Patch } from "../adapters/patch.js";
 import { installGlobalDispatcherHook } from "../adapters/undici-dispatcher.js";
-import { clientInternals, TruseraClient } from "../client/client.js";
-import type { Logger } from "../log.js";
+import { type ClientInternals, clientInternals, TruseraClient } from "../client/client.js";
+import { consoleLogger, type Logger } from "../log.js";
 import { CedarEvaluator } from "../policy/cedar-evaluator.js";
 import { PolicyBundleSource } from "../policy/policy-bundle.js";
 import { DecisionCore } from "./decision-core.js";
 import { type ResolvedInterceptorOptions, resolveInterceptorOptions } from "./options.js";
 import { activeInterceptor, type Installed, setActiveInterceptor } from "./registry.js";
 import type { AxiosLike, InterceptorOptions, InterceptorStatus } from "./types.js";
+
+const NO_REPORTS = { track() {} };
+
+function detachedInternals(): ClientInternals {
+  return {
+    logger: consoleLogger(false),
+    agentName: () => undefined,
+    get: () => Promise.reject(new Error("no TruseraClient: nothing to fetch a policy bundle with")),
+  };
+}
 
 interface Installation extends Installed {
   options: ResolvedInterceptorOptions;
@@ -43,14 +53,19 @@ export class TruseraInterceptor {
    * @throws ConfigurationError when an option is wrong (an exclude pattern that is not a regular
    * expression, an unknown option, an enforcement mode that does not exist).
    */
-  install(client: TruseraClient, options: InterceptorOptions = {}): this {
-    if (!(client instanceof TruseraClient)) {
+  install(client: TruseraClient | null, options: InterceptorOptions = {}): this {
+    if (client !== null && !(client instanceof TruseraClient)) {
       throw new ConfigurationError(
-        "TruseraInterceptor.install needs a TruseraClient from the same copy of trusera-sdk",
+        "TruseraInterceptor.install needs a TruseraClient from the same copy of trusera-sdk (or null to decide without reporting)",
       );
     }
-    const internals = clientInternals(client);
-    const o = resolveInterceptorOptions(options, { baseUrl: client.baseUrl, logger: internals.logger });
+    // With no client, calls are decided and enforced but not reported (a host that keeps its own
+    // record, such as transient-trace's Node guard, which seals a receipt per decision).
+    const internals = client ? clientInternals(client) : detachedInternals();
+    const o = resolveInterceptorOptions(options, {
+      baseUrl: client?.baseUrl ?? null,
+      logger: internals.logger,
+    });
     activeInterceptor()?.uninstall();
 
     // A bundle was validated by the server when it was stored, against the request model or the
@@ -63,10 +78,10 @@ export class TruseraInterceptor {
           evaluator: evaluator!,
           intervalMs: o.policyRefreshInterval,
           logger: o.logger,
-          isClosed: () => client.closed,
+          isClosed: () => client?.closed ?? false,
         })
       : null;
-    const core = new DecisionCore(client, internals.agentName, o, evaluator, bundle);
+    const core = new DecisionCore(client ?? NO_REPORTS, internals.agentName, o, evaluator, bundle);
     const patches: Patch[] = [];
     const attempt = (name: string, fn: () => Patch | Patch[] | null) => {
       try {

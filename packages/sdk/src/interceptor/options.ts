@@ -64,14 +64,17 @@ export function compileExcludePatterns(patterns: unknown): RegExp[] {
   });
 }
 
-function resolvePolicyUrl(value: unknown, baseUrl: string): URL | null {
+function resolvePolicyUrl(value: unknown, baseUrl: string | null): URL | null {
   if (value === undefined || value === null) return null;
   if (value instanceof URL) return new URL(value.href);
   if (typeof value !== "string" || value.trim() === "") return fail("policyUrl must be a URL or a path");
   let url: URL;
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(value);
+  if (!absolute && baseUrl === null)
+    return fail("policyUrl needs a client to be relative to; give an absolute URL");
   try {
     // Relative to the client's baseUrl including its path: "/api/v1/..." under "http://h/trusera/".
-    url = /^[a-z][a-z0-9+.-]*:/i.test(value) ? new URL(value) : new URL(value.replace(/^\/+/, ""), baseUrl);
+    url = absolute ? new URL(value) : new URL(value.replace(/^\/+/, ""), baseUrl!);
   } catch {
     return fail(`policyUrl is not a URL: ${JSON.stringify(value)}`);
   }
@@ -86,7 +89,7 @@ function resolvePolicyUrl(value: unknown, baseUrl: string): URL | null {
  */
 export function resolveInterceptorOptions(
   options: InterceptorOptions,
-  client: { baseUrl: string; logger: Logger },
+  client: { baseUrl: string | null; logger: Logger },
 ): ResolvedInterceptorOptions {
   if (options === null || typeof options !== "object") fail("options must be an object");
   for (const key of Object.keys(options)) {

@@ -53,6 +53,7 @@ export class CedarEvaluator {
   // whole until the new one is ready. The engine cannot free a set; two slots bound the memory.
   readonly #slots: [string, string];
   #set: CompiledPolicySet | null = null;
+  #delegate: ((request: CedarRequest) => CedarDecision) | null = null;
   #generation = 0;
   // Loads run one after another, so that two in flight never parse into the same slot.
   #queue: Promise<unknown> = Promise.resolve();
@@ -69,6 +70,19 @@ export class CedarEvaluator {
   }
 
   /**
+   * An evaluator whose decisions come from `decide` instead of a policy text: for a host that already
+   * decides with Cedar elsewhere (transient-trace's session daemon) and wants the interceptor's
+   * hooks in front of it. `decide` must be synchronous and must not throw; it is always `loaded`.
+   */
+  static delegating(decide: (request: CedarRequest) => CedarDecision): CedarEvaluator {
+    if (typeof decide !== "function")
+      throw new ConfigurationError("CedarEvaluator.delegating needs a function");
+    const evaluator = new CedarEvaluator({ schema: null });
+    evaluator.#delegate = decide;
+    return evaluator;
+  }
+
+  /**
    * Parses and validates a policy set and makes it the active one. On failure the previous set stays
    * active.
    * @throws PolicyLoadError with the policy id, line and column of every problem.
@@ -79,6 +93,7 @@ export class CedarEvaluator {
   ): Promise<PolicyLoadResult> {
     if (typeof text !== "string")
       throw new ConfigurationError("loadPolicy needs the policy text as a string");
+    if (this.#delegate) throw new ConfigurationError("a delegating CedarEvaluator takes no policy text");
     const defaultDecision = options.defaultDecision ?? this.#defaultDecision;
     if (defaultDecision !== "allow" && defaultDecision !== "deny") {
       throw new ConfigurationError(`defaultDecision must be "allow" or "deny", got ${defaultDecision}`);
@@ -107,6 +122,7 @@ export class CedarEvaluator {
    * asking the engine, and says so in `errors`.
    */
   evaluate(request: CedarRequest): CedarDecision {
+    if (this.#delegate) return this.#delegate(request);
     const set = this.#set;
     if (set === null) {
       return { decision: this.#defaultDecision, policyIds: [], errors: ["no policy loaded"] };
@@ -116,7 +132,7 @@ export class CedarEvaluator {
 
   /** True once a policy set has been loaded (and not cleared). */
   get loaded(): boolean {
-    return this.#set !== null;
+    return this.#delegate !== null || this.#set !== null;
   }
 
   /** Ids of the active set's policies. */

@@ -14,8 +14,12 @@ export interface GuardConfig {
   preload: string;
   /** The directory holding the session's sitecustomize.py (kept in every child's PYTHONPATH). */
   pythonDir: string;
-  /** Also decide outbound HTTP (node:http, node:https, fetch). */
-  http: boolean;
+  /**
+   * Also decide outbound HTTP: the absolute path of the package's http-guard.cjs, which puts
+   * trusera-sdk's interceptor (fetch, undici, axios, node:http/https) in front of the session's
+   * decisions; null when `run` was not given --guard-http.
+   */
+  httpGuard: string | null;
   /** How long to wait for an answer before the mode's fallback applies. */
   timeoutMs: number;
 }

@@ -37,7 +37,7 @@ export function install(config: GuardConfig): void {
   g[GUARD_KEY] = Object.freeze({ session: config.session, mode: config.mode });
   const guard = new NodeGuard(config);
   guard.patchChildProcess();
-  if (config.http) guard.patchHttp();
+  if (config.httpGuard) guard.patchHttp(config.httpGuard);
   // ESM `import { spawn } from "node:child_process"` reads a snapshot: refresh it with our functions.
   (require("node:module") as { syncBuiltinESMExports(): void }).syncBuiltinESMExports();
 }
@@ -260,10 +260,11 @@ class NodeGuard {
 
   // ---- HTTP -----------------------------------------------------------------------------------------
 
-  patchHttp(): void {
-    const check = (url: URL, method: string) => {
+  patchHttp(httpGuard: string): void {
+    const { installHttpGuard } = require(httpGuard) as typeof import("./http-guard.js");
+    installHttpGuard((method, url) => {
       const target = `${method} ${url.protocol}//${url.host}${url.pathname}`;
-      const v = this.decide(
+      return this.decide(
         {
           kind: "action",
           channel: "node",
@@ -277,41 +278,7 @@ class NodeGuard {
         },
         target,
       );
-      if (v.block) {
-        const err = new Error(v.message) as Error & { code: string };
-        err.code = "TRANSIENT_TRACE_BLOCKED";
-        throw err;
-      }
-    };
-    for (const [name, scheme] of [
-      ["node:http", "http:"],
-      ["node:https", "https:"],
-    ] as const) {
-      const mod = require(name) as typeof import("node:http");
-      for (const fn of ["request", "get"] as const) {
-        const orig = mod[fn] as (...a: unknown[]) => unknown;
-        (mod as unknown as Record<string, unknown>)[fn] = function guarded(this: unknown, ...a: unknown[]) {
-          const target = httpTarget(a, scheme);
-          if (target) check(target.url, target.method);
-          return orig.apply(this, a);
-        };
-      }
-    }
-    const origFetch = globalThis.fetch;
-    if (typeof origFetch === "function") {
-      globalThis.fetch = function fetch(input: Parameters<typeof origFetch>[0], init?: RequestInit) {
-        try {
-          const url = new URL(
-            typeof input === "string" || input instanceof URL ? input : (input as Request).url,
-          );
-          const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
-          if (url.protocol === "http:" || url.protocol === "https:") check(url, method);
-        } catch (err) {
-          if ((err as { code?: string }).code === "TRANSIENT_TRACE_BLOCKED") return Promise.reject(err);
-        }
-        return origFetch(input, init);
-      } as typeof fetch;
-    }
+    });
   }
 }
 
@@ -343,30 +310,4 @@ function pairsFromEnv(env: Env): string[] {
   return Object.entries(env)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${v}`);
-}
-
-/** The URL and method of an `http.request(url?, options?, cb?)` call, or undefined (a Unix socket, garbage). */
-function httpTarget(a: unknown[], scheme: string): { url: URL; method: string } | undefined {
-  try {
-    let url: URL | undefined;
-    let opts: Record<string, unknown> = {};
-    if (typeof a[0] === "string" || a[0] instanceof URL) {
-      url = new URL(String(a[0]));
-      if (a[1] && typeof a[1] === "object") opts = a[1] as Record<string, unknown>;
-    } else if (a[0] && typeof a[0] === "object") {
-      opts = a[0] as Record<string, unknown>;
-    }
-    if (opts.socketPath) return undefined;
-    if (!url) {
-      const host = String(opts.hostname ?? opts.host ?? "localhost").replace(/:\d+$/, "");
-      const protocol = typeof opts.protocol === "string" ? opts.protocol : scheme;
-      const port = opts.port ? `:${opts.port}` : "";
-      const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-      url = new URL(`${protocol}//${bracketed}${port}${typeof opts.path === "string" ? opts.path : "/"}`);
-    }
-    const method = String(opts.method ?? "GET").toUpperCase();
-    return { url, method };
-  } catch {
-    return undefined;
-  }
 }
