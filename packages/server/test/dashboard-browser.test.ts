@@ -162,7 +162,8 @@ describe.runIf(haveBrowser)("dashboard in a browser", () => {
     await page.getByTestId("chart-events").waitFor();
     await shot("6-overview");
     expect(foreign).toEqual([]);
-  });
+    // About 12 s on an idle 2-core machine; room for a busy CI run.
+  }, 90_000);
 });
 
 async function expectText(page: Page, testId: string, text: string): Promise<void> {
