@@ -67,6 +67,7 @@ if (!existsSync(keyFile)) {
   );
 } else {
   const apiKey = readFileSync(keyFile, "utf8").trim();
+  await starterPolicy(url, apiKey);
   demo = spawn(process.execPath, [join(root, "examples/demo-agent/demo-agent.mjs")], {
     stdio: "inherit",
     env: { ...process.env, TRUSERA_API_KEY: apiKey, TRUSERA_API_URL: url },
@@ -78,13 +79,38 @@ if (!existsSync(keyFile)) {
 Trusera is running.
   Server        ${url}  (log: ${join(dataDir, "server.log")})
   Data          ${dataDir}  (SQLite; the admin API key is in ${keyFile})
-  Demo agent    reports one event of every type every 5 seconds
+  Demo agent    reports one event of every type every 5 seconds; every other round it tries
+                exfil.example.net, which the starter policy blocks
 
-Look at what arrives:
+Dashboard: open ${url}/ in a browser and sign in with the admin API key:
+  cat ${keyFile}
+
+Or look with curl:
   curl -s -H "Authorization: Bearer $(cat ${keyFile})" "${url}/api/v1/events?limit=7"
   curl -s -H "Authorization: Bearer $(cat ${keyFile})" "${url}/api/v1/agents"
   API reference: ${url}/api/openapi.json
 
 Ctrl-C stops the server and the demo agent.
 `);
+}
+
+/** On a project with no active policy, activates one that blocks the demo agent's exfil.example.net calls. */
+async function starterPolicy(url, apiKey) {
+  const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+  try {
+    const bundle = await (await fetch(`${url}/api/v1/policies/bundle`, { headers })).json();
+    if (bundle.version !== null) return;
+    await fetch(`${url}/api/v1/policies`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        policies:
+          '@id("no-exfil")\nforbid (principal, action == Action::"api_call", resource)\nwhen { resource.hostname == "exfil.example.net" };\n',
+        description: "starter policy (npm start): block exfil.example.net",
+        activate: true,
+      }),
+    });
+  } catch (err) {
+    console.error(`Could not set the starter policy: ${err.message}`);
+  }
 }

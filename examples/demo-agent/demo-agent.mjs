@@ -8,10 +8,32 @@ const once = process.argv.includes("--once");
 const intervalMs = Number(process.env.DEMO_INTERVAL_MS ?? 5000);
 
 const client = new TruseraClient({ flushInterval: 1000 }); // apiKey and baseUrl from the environment
+const apiKey = process.env.TRUSERA_API_KEY;
+const baseUrl = process.env.TRUSERA_API_URL ?? "http://127.0.0.1:7780";
 const agentId = await client.registerAgent("demo-agent", "custom");
 
+/** Asks the server whether this agent may call `url` (allow when the server cannot say). */
+async function decide(url) {
+  try {
+    const res = await fetch(new URL("/api/v1/cedar/evaluate", baseUrl), {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        principal: "demo-agent",
+        action: "api_call",
+        resource: { type: "Endpoint", id: url },
+        context: { url, method: "GET" },
+      }),
+    });
+    const answer = await res.json();
+    return { decision: answer.decision ?? "allow", policyIds: answer.diagnostic?.reasons ?? [] };
+  } catch {
+    return { decision: "allow", policyIds: [] };
+  }
+}
+
 let round = 0;
-function oneRound() {
+async function oneRound() {
   round++;
   const started = Date.now();
   client.track(
@@ -46,22 +68,26 @@ function oneRound() {
       { duration_ms: 15, classification: "internal" },
     ),
   );
+  // An HTTP call decided by the server's active policy first (the remote decision endpoint): every
+  // other round the agent tries a host that `npm start`'s starter policy forbids, and is blocked.
+  const target = round % 2 ? "https://api.example.com/v1/items?page=1" : "https://exfil.example.net/upload";
+  const { decision, policyIds } = await decide(target);
   client.track(
     createEvent(
       EventType.API_CALL,
-      "GET https://api.example.com/v1/items",
+      `GET ${target}`,
       {
-        url: "https://api.example.com/v1/items?page=1",
+        url: target,
         method: "GET",
-        status_code: 200,
-        response_size_bytes: 1524,
+        status_code: decision === "deny" ? 0 : 200,
+        response_size_bytes: decision === "deny" ? 0 : 1524,
       },
       {
         duration_ms: 340,
-        decision: "allow",
-        enforcement: "log",
-        policy_ids: [],
-        blocked: false,
+        decision,
+        enforcement: "block",
+        policy_ids: policyIds,
+        blocked: decision === "deny",
         library: "fetch",
       },
     ),
@@ -85,14 +111,14 @@ function oneRound() {
   return Date.now() - started;
 }
 
-oneRound();
+await oneRound();
 await client.flush();
 console.error(`demo-agent: registered as ${agentId}; sent ${client.stats.sent} events (one of each type).`);
 
 if (once) {
   await client.close();
 } else {
-  const timer = setInterval(oneRound, intervalMs);
+  const timer = setInterval(() => void oneRound(), intervalMs);
   const stop = async () => {
     clearInterval(timer);
     await client.close();

@@ -28,6 +28,8 @@ export {
   verifyLogText,
   verifyReceiptSignature,
 } from "@trusera/core";
+export { type UploadSinkOptions, uploadSink } from "./upload/upload-sink.js";
+export { UploadError, type UploadReport, type UploadTarget, uploadReceipts } from "./upload/uploader.js";
 export {
   type BundleReport,
   makeBundle,

@@ -62,6 +62,7 @@ describe("transient-trace CLI", () => {
       "receipts show",
       "receipts verify",
       "receipts export",
+      "receipts upload",
       "config show",
       "config set",
       "policy check",
@@ -72,7 +73,9 @@ describe("transient-trace CLI", () => {
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toContain(`Usage: transient-trace ${cmd}`);
     }
-    expect(run(["receipts", "--help"], dir).stdout).toMatch(/receipts <list\|summary\|show\|verify\|export>/);
+    expect(run(["receipts", "--help"], dir).stdout).toMatch(
+      /receipts <list\|summary\|show\|verify\|export\|upload>/,
+    );
     expect(run([], dir).code).toBe(2);
     const bad = run(["receipts", "frob"], dir);
     expect(bad.code).toBe(2);

@@ -119,6 +119,7 @@ export {
 export { validateReceipt } from "./receipts/validate.js";
 export { type SignatureCheck, verifyReceiptSignature } from "./receipts/verify.js";
 export {
+  type ChainPosition,
   checkLogText,
   checkRecord,
   describeRecord,

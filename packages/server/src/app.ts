@@ -12,14 +12,19 @@ import Fastify, {
 import type { AppContext } from "./app-context.js";
 import { ApiError } from "./errors.js";
 import { agentRoutes } from "./routes/agents.js";
+import { alertRoutes } from "./routes/alerts.js";
 import { compatRoutes } from "./routes/compat.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import { decisionRoutes } from "./routes/decisions.js";
 import { eventRoutes } from "./routes/events.js";
 import { fleetRoutes } from "./routes/fleet.js";
 import { healthRoutes } from "./routes/health.js";
 import { keyRoutes } from "./routes/keys.js";
+import { liveRoutes } from "./routes/live.js";
 import { policyRoutes } from "./routes/policies.js";
 import { projectRoutes } from "./routes/project.js";
+import { receiptRoutes } from "./routes/receipts.js";
+import { sessionRoutes } from "./routes/session.js";
 
 const AJV_BASE: AjvOptions = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
 
@@ -122,6 +127,7 @@ export async function buildApp(
   // The API speaks JSON only: a text body is a 415 that says so, not a confusing "body must be object".
   app.removeContentTypeParser("text/plain");
   app.setErrorHandler(errorHandler);
+  ctx.bus.onError = (err) => app.log.error({ err }, "event listener failed");
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
@@ -129,10 +135,21 @@ export async function buildApp(
   );
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (request) => {
-    if (request.url.startsWith("/api/v1/") || request.url.startsWith("/v1/")) {
-      request.principal = await ctx.auth.authenticate(request);
+    if (!(request.url.startsWith("/api/v1/") || request.url.startsWith("/v1/"))) return;
+    const path = request.url.split("?")[0];
+    if (path === "/api/v1/session" && request.method === "POST") return;
+    // A bearer key wins; without one, a dashboard session cookie (with its CSRF checks) may do.
+    if (request.headers.authorization === undefined) {
+      const viaSession = await ctx.sessions.authenticate(request);
+      if (viaSession) {
+        request.principal = viaSession;
+        return;
+      }
     }
+    request.principal = await ctx.auth.authenticate(request);
   });
+  // Server-sent event streams never end by themselves: end them before the server waits for requests.
+  app.addHook("preClose", async () => ctx.streams.closeAll());
   app.addHook("onResponse", async (request, reply) => {
     ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, {
       method: request.method,
@@ -167,6 +184,11 @@ export async function buildApp(
     fleetRoutes,
     policyRoutes,
     decisionRoutes,
+    sessionRoutes,
+    liveRoutes,
+    alertRoutes,
+    receiptRoutes,
+    dashboardRoutes,
   ]) {
     await app.register(async (scope) => routes(scope, ctx));
   }

@@ -36,6 +36,7 @@ const OPTIONS = {
   "retention-days": { type: "string" },
   "purge-interval": { type: "string" },
   "shutdown-timeout": { type: "string" },
+  "dashboard-password-file": { type: "string" },
   project: { type: "string" },
   role: { type: "string" },
   label: { type: "string" },

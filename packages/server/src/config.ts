@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { TruseraError } from "@trusera/core";
 
@@ -21,7 +22,47 @@ export interface ServerConfig {
   purgeIntervalSeconds: number;
   /** Milliseconds a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** Dashboard settings (see `DashboardConfig`); defaults apply to what is left out. */
+  dashboard?: Partial<DashboardConfig>;
+  /** Alert delivery settings (see `AlertConfig`); defaults apply to what is left out. */
+  alerts?: Partial<AlertConfig>;
 }
+
+export interface DashboardConfig {
+  /** A password that signs in to `passwordProject` as an admin, besides admin API keys; null: keys only. */
+  password: string | null;
+  /** The project a password sign-in opens. */
+  passwordProject: string;
+  /** How long a session lasts. */
+  sessionHours: number;
+  /** Mark the cookie `Secure` even without `X-Forwarded-Proto: https` (behind a TLS proxy that does not say so). */
+  cookieSecure: boolean;
+}
+
+export interface AlertConfig {
+  /** Attempts per delivery before it is marked failed. */
+  maxAttempts: number;
+  /** Delay before the second attempt; doubled before each next one (with jitter), at most an hour. */
+  retryBaseMs: number;
+  /** How often due deliveries, rates and silent agents are checked. */
+  tickMs: number;
+  /** Timeout of one webhook request. */
+  requestTimeoutMs: number;
+}
+
+export const DASHBOARD_DEFAULTS: DashboardConfig = {
+  password: null,
+  passwordProject: "default",
+  sessionHours: 12,
+  cookieSecure: false,
+};
+
+export const ALERT_DEFAULTS: AlertConfig = {
+  maxAttempts: 6,
+  retryBaseMs: 2000,
+  tickMs: 1000,
+  requestTimeoutMs: 10_000,
+};
 
 export const DEFAULT_PORT = 7780;
 
@@ -40,6 +81,28 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
   if (!Number.isInteger(n) || n < min || n > max)
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   return n;
+}
+
+/**
+ * The dashboard password: from the file `--dashboard-password-file` names (a flag would show it in
+ * `ps`), else TRUSERA_DASHBOARD_PASSWORD. At least 12 characters: it guards every admin power.
+ */
+function dashboardPassword(
+  flags: Partial<Record<string, string | boolean | undefined>>,
+  env: NodeJS.ProcessEnv,
+): string | null {
+  const file = flags["dashboard-password-file"];
+  let value: string | undefined = env.TRUSERA_DASHBOARD_PASSWORD;
+  if (typeof file === "string") {
+    try {
+      value = readFileSync(file, "utf8").replace(/\r?\n$/, "");
+    } catch (err) {
+      throw new ConfigError(`--dashboard-password-file: cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  if (value === undefined || value === "") return null;
+  if (value.length < 12) throw new ConfigError("the dashboard password must have at least 12 characters");
+  return value;
 }
 
 /** Flags win over environment variables, which win over defaults. */
@@ -95,5 +158,17 @@ export function resolveConfig(
       0,
       600_000,
     ),
+    dashboard: {
+      password: dashboardPassword(flags, env),
+      passwordProject: env.TRUSERA_DASHBOARD_PROJECT || DASHBOARD_DEFAULTS.passwordProject,
+      sessionHours: int("TRUSERA_SESSION_HOURS", env.TRUSERA_SESSION_HOURS, 12, 1, 24 * 30),
+      cookieSecure: env.TRUSERA_COOKIE_SECURE === "1",
+    },
+    alerts: {
+      maxAttempts: int("TRUSERA_ALERT_MAX_ATTEMPTS", env.TRUSERA_ALERT_MAX_ATTEMPTS, 6, 1, 100),
+      retryBaseMs: int("TRUSERA_ALERT_RETRY_BASE_MS", env.TRUSERA_ALERT_RETRY_BASE_MS, 2000, 1, 3_600_000),
+      tickMs: int("TRUSERA_ALERT_TICK_MS", env.TRUSERA_ALERT_TICK_MS, 1000, 10, 600_000),
+      requestTimeoutMs: int("TRUSERA_ALERT_TIMEOUT_MS", env.TRUSERA_ALERT_TIMEOUT_MS, 10_000, 100, 600_000),
+    },
   };
 }

@@ -1,3 +1,4 @@
+export { type AlertPayload, verifyWebhookSignature, webhookSignature } from "./alerts/channels.js";
 export { buildApp } from "./app.js";
 export { type AppContext, createAppContext } from "./app-context.js";
 export { generateApiKey, hashApiKey } from "./auth/api-keys.js";

@@ -34,6 +34,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const ctx = createAppContext(config, store);
     const app = await buildApp(ctx, logger);
     await app.listen({ host: config.host, port: config.port });
+    ctx.dispatcher.start(app.log);
+    ctx.alertEngine.start(app.log);
     const purger = new RetentionPurger(
       store,
       { retentionDays: config.retentionDays, intervalSeconds: config.purgeIntervalSeconds },
@@ -56,7 +58,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         closing ??= (async () => {
           ctx.lifecycle.closing = true;
           await purger.stop();
+          await ctx.alertEngine.stop();
           await app.close();
+          await ctx.dispatcher.stop();
           await store.close();
         })();
         return closing;

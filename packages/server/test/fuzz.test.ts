@@ -1,3 +1,4 @@
+import { generateSigningKey, publicJwk } from "@trusera/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../src/store/types.js";
@@ -24,6 +25,8 @@ interface Req {
   expect: number[];
 }
 
+const RECEIPT_JWK = publicJwk(generateSigningKey().publicKey);
+
 // Every route, with a valid body where it takes one: mutations of these make the bad ones.
 const ROUTE_LIST: { method: string; path: string; body?: () => Record<string, unknown> }[] = [
   { method: "POST", path: "/api/v1/events/batch", body: () => ({ events: [sdkEvent()] }) },
@@ -48,6 +51,22 @@ const ROUTE_LIST: { method: string; path: string; body?: () => Record<string, un
     body: () => ({ principal: "a", action: "decision", resource: 'Step::"s"' }),
   },
   { method: "POST", path: "/api/v1/keys", body: () => ({ role: "ingest" }) },
+  {
+    method: "POST",
+    path: "/api/v1/policies/validate",
+    body: () => ({ policies: "permit (principal, action, resource);" }),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/alerts/rules",
+    body: () => ({
+      name: "r",
+      kind: "violation",
+      channels: [{ type: "slack", url: "http://127.0.0.1:9/x" }],
+    }),
+  },
+  { method: "POST", path: "/api/v1/receipts/keys", body: () => ({ keys: [RECEIPT_JWK] }) },
+  { method: "POST", path: "/api/v1/receipts/batch", body: () => ({ receipts: [{}] }) },
   { method: "GET", path: "/api/v1/events" },
   { method: "GET", path: "/api/v1/events/summary" },
   { method: "GET", path: "/api/v1/agents" },
@@ -56,6 +75,12 @@ const ROUTE_LIST: { method: string; path: string; body?: () => Record<string, un
   { method: "GET", path: "/api/v1/policies/activations" },
   { method: "GET", path: "/api/v1/project" },
   { method: "GET", path: "/api/v1/keys" },
+  { method: "GET", path: "/api/v1/alerts/rules" },
+  { method: "GET", path: "/api/v1/alerts" },
+  { method: "GET", path: "/api/v1/overview" },
+  { method: "GET", path: "/api/v1/receipts" },
+  { method: "GET", path: "/api/v1/receipts/chains" },
+  { method: "GET", path: "/api/v1/receipts/rejections" },
 ];
 
 // Generated values are plain data: routes are picked by index, their body made afterwards.
@@ -78,6 +103,10 @@ const REQUIRED: Record<string, string[]> = {
   "/api/v1/policies": ["policies"],
   "/api/v1/cedar/evaluate": ["principal", "action", "resource"],
   "/api/v1/keys": ["role"],
+  "/api/v1/policies/validate": ["policies"],
+  "/api/v1/alerts/rules": ["name", "kind", "channels"],
+  "/api/v1/receipts/keys": ["keys"],
+  "/api/v1/receipts/batch": ["receipts"],
 };
 
 const notJson = fc.string({ minLength: 1, maxLength: 200 }).filter((s) => {
@@ -214,6 +243,9 @@ const badRequest: fc.Arbitrary<Req> = fc.oneof(
         ["POST", "/api/v1/policies/ID/activate"],
         ["DELETE", "/api/v1/keys/ID"],
         ["POST", "/api/v1/fleet/ID/heartbeat"],
+        ["GET", "/api/v1/alerts/rules/ID"],
+        ["DELETE", "/api/v1/alerts/rules/ID"],
+        ["GET", "/api/v1/receipts/ID"],
       ),
     })
     .map(({ id, route }) => ({
@@ -328,6 +360,11 @@ async function snapshot(store: Store, projectIds: string[]): Promise<string> {
       await store.listPolicyVersions(id, { limit: 1000 }),
       await store.listPolicyActivations(id, 1000),
       await store.listApiKeys(id),
+      await store.alerts.listAlertRules(id),
+      await store.alerts.listAlerts(id, { limit: 1000 }),
+      await store.receipts.listReceiptKeys(id),
+      await store.receipts.listReceiptChains(id),
+      await store.receipts.listReceiptRejections(id, 1000),
     );
   }
   parts.push(await store.countApiKeys());

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { IngestBatch, NewPolicyVersion, Store, StoredEvent } from "../src/store/types.js";
+import { dashboardStoreContract } from "./store-contract-dashboard.js";
 
 /**
  * The one contract every Store implementation must meet. Each backend's test file calls this with a
@@ -442,5 +443,7 @@ export function storeContract(
         expect(await store.listPolicyActivations(b.id, 10)).toEqual([]);
       }),
     );
+
+    dashboardStoreContract(withStore);
   });
 }

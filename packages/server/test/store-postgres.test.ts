@@ -38,7 +38,7 @@ async function truncateAll(url: string) {
   await c.connect();
   try {
     await c.query(
-      "TRUNCATE policy_activations, policy_versions, idempotency_keys, events, agents, api_keys, projects RESTART IDENTITY CASCADE",
+      "TRUNCATE sessions, alert_rules, alert_conditions, alerts, alert_deliveries, receipt_keys, receipt_chains, receipts, receipt_rejections, policy_activations, policy_versions, idempotency_keys, events, agents, api_keys, projects RESTART IDENTITY CASCADE",
     );
   } finally {
     await c.end();

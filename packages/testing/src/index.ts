@@ -11,3 +11,4 @@ export {
 export { type ServerProcess, type ServerProcessOptions, startServerProcess } from "./server-process.js";
 export { tempDir } from "./temp-dir.js";
 export { waitFor } from "./wait-for.js";
+export { type ReceivedRequest, WebhookReceiver } from "./webhook-receiver.js";

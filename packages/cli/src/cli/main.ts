@@ -10,6 +10,7 @@ import { receiptsExportCommand } from "./commands/receipts/export.js";
 import { receiptsListCommand } from "./commands/receipts/list.js";
 import { receiptsShowCommand } from "./commands/receipts/show.js";
 import { receiptsSummaryCommand } from "./commands/receipts/summary.js";
+import { receiptsUploadCommand } from "./commands/receipts/upload.js";
 import { receiptsVerifyCommand } from "./commands/receipts/verify.js";
 import { runCommand } from "./commands/run/run.js";
 import { wrapInstallCommand } from "./commands/wrap/install.js";
@@ -32,6 +33,7 @@ const COMMANDS: readonly CommandSpec[] = [
   receiptsShowCommand,
   receiptsVerifyCommand,
   receiptsExportCommand,
+  receiptsUploadCommand,
   configShowCommand,
   configSetCommand,
   policyCheckCommand,

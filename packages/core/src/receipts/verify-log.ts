@@ -132,15 +132,25 @@ export interface HeadCheckpoint {
   text: string | undefined;
 }
 
+/** Where a part of a chain continues from: the receipt before its first record (e.g. a server's head). */
+export interface ChainPosition {
+  seq: number;
+  hash: string;
+  /** How messages name it, e.g. "TR-1 (seq 4) on the server". */
+  name: string;
+}
+
 /**
  * Links checked records into a chain: seq 1, 2, 3, ... each `prev_hash` the hash of the one before,
  * and, when a head checkpoint is given, the receipt it names present with the same hash (so cutting
- * the tail is seen). Names the receipt at every fault.
+ * the tail is seen). Names the receipt at every fault. With `after`, the records continue a chain
+ * from that position instead of starting it (an upload after what a server holds).
  */
 export function linkRecords(
   records: readonly RecordCheck[],
   lookup: KeyLookup,
   head?: HeadCheckpoint,
+  after?: ChainPosition,
 ): LogReport {
   const problems: LogProblem[] = [];
   const incomplete: LogProblem[] = [];
@@ -158,8 +168,8 @@ export function linkRecords(
     count++;
     problems.push(...rec.problems);
     if (rec.kid && rec.problems.length === 0) keys.add(rec.kid);
-    const expectedSeq = prev ? (prev.seq ?? 0) + 1 : 1;
-    const expectedPrev = prev ? prev.hash : GENESIS_HASH;
+    const expectedSeq = prev ? (prev.seq ?? 0) + 1 : after ? after.seq + 1 : 1;
+    const expectedPrev = prev ? prev.hash : after ? after.hash : GENESIS_HASH;
     const name = describeRecord(rec);
     let linked = true;
     if (rec.seq !== expectedSeq) {
@@ -171,7 +181,9 @@ export function linkRecords(
         seq: rec.seq,
         message: prev
           ? `${name}: seq ${rec.seq ?? "(none)"} follows ${describeRecord(prev)}, expected seq ${expectedSeq}: a receipt is missing, duplicated or out of order`
-          : `${name}: the log starts at seq ${rec.seq ?? "(none)"}, expected seq 1: receipts were removed from the start`,
+          : after
+            ? `${name}: seq ${rec.seq ?? "(none)"} follows ${after.name}, expected seq ${expectedSeq}: a receipt is missing, duplicated or out of order`
+            : `${name}: the log starts at seq ${rec.seq ?? "(none)"}, expected seq 1: receipts were removed from the start`,
       });
     } else if (rec.prev_hash !== expectedPrev) {
       linked = false;
@@ -182,7 +194,9 @@ export function linkRecords(
         seq: rec.seq,
         message: prev
           ? `${name}: prev_hash does not match the hash of ${describeRecord(prev)}: that receipt was changed or replaced`
-          : `${name}: prev_hash of the first receipt is not the genesis value`,
+          : after
+            ? `${name}: prev_hash does not match the hash of ${after.name}: the log was rewritten after that receipt`
+            : `${name}: prev_hash of the first receipt is not the genesis value`,
       });
     }
     // Torn lines the chain links across held no receipt of the chain; otherwise they are faults too.
@@ -198,8 +212,8 @@ export function linkRecords(
   return {
     ok: problems.length === 0,
     receipts: count,
-    lastSeq: prev?.seq ?? 0,
-    lastHash: prev?.hash ?? GENESIS_HASH,
+    lastSeq: prev?.seq ?? after?.seq ?? 0,
+    lastHash: prev?.hash ?? after?.hash ?? GENESIS_HASH,
     keys: [...keys],
     problems,
     incomplete,

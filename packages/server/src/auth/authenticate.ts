@@ -7,7 +7,10 @@ import { hashApiKey, looksLikeApiKey } from "./api-keys.js";
 export interface Principal {
   projectId: string;
   role: KeyRole;
+  /** The key used, or the key a dashboard session was opened with (`dashboard-password` for the password). */
   keyId: string;
+  /** Set when the request came with a dashboard session cookie instead of a key. */
+  session?: { id: string; csrfToken: string; expiresAt: number };
 }
 
 declare module "fastify" {

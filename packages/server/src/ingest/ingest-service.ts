@@ -1,5 +1,6 @@
 import { EVENT_LIMITS } from "@trusera/core";
 import { badRequest } from "../errors.js";
+import type { EventBus } from "../live/event-bus.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { IngestResult, Store, StoredEvent } from "../store/types.js";
 import { AgentResolver } from "./agent-resolver.js";
@@ -20,6 +21,7 @@ export class IngestService {
   constructor(
     private readonly store: Store,
     private readonly metrics: Metrics,
+    private readonly bus: EventBus | null = null,
   ) {
     this.#agents = new AgentResolver(store);
   }
@@ -87,10 +89,19 @@ export class IngestService {
         ? (resolved.get(dropsRef) ?? (await this.#agents.resolve(projectId, dropsRef)))
         : null,
       ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+      returnInserted: this.bus !== null,
     });
+    if (this.bus && result.inserted && result.inserted.length > 0) {
+      const fresh = new Set(result.inserted);
+      // `delete` answers true once per id: a copy within the batch is not published twice.
+      this.bus.publish(
+        projectId,
+        events.filter((e) => fresh.delete(e.id)),
+      );
+    }
     this.metrics.eventsAccepted.inc(result.accepted);
     this.metrics.eventsDuplicate.inc(result.duplicates);
     if (dropped > 0) this.metrics.eventsDroppedByClients.inc(dropped);
-    return result;
+    return { accepted: result.accepted, duplicates: result.duplicates };
   }
 }

@@ -66,6 +66,8 @@ export class RetentionPurger {
           // SQLite deletes synchronously: let requests run between two chunks.
           await new Promise((resolve) => setImmediate(resolve));
         }
+        // Expired dashboard sessions are refused anyway; this only keeps the table small.
+        await this.store.sessions.purgeSessions(now);
         this.metrics.retentionPurged.inc(total.events);
         if (total.events > 0 || total.idempotencyKeys > 0) {
           this.log.info({ ...total, retentionDays: this.options.retentionDays }, "retention purge");

@@ -31,7 +31,7 @@ interface ListQuery extends FilterQuery {
 const FILTER_PROPERTIES = {
   agent_id: { type: "string", minLength: 1, maxLength: 256, pattern: NO_NUL },
   type: { type: "string", enum: [...EVENT_TYPES] },
-  decision: { type: "string", enum: ["allow", "deny", "warn", "none"] },
+  decision: { type: "string", enum: ["allow", "deny", "warn", "none", "violation"] },
   since: { type: "string", maxLength: 64 },
   until: { type: "string", maxLength: 64 },
 } as const;

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
-import { badRequest, notFound } from "../errors.js";
+import { ApiError, badRequest, notFound } from "../errors.js";
 import { bundleEtag, etagMatches } from "../policies/digest.js";
-import { MAX_POLICY_CHARS } from "../policies/policy-compiler.js";
+import { compileOrThrow, MAX_POLICY_CHARS } from "../policies/policy-compiler.js";
 import type { PolicyBundle } from "../policies/policy-service.js";
 import type { DefaultDecision, PolicyActivation, PolicyVersion } from "../store/types.js";
 import { ID_PARAMS, NO_NUL, timeParam } from "./common.js";
@@ -108,6 +108,39 @@ export async function policyRoutes(app: FastifyInstance, ctx: AppContext): Promi
         ...(b.activate !== undefined ? { activate: b.activate } : {}),
       });
       return reply.code(201).send({ ...versionJson(version, active ? version.id : null), warnings });
+    },
+  );
+
+  app.post<{ Body: { policies: string; schema?: string } }>(
+    "/api/v1/policies/validate",
+    {
+      schema: {
+        summary:
+          "Validate Cedar text without storing it: `{ok, errors, warnings}`, each with line and column (what the dashboard's editor shows)",
+        tags: ["policies"],
+        body: {
+          type: "object",
+          required: ["policies"],
+          additionalProperties: false,
+          properties: { policies: POLICY_TEXT, schema: POLICY_TEXT },
+        },
+      },
+    },
+    async (request) => {
+      requireRole(request, "admin");
+      try {
+        const { warnings } = compileOrThrow(request.body.policies, {
+          schema: request.body.schema ?? null,
+          defaultDecision: "allow",
+          slot: "trusera.validate",
+        });
+        return { ok: true, errors: [], warnings };
+      } catch (err) {
+        if (err instanceof ApiError && err.code === "invalid_policy") {
+          return { ok: false, errors: err.details ?? [], warnings: [] };
+        }
+        throw err;
+      }
     },
   );
 

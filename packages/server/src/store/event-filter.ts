@@ -18,6 +18,7 @@ export function eventWhere(
   if (q.agentId !== undefined) where.push(`agent_id = ${p(q.agentId)}`);
   if (q.type !== undefined) where.push(`type = ${p(q.type)}`);
   if (q.decision === "none") where.push("decision IS NULL");
+  else if (q.decision === "violation") where.push("decision IN ('deny', 'warn')");
   else if (q.decision !== undefined) where.push(`decision = ${p(q.decision)}`);
   if (q.since !== undefined) where.push(`ts >= ${p(q.since)}`);
   if (q.until !== undefined) where.push(`ts < ${p(q.until)}`);

@@ -7,6 +7,14 @@
  * A foreign id is indistinguishable from a missing one (null / false), so callers answer 404 alike.
  */
 
+import type { AlertStore } from "./alert-types.js";
+import type { ReceiptStore } from "./receipt-types.js";
+import type { SessionStore } from "./session-types.js";
+
+export type * from "./alert-types.js";
+export type * from "./receipt-types.js";
+export type * from "./session-types.js";
+
 export type KeyRole = "admin" | "ingest";
 
 export interface Project {
@@ -68,7 +76,10 @@ export interface StoredEvent {
 export interface EventQuery {
   agentId?: string;
   type?: string;
-  /** `allow`, `deny`, `warn`, or `none` for events without a recorded decision. */
+  /**
+   * `allow`, `deny`, `warn`, `none` for events without a recorded decision, or `violation` for `deny`
+   * and `warn` together.
+   */
   decision?: string;
   /** Microseconds, inclusive. */
   since?: number;
@@ -82,6 +93,8 @@ export interface EventQuery {
 export interface IngestResult {
   accepted: number;
   duplicates: number;
+  /** The ids of the events this call stored (not duplicates), when the batch asked (`returnInserted`). */
+  inserted?: string[];
 }
 
 export interface IngestBatch {
@@ -91,6 +104,8 @@ export interface IngestBatch {
   dropsAgentId: string | null;
   /** When set, the result is remembered under this key and a repeat returns it without storing anything. */
   idempotencyKey?: string;
+  /** Answer the ids stored by this call in `inserted` (for live streams and alerts). */
+  returnInserted?: boolean;
 }
 
 /** How many events of one type and decision a window holds (see `summarizeEvents`). */
@@ -98,6 +113,22 @@ export interface EventCount {
   type: string;
   decision: string | null;
   count: number;
+}
+
+/** Events of one type and decision in one time bucket (see `eventHistogram`). */
+export interface EventBucket {
+  /** Start of the bucket, µs since the epoch. */
+  bucket: number;
+  type: string;
+  decision: string | null;
+  count: number;
+}
+
+/** An agent's events and violations (deny or warn) in a window (see `countEventsByAgent`). */
+export interface AgentEventCount {
+  agentId: string | null;
+  events: number;
+  violations: number;
 }
 
 export type DefaultDecision = "allow" | "deny";
@@ -160,6 +191,13 @@ export interface Store {
   /** Throws when the database cannot answer (used by /readyz). */
   ping(): Promise<void>;
 
+  /** Alert rules, cooldowns and deliveries (usable once migrated). */
+  readonly alerts: AlertStore;
+  /** Uploaded receipts, their chains and keys (usable once migrated). */
+  readonly receipts: ReceiptStore;
+  /** Dashboard sessions (usable once migrated). */
+  readonly sessions: SessionStore;
+
   // Projects and keys
   createProject(name: string): Promise<Project>;
   findProjectByName(name: string): Promise<Project | null>;
@@ -214,6 +252,16 @@ export interface Store {
   getEvent(projectId: string, id: string): Promise<StoredEvent | null>;
   /** Counts by type and decision of the events in a window (all filters of EventQuery but paging). */
   summarizeEvents(projectId: string, query: Omit<EventQuery, "limit" | "after">): Promise<EventCount[]>;
+  /** Counts by time bucket (`bucketMicros` wide, aligned to the epoch), type and decision in a window. */
+  eventHistogram(
+    projectId: string,
+    query: { since: number; until: number; bucketMicros: number },
+  ): Promise<EventBucket[]>;
+  /** Events and violations per agent in a window. */
+  countEventsByAgent(
+    projectId: string,
+    query: { since?: number; until?: number },
+  ): Promise<AgentEventCount[]>;
   /**
    * Retention, across every project: deletes events whose time is before `eventsBefore` (µs) and
    * idempotency records older than `idempotencyKeysBefore` (ms since the epoch), at most `limit` rows

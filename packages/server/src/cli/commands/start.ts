@@ -25,7 +25,15 @@ Options:
                        (env TRUSERA_PURGE_INTERVAL)                        [default: 3600]
   --shutdown-timeout MS  On SIGTERM/SIGINT, finish requests in flight for at most MS,
                        then exit (env TRUSERA_SHUTDOWN_TIMEOUT_MS)         [default: 10000]
+  --dashboard-password-file FILE  A password (12+ characters) that signs in to the dashboard
+                       as an admin of TRUSERA_DASHBOARD_PROJECT (default: default), besides admin
+                       API keys (env TRUSERA_DASHBOARD_PASSWORD)
   -h, --help           Show this help
+
+Dashboard: open the server's URL in a browser and sign in with an admin API key (or the password).
+Sessions last TRUSERA_SESSION_HOURS (12); TRUSERA_COOKIE_SECURE=1 marks the cookie Secure behind a
+TLS proxy that sends no X-Forwarded-Proto. Alerts: TRUSERA_ALERT_MAX_ATTEMPTS (6),
+TRUSERA_ALERT_RETRY_BASE_MS (2000), TRUSERA_ALERT_TICK_MS (1000), TRUSERA_ALERT_TIMEOUT_MS (10000).
 
 Logs are JSON lines (pino) on stdout. Health: GET /healthz (alive), GET /readyz (store reachable,
 not shutting down), GET /metrics (Prometheus). API description: GET /api/openapi.json.

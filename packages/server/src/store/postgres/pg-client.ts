@@ -13,6 +13,16 @@ export class PgClient {
     return res.rows as Row[];
   }
 
+  /** A named statement kept outside the SQL table (the feature files of the store hold their own). */
+  async run(
+    name: string,
+    text: string,
+    values: unknown[],
+    db: Queryable = this.pool,
+  ): Promise<pg.QueryResult> {
+    return db.query({ name, text, values });
+  }
+
   async one(name: StatementName, values: unknown[], db?: Queryable): Promise<Row | undefined> {
     return (await this.q(name, values, db))[0];
   }

@@ -1,11 +1,13 @@
 import pg from "pg";
 import { eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
-import { type Row, toAgent, toEvent, toKey, toProject } from "../rows.js";
+import { type Row, toAgent, toAgentCount, toBucket, toEvent, toKey, toProject } from "../rows.js";
 import type {
   Agent,
+  AgentEventCount,
   AgentPage,
   ApiKeyRecord,
+  EventBucket,
   EventCount,
   EventQuery,
   IngestBatch,
@@ -20,9 +22,12 @@ import type {
   Store,
   StoredEvent,
 } from "../types.js";
+import { PostgresAlerts } from "./alerts.js";
 import { POSTGRES_MIGRATIONS } from "./migrations.js";
 import { PgClient, type Queryable } from "./pg-client.js";
 import { PostgresPolicyVersions } from "./policy-versions.js";
+import { PostgresReceipts } from "./receipts.js";
+import { PostgresSessions } from "./sessions.js";
 import type { StatementName } from "./statements.js";
 
 // Advisory lock keys: one for migrations, one for the first-start key, so that processes starting
@@ -46,6 +51,9 @@ export class PostgresStore implements Store {
   readonly #queries = new Map<string, string>();
   readonly #db: PgClient;
   readonly #policies: PostgresPolicyVersions;
+  readonly alerts: PostgresAlerts;
+  readonly receipts: PostgresReceipts;
+  readonly sessions: PostgresSessions;
 
   constructor(options: PostgresStoreOptions) {
     this.#pool = new pg.Pool({
@@ -57,6 +65,9 @@ export class PostgresStore implements Store {
     this.#pool.on("error", () => {});
     this.#db = new PgClient(this.#pool);
     this.#policies = new PostgresPolicyVersions(this.#db);
+    this.alerts = new PostgresAlerts(this.#db);
+    this.receipts = new PostgresReceipts(this.#db);
+    this.sessions = new PostgresSessions(this.#db);
   }
 
   private q(name: StatementName, values: unknown[], db?: Queryable): Promise<Row[]> {
@@ -274,11 +285,16 @@ export class PostgresStore implements Store {
         now,
       ]);
       const accepted = Number(row?.accepted ?? 0);
-      return { accepted, duplicates: n - accepted };
+      const result = { accepted, duplicates: n - accepted };
+      return batch.returnInserted ? { ...result, inserted: (row?.ids as string[] | null) ?? [] } : result;
     } catch (err) {
       if (batch.idempotencyKey && isUniqueViolation(err, "idempotency_keys_pkey")) {
         const seen = await this.one("idemGet", [projectId, batch.idempotencyKey]);
-        if (seen) return JSON.parse(seen.response as string) as IngestResult;
+        if (seen) {
+          const answer = JSON.parse(seen.response as string) as IngestResult;
+          // A replay stores nothing: nothing is new.
+          return batch.returnInserted ? { ...answer, inserted: [] } : answer;
+        }
       }
       throw err;
     }
@@ -306,6 +322,31 @@ export class PostgresStore implements Store {
       decision: (r.decision as string | null) ?? null,
       count: Number(r.n),
     }));
+  }
+
+  async eventHistogram(
+    projectId: string,
+    q: { since: number; until: number; bucketMicros: number },
+  ): Promise<EventBucket[]> {
+    const text = `SELECT (ts / $1) * $1 AS bucket, type, decision, COUNT(*) AS n FROM events
+      WHERE project_id = $2 AND ts >= $3 AND ts < $4 GROUP BY 1, type, decision ORDER BY 1, type, decision`;
+    const res = await this.#pool.query({
+      name: this.queryName(text),
+      text,
+      values: [q.bucketMicros, projectId, q.since, q.until],
+    });
+    return (res.rows as Row[]).map(toBucket);
+  }
+
+  async countEventsByAgent(
+    projectId: string,
+    q: { since?: number; until?: number },
+  ): Promise<AgentEventCount[]> {
+    const { where, args } = eventWhere(projectId, q, (i) => `$${i}`);
+    const text = `SELECT agent_id, COUNT(*) AS events, SUM(CASE WHEN decision IN ('deny', 'warn') THEN 1 ELSE 0 END) AS violations
+      FROM events WHERE ${where} GROUP BY agent_id ORDER BY agent_id`;
+    const res = await this.#pool.query({ name: this.queryName(text), text, values: args });
+    return (res.rows as Row[]).map(toAgentCount);
   }
 
   // Event queries vary by which filters are set: a handful of shapes, each a named (prepared) query.

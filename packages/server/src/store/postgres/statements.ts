@@ -48,7 +48,7 @@ export const SQL = {
       INSERT INTO events (project_id, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
       SELECT $1, id, agent_id, type, name, ts, $10, payload, metadata, decision FROM input
       ON CONFLICT (project_id, id) DO NOTHING
-      RETURNING 1
+      RETURNING id
     ), agent_updates AS (
       UPDATE agents SET last_seen_at = $11,
         dropped_events = dropped_events + CASE WHEN id = $15::text THEN $14::bigint ELSE 0 END
@@ -61,14 +61,14 @@ export const SQL = {
       WHERE id = $1 AND $14::bigint > 0 AND $15::text IS NULL
       RETURNING 1
     ), counted AS (
-      SELECT COUNT(*)::int AS accepted FROM inserted
+      SELECT COUNT(*)::int AS accepted, array_agg(id) AS ids FROM inserted
     ), idempotency AS (
       INSERT INTO idempotency_keys (project_id, key, response, created_at)
       SELECT $1, $16::text, json_build_object('accepted', accepted, 'duplicates', $17::int - accepted)::text, $18::bigint
       FROM counted WHERE $16::text IS NOT NULL
       RETURNING 1
     )
-    SELECT accepted FROM counted`,
+    SELECT accepted, ids FROM counted`,
   idemGet: "SELECT response FROM idempotency_keys WHERE project_id = $1 AND key = $2",
   eventById: "SELECT * FROM events WHERE project_id = $1 AND id = $2",
   purgeEvents: `DELETE FROM events WHERE ctid = ANY(ARRAY(

@@ -60,15 +60,16 @@ export class SqliteEventWriter {
     return this.#group(jobs);
   }
 
-  private insertStatement(rows: number): Database.Statement {
-    let stmt = this.#inserts.get(rows);
+  private insertStatement(rows: number, returning: boolean): Database.Statement {
+    const key = returning ? -rows : rows;
+    let stmt = this.#inserts.get(key);
     if (!stmt) {
       const tuple = `(${new Array(EVENT_COLUMNS).fill("?").join(", ")})`;
       stmt = this.#db.prepare(
         `INSERT INTO events (project_id, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
-         VALUES ${new Array(rows).fill(tuple).join(", ")} ON CONFLICT (project_id, id) DO NOTHING`,
+         VALUES ${new Array(rows).fill(tuple).join(", ")} ON CONFLICT (project_id, id) DO NOTHING${returning ? " RETURNING id" : ""}`,
       );
-      this.#inserts.set(rows, stmt);
+      this.#inserts.set(key, stmt);
     }
     return stmt;
   }
@@ -77,9 +78,14 @@ export class SqliteEventWriter {
     const s = this.#s;
     if (batch.idempotencyKey) {
       const seen = s.idemGet.get(projectId, batch.idempotencyKey) as Row | undefined;
-      if (seen) return JSON.parse(seen.response as string) as IngestResult;
+      if (seen) {
+        const answer = JSON.parse(seen.response as string) as IngestResult;
+        // A replay stores nothing: nothing is new.
+        return batch.returnInserted ? { ...answer, inserted: [] } : answer;
+      }
     }
     let accepted = 0;
+    const inserted: string[] | null = batch.returnInserted ? [] : null;
     const agents = new Set<string>();
     const events = batch.events;
     for (let start = 0; start < events.length; start += INSERT_CHUNK) {
@@ -100,7 +106,13 @@ export class SqliteEventWriter {
         args[i++] = e.decision;
         if (e.agentId) agents.add(e.agentId);
       }
-      accepted += this.insertStatement(end - start).run(args).changes;
+      if (inserted) {
+        const rows = this.insertStatement(end - start, true).all(args) as { id: string }[];
+        for (const row of rows) inserted.push(row.id);
+        accepted += rows.length;
+      } else {
+        accepted += this.insertStatement(end - start, false).run(args).changes;
+      }
     }
     const now = new Date();
     const cutoff = new Date(now.getTime() - 1000).toISOString();
@@ -112,6 +124,6 @@ export class SqliteEventWriter {
     const result = { accepted, duplicates: events.length - accepted };
     if (batch.idempotencyKey)
       s.idemPut.run(projectId, batch.idempotencyKey, JSON.stringify(result), Date.now());
-    return result;
+    return inserted ? { ...result, inserted } : result;
   }
 }

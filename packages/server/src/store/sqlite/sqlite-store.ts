@@ -4,11 +4,13 @@ import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import { eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
-import { type Row, toAgent, toEvent, toKey, toProject } from "../rows.js";
+import { type Row, toAgent, toAgentCount, toBucket, toEvent, toKey, toProject } from "../rows.js";
 import type {
   Agent,
+  AgentEventCount,
   AgentPage,
   ApiKeyRecord,
+  EventBucket,
   EventCount,
   EventQuery,
   IngestBatch,
@@ -23,10 +25,13 @@ import type {
   Store,
   StoredEvent,
 } from "../types.js";
+import { SqliteAlerts } from "./alerts.js";
 import { openSqlite } from "./connection.js";
 import { type GroupJob, type GroupOutcome, SqliteEventWriter } from "./event-writer.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 import { SqlitePolicyVersions } from "./policy-versions.js";
+import { SqliteReceipts } from "./receipts.js";
+import { SqliteSessions } from "./sessions.js";
 import { prepareStatements, type Statements } from "./statements.js";
 
 interface IngestJob extends GroupJob {
@@ -57,6 +62,9 @@ export class SqliteStore implements Store {
   #s!: Statements;
   #tx!: { firstKey: SqliteStore["firstKeyInTransaction"] };
   #policies!: SqlitePolicyVersions;
+  #alerts!: SqliteAlerts;
+  #receipts!: SqliteReceipts;
+  #sessions!: SqliteSessions;
   // Batches waiting for the next group commit (see ingestEvents), and whether a group is being written.
   #pending: IngestJob[] = [];
   #flushScheduled = false;
@@ -76,6 +84,18 @@ export class SqliteStore implements Store {
     const wanted = options.writer ?? (process.env.TRUSERA_SQLITE_WRITER as "thread" | "inline" | undefined);
     const canThread = path !== ":memory:" && existsSync(fileURLToPath(WRITER_THREAD));
     this.#writerMode = wanted === "inline" || !canThread ? "inline" : "thread";
+  }
+
+  get alerts(): SqliteAlerts {
+    return this.#alerts;
+  }
+
+  get receipts(): SqliteReceipts {
+    return this.#receipts;
+  }
+
+  get sessions(): SqliteSessions {
+    return this.#sessions;
   }
 
   /** Where events are written: on a worker thread or on the store's own connection. */
@@ -111,6 +131,9 @@ export class SqliteStore implements Store {
     };
     this.#tx = { firstKey: tx(this.firstKeyInTransaction.bind(this)) };
     this.#policies = new SqlitePolicyVersions(this.#db, this.#s);
+    this.#alerts = new SqliteAlerts(this.#db);
+    this.#receipts = new SqliteReceipts(this.#db);
+    this.#sessions = new SqliteSessions(this.#db);
     // migrate() may run again (it is idempotent); the writer starts once.
     this.#writer ??= this.#writerMode === "thread" ? this.startWriterThread() : this.inlineWriter();
   }
@@ -363,6 +386,25 @@ export class SqliteStore implements Store {
       decision: (r.decision as string | null) ?? null,
       count: Number(r.n),
     }));
+  }
+
+  async eventHistogram(
+    projectId: string,
+    q: { since: number; until: number; bucketMicros: number },
+  ): Promise<EventBucket[]> {
+    const sql = `SELECT ts - (ts % ?) AS bucket, type, decision, COUNT(*) AS n FROM events
+      WHERE project_id = ? AND ts >= ? AND ts < ? GROUP BY bucket, type, decision ORDER BY bucket, type, decision`;
+    return (this.cached(sql).all(q.bucketMicros, projectId, q.since, q.until) as Row[]).map(toBucket);
+  }
+
+  async countEventsByAgent(
+    projectId: string,
+    q: { since?: number; until?: number },
+  ): Promise<AgentEventCount[]> {
+    const { where, args } = eventWhere(projectId, q, () => "?");
+    const sql = `SELECT agent_id, COUNT(*) AS events, SUM(CASE WHEN decision IN ('deny', 'warn') THEN 1 ELSE 0 END) AS violations
+      FROM events WHERE ${where} GROUP BY agent_id ORDER BY agent_id`;
+    return (this.cached(sql).all(...args) as Row[]).map(toAgentCount);
   }
 
   async purgeExpired(input: {
