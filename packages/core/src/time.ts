@@ -5,7 +5,7 @@ export interface ParsedTimestamp {
   /** Microseconds since the Unix epoch. */
   micros: number;
   /** ISO-8601 in UTC with microseconds, e.g. `2026-11-22T02:11:33.123456Z`. */
-  iso: string;
+  readonly iso: string;
 }
 
 // Numbers below these bounds are read as seconds, then milliseconds, then microseconds: a value in
@@ -43,5 +43,15 @@ export function parseTimestamp(value: unknown): ParsedTimestamp | null {
     return null;
   }
   if (!Number.isSafeInteger(micros)) return null;
-  return { micros, iso: formatMicros(micros) };
+  return new Timestamp(micros);
+}
+
+// `iso` is formatted on demand: ingest reads only `micros`, and formatting every event's time was 5%
+// of its CPU.
+class Timestamp implements ParsedTimestamp {
+  constructor(readonly micros: number) {}
+
+  get iso(): string {
+    return formatMicros(this.micros);
+  }
 }

@@ -383,6 +383,25 @@ export function dashboardStoreContract(
           returnInserted: true,
         }),
       ).toEqual({ accepted: 1, duplicates: 1, inserted: [e3.id] });
+      // A copy within one batch is stored, and named, once; another project's copy of an id is its own.
+      const e4 = event();
+      expect(
+        await store.ingestEvents(a.id, {
+          events: [e4, e4, e1],
+          dropped: 0,
+          dropsAgentId: null,
+          returnInserted: true,
+        }),
+      ).toEqual({ accepted: 1, duplicates: 2, inserted: [e4.id] });
+      const b = await store.createProject("b");
+      expect(
+        await store.ingestEvents(b.id, {
+          events: [e1],
+          dropped: 0,
+          dropsAgentId: null,
+          returnInserted: true,
+        }),
+      ).toEqual({ accepted: 1, duplicates: 0, inserted: [e1.id] });
       expect(
         await store.ingestEvents(a.id, {
           events: [e1, e2],

@@ -41,12 +41,26 @@ const HARMLESS_NAMES: ReadonlySet<string> = new Set([
   "sessionid",
 ]);
 
+// Answers for names seen before: payloads repeat the same few keys (url, method, status_code, ...),
+// and the pattern test was a tenth of the server's work per event. Bounded, as names are input.
+const NAME_CACHE_LIMIT = 4096;
+const nameCache = new Map<string, boolean>();
+
 /** True when a header, query parameter or object key with this name holds a secret. */
 export function isSensitiveName(name: string): boolean {
+  const cached = nameCache.get(name);
+  if (cached !== undefined) return cached;
   const lower = name.toLowerCase();
-  if (SENSITIVE_HEADER_NAMES.has(lower)) return true;
-  if (HARMLESS_NAMES.has(lower)) return false;
-  return SENSITIVE_NAME_PATTERN.test(lower);
+  const answer = SENSITIVE_HEADER_NAMES.has(lower)
+    ? true
+    : HARMLESS_NAMES.has(lower)
+      ? false
+      : SENSITIVE_NAME_PATTERN.test(lower);
+  if (name.length <= 64) {
+    if (nameCache.size >= NAME_CACHE_LIMIT) nameCache.clear();
+    nameCache.set(name, answer);
+  }
+  return answer;
 }
 
 /**

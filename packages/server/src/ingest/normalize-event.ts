@@ -35,8 +35,11 @@ function decisionOf(
 export function normalizeEvent(raw: unknown, fallbackAgent: string | null): NormalizedEvent | string[] {
   if (!isJsonObject(raw)) return ["event must be a JSON object"];
   const ts = parseTimestamp(raw.timestamp);
+  // Only the fields validation reads, in a fixed shape (copying the whole raw object cost more).
   const candidate: Record<string, unknown> = {
-    ...raw,
+    type: raw.type,
+    name: raw.name,
+    agent_id: raw.agent_id,
     id: typeof raw.id === "string" ? raw.id.toLowerCase() : raw.id,
     payload: raw.payload ?? {},
     metadata: raw.metadata ?? {},
