@@ -54,6 +54,17 @@ describe("redactUrl", () => {
   it("redacts a secret-shaped value under a harmless name", () => {
     expect(redactUrl("https://x.test/?q=sk-abcdefghijklmnopqrstuv")).toBe(`https://x.test/?q=${REDACTED}`);
   });
+
+  it("redacts secrets in the fragment too (OAuth's implicit flow puts the access token there)", () => {
+    expect(redactUrl("https://app.test/cb#access_token=abc123&state=xyz")).toBe(
+      `https://app.test/cb#access_token=${REDACTED}&state=xyz`,
+    );
+    expect(redactUrl("https://app.test/cb?page=1#token=t")).toBe(
+      `https://app.test/cb?page=1#token=${REDACTED}`,
+    );
+    expect(redactUrl("https://app.test/docs#section-2")).toBe("https://app.test/docs#section-2");
+    expect(redactUrl("not a url#id_token=abc")).toBe(`not a url#id_token=${REDACTED}`);
+  });
 });
 
 describe("scrubSecrets and redactText", () => {

@@ -78,6 +78,15 @@ describe("fetch", () => {
     expect(client.of("policy_violation")).toEqual([]);
   });
 
+  it("records the URL that is sent: without the fragment, which fetch never sends", async () => {
+    install({ enforcement: "log" });
+    const res = await fetch(`${server.url}/ok?page=2#access_token=frag-secret`);
+    expect(await res.text()).toBe("hello /ok");
+    const [event] = client.of("api_call");
+    expect(event!.payload.url).toBe(`${server.url}/ok?page=2`);
+    expect(JSON.stringify(client.events)).not.toContain("frag-secret");
+  });
+
   it("log mode: a denied call proceeds, is recorded as deny and tracks a policy_violation, silently", async () => {
     install({ enforcement: "log", cedarEvaluator: evaluator });
     const res = await fetch(`${server.url}/evil-log`);

@@ -2,16 +2,17 @@ import { isSensitiveName, REDACTED } from "./patterns.js";
 import { containsSecret } from "./text.js";
 
 /**
- * A URL with the password of its user info and every secret-looking query value replaced.
+ * A URL with the password of its user info and every secret-looking value of its query and of its
+ * fragment (where OAuth's implicit flow puts `access_token=...`) replaced.
  * A string that is not a URL is returned with secret-shaped runs replaced instead.
  */
 export function redactUrl(url: string): string {
-  if (!url.includes("?") && !url.includes("@")) return url;
+  if (!url.includes("?") && !url.includes("@") && !url.includes("#")) return url;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return url.replace(/([?&][^=&#]+)=([^&#]*)/g, (all, name: string, value: string) =>
+    return url.replace(/([?&#][^=&#]+)=([^&#]*)/g, (all, name: string, value: string) =>
       isSensitiveName(name.slice(1)) || containsSecret(decodeSafe(value)) ? `${name}=${REDACTED}` : all,
     );
   }
@@ -20,9 +21,27 @@ export function redactUrl(url: string): string {
     parsed.password = REDACTED;
     changed = true;
   }
-  if (parsed.search) {
-    const parts = parsed.search.slice(1).split("&");
-    const out = parts.map((part) => {
+  const search = redactPairs(parsed.search);
+  if (search !== null) {
+    parsed.search = search;
+    changed = true;
+  }
+  const hash = redactPairs(parsed.hash);
+  if (hash !== null) {
+    parsed.hash = hash;
+    changed = true;
+  }
+  return changed ? decodeURIComponentSafeBrackets(parsed.toString()) : url;
+}
+
+/** `?a=1&b=2` or `#a=1&b=2` with secret-looking values replaced; null when nothing was. */
+function redactPairs(text: string): string | null {
+  if (text.length < 2) return null;
+  let changed = false;
+  const out = text
+    .slice(1)
+    .split("&")
+    .map((part) => {
       const eq = part.indexOf("=");
       if (eq < 0) return part;
       const name = decodeSafe(part.slice(0, eq));
@@ -32,9 +51,7 @@ export function redactUrl(url: string): string {
       }
       return part;
     });
-    if (changed) parsed.search = `?${out.join("&")}`;
-  }
-  return changed ? decodeURIComponentSafeBrackets(parsed.toString()) : url;
+  return changed ? `${text[0]}${out.join("&")}` : null;
 }
 
 function decodeSafe(text: string): string {

@@ -6,12 +6,12 @@ import {
   baseGlobalDispatcher,
   type Dispatcher,
   FetchCallDispatcher,
-  globalHookInPlace,
   unwrapDispatcher,
 } from "./undici-dispatcher.js";
 
 type Fetch = typeof globalThis.fetch;
 
+/** The URL without its fragment, which fetch never sends: what is decided and recorded is what leaves. */
 function stripHash(href: string): string {
   const hash = href.indexOf("#");
   return hash < 0 ? href : href.slice(0, hash);
@@ -32,9 +32,8 @@ function requestDispatcher(input: Request): unknown {
 /**
  * Wraps the global `fetch`. The wrapper decides before anything is sent, so that a blocked call
  * rejects with the PolicyViolationError itself (a dispatcher-level refusal would reach the caller
- * wrapped in `TypeError: fetch failed`). An allowed call is recorded (status, sizes, duration) where it
- * is dispatched: by our global-dispatcher hook, which takes the decision made here as a claim, when the
- * call uses the global dispatcher; otherwise through a per-call dispatcher over the caller's own.
+ * wrapped in `TypeError: fetch failed`). An allowed call goes on through a per-call dispatcher over
+ * the dispatcher it would have used anyway, which records status, sizes and duration.
  */
 export function installFetch(core: DecisionCore): Patch | null {
   const original = globalThis.fetch;
@@ -47,10 +46,8 @@ export function installFetch(core: DecisionCore): Patch | null {
     let verdict: Verdict;
     let startedAt: number | undefined;
     let base: Dispatcher | undefined;
-    let claimed = false;
     try {
       const request = isRequest(input) ? input : undefined;
-      // Without the fragment, which fetch never sends: the URL is then the one the dispatch sees.
       const href = stripHash(
         request ? request.url : new URL(input instanceof URL ? input.href : String(input)).href,
       );
@@ -58,7 +55,6 @@ export function installFetch(core: DecisionCore): Patch | null {
       const method = init?.method ?? request?.method ?? "GET";
       call = core.describe("fetch", method, href, recordHeaders(init?.headers ?? request?.headers));
       const claim = core.claims.take(call.method, call.url);
-      claimed = claim !== undefined;
       if (claim) {
         call = claim.call;
         verdict = claim.verdict;
@@ -74,27 +70,6 @@ export function installFetch(core: DecisionCore): Patch | null {
       return original(input, init);
     }
     if (verdict.blocked) return Promise.reject(core.block(call, verdict));
-    // The common case: no dispatcher of the caller's and our hook is the global dispatcher. Hand the
-    // decision to the hook, which observes the request as it leaves (status, sizes, duration), and
-    // leave fetch's arguments untouched: giving fetch a dispatcher of its own costs about 40 µs a
-    // call in Node 20, eight times all the rest of the interception.
-    if (base === baseGlobalDispatcher() && globalHookInPlace() && !claimed) {
-      const claim = core.claims.offer(call, verdict, startedAt ?? performance.now());
-      const unclaimed = (err?: unknown) => {
-        // Failed before anything was dispatched (a bad header, say): record it here, once.
-        if (core.claims.withdraw(claim)) core.finish(core.start(call, verdict, claim.startedAt), err);
-      };
-      return original(input, init).then(
-        (res) => {
-          unclaimed();
-          return res;
-        },
-        (err: unknown) => {
-          unclaimed(err);
-          throw err;
-        },
-      );
-    }
     let nextInit: RequestInit;
     try {
       // `dispatcher` is undici's extension of RequestInit, which Node's fetch honours.

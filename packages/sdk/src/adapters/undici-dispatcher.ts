@@ -46,11 +46,6 @@ export function unwrapDispatcher(d: unknown): Dispatcher | undefined {
 let installedHook: object | null = null;
 let installedInner: Dispatcher | null = null;
 
-/** True when the global dispatcher is the hook this copy of the SDK installed (and it is active). */
-export function globalHookInPlace(): boolean {
-  return installedHook !== null && globals[GLOBAL_DISPATCHER] === installedHook;
-}
-
 /** The global dispatcher without our hook. */
 export function baseGlobalDispatcher(): Dispatcher | undefined {
   const current = globals[GLOBAL_DISPATCHER];
