@@ -206,4 +206,18 @@ CREATE TABLE receipt_rejections (
 CREATE INDEX receipt_rejections_project ON receipt_rejections(project_id, at DESC);
 `,
   },
+  {
+    // Ascending event indexes, as in SQLite's migration 4: new (time-ordered) entries land on the
+    // rightmost leaf, where Postgres's B-tree inserts fastest and splits pages unevenly to keep them
+    // full. Queries scan them backwards for ORDER BY ts DESC, id DESC.
+    version: 4,
+    sql: `
+DROP INDEX events_project_ts;
+DROP INDEX events_agent_ts;
+DROP INDEX events_type_ts;
+CREATE INDEX events_project_ts ON events(project_id, ts, id);
+CREATE INDEX events_agent_ts ON events(project_id, agent_id, ts, id);
+CREATE INDEX events_type_ts ON events(project_id, type, ts, id);
+`,
+  },
 ];

