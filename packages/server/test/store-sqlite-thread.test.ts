@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { tempDir } from "@trusera/testing";
@@ -21,6 +22,65 @@ describe.runIf(existsSync(DIST))("SQLite writer thread", () => {
     expect(new Built(":memory:").writerMode).toBe("inline");
     await store.close();
     dir.remove();
+  });
+
+  it("stores concurrent batches exactly once while groups are pipelined to the thread", async () => {
+    const { SqliteStore: Built } = (await import(DIST)) as { SqliteStore: typeof SqliteStore };
+    const dir = tempDir("trusera-store-");
+    const store = new Built(`${dir.path}/t.sqlite`, { writer: "thread" });
+    await store.migrate();
+    const project = await store.createProject("p");
+    let ts = 1_700_000_000_000_000;
+    const ev = (id: string) => ({
+      id,
+      agentId: null,
+      type: "tool_call",
+      name: "x",
+      ts: ts++,
+      receivedAt: ts,
+      payload: "{}",
+      metadata: "{}",
+      decision: null,
+    });
+    // 60 batches of 20 at once: each shares 5 ids with the batch before it, and every tenth is sent twice
+    // under one Idempotency-Key. Whatever the grouping, each id is stored once and each key answers once.
+    const ids = Array.from({ length: 60 * 15 + 5 }, () => randomUUID());
+    const batches = Array.from({ length: 60 }, (_, b) => ids.slice(b * 15, b * 15 + 20).map(ev));
+    // Sent a turn of the event loop apart without waiting for answers, so that groups of every size
+    // are in flight at once (two of them with the writer thread), rather than one group of everything.
+    const calls: Promise<{ accepted: number; duplicates: number }>[] = [];
+    for (const [b, events] of batches.entries()) {
+      const send = () =>
+        store.ingestEvents(project.id, {
+          events,
+          dropped: 0,
+          dropsAgentId: null,
+          ...(b % 10 === 0 ? { idempotencyKey: `k${b}` } : {}),
+        });
+      calls.push(send());
+      if (b % 10 === 0) calls.push(send());
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const results = await Promise.all(calls);
+    const accepted = results.reduce((n, r) => n + r.accepted, 0);
+    // A repeated key answers the first call's result again without storing: count each key once.
+    const keyedAccepted = results.filter((_, i) => isSecondOfPair(i)).reduce((n, r) => n + r.accepted, 0);
+    expect(accepted - keyedAccepted).toBe(ids.length);
+    expect((await store.listEvents(project.id, { limit: 10_000 })).length).toBe(ids.length);
+    await store.close();
+    dir.remove();
+
+    // Position i in `results` is the repeated call of a keyed pair: batches 0, 10, 20, ... send twice.
+    function isSecondOfPair(i: number): boolean {
+      let pos = 0;
+      for (let b = 0; b < batches.length; b++) {
+        if (b % 10 === 0) {
+          if (i === pos + 1) return true;
+          pos += 2;
+        } else pos += 1;
+      }
+      return false;
+    }
   });
 });
 

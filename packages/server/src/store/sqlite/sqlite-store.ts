@@ -68,7 +68,8 @@ export class SqliteStore implements Store {
   // Batches waiting for the next group commit (see ingestEvents), and whether a group is being written.
   #pending: IngestJob[] = [];
   #flushScheduled = false;
-  #inFlight: Promise<void> | null = null;
+  /** Groups handed to the writer and not answered yet (see `flush`). */
+  readonly #inFlight = new Set<Promise<void>>();
   #writer: ((jobs: GroupJob[]) => Promise<GroupOutcome[]>) | null = null;
   #worker: Worker | null = null;
   readonly #writerMode: "thread" | "inline";
@@ -146,37 +147,35 @@ export class SqliteStore implements Store {
   private startWriterThread(): (jobs: GroupJob[]) => Promise<GroupOutcome[]> {
     const worker = new Worker(WRITER_THREAD, { workerData: { path: this.path } });
     this.#worker = worker;
-    let waiting: { resolve: (o: GroupOutcome[]) => void; reject: (e: unknown) => void } | null = null;
+    // The thread answers groups in the order it was given them (see flush: at most two at once).
+    const waiting: { resolve: (o: GroupOutcome[]) => void; reject: (e: unknown) => void }[] = [];
     worker.on("message", (m: { outcomes: ({ result: IngestResult } | { error: string })[] }) => {
-      const w = waiting;
-      waiting = null;
-      w?.resolve(
-        m.outcomes.map((o) => ("error" in o ? { error: new Error(`sqlite writer: ${o.error}`) } : o)),
-      );
+      waiting
+        .shift()
+        ?.resolve(
+          m.outcomes.map((o) => ("error" in o ? { error: new Error(`sqlite writer: ${o.error}`) } : o)),
+        );
     });
     // A writer that died fails every later batch at once (500s, and the log says why) rather than hang.
     let dead: Error | null = null;
     const fail = (err: Error) => {
       dead ??= err;
-      const w = waiting;
-      waiting = null;
-      w?.reject(err);
+      for (const w of waiting.splice(0)) w.reject(err);
     };
     worker.on("error", fail);
     worker.on("exit", (code) => fail(new Error(`sqlite writer thread exited (${code})`)));
-    // One group at a time (see flush), so one waiter is enough.
     return (jobs) =>
       new Promise((resolve, reject) => {
         if (dead) return reject(dead);
-        waiting = { resolve, reject };
+        waiting.push({ resolve, reject });
         worker.postMessage({ jobs: jobs.map((j) => ({ projectId: j.projectId, batch: j.batch })) });
       });
   }
 
   async close(): Promise<void> {
-    while (this.#inFlight || this.#pending.length > 0) {
-      if (!this.#inFlight) this.flush();
-      await this.#inFlight;
+    while (this.#inFlight.size > 0 || this.#pending.length > 0) {
+      if (this.#inFlight.size === 0) this.flush();
+      await Promise.all([...this.#inFlight]);
     }
     if (this.#worker) {
       const worker = this.#worker;
@@ -336,19 +335,28 @@ export class SqliteStore implements Store {
   ingestEvents(projectId: string, batch: IngestBatch): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ projectId, batch, resolve, reject });
-      if (!this.#flushScheduled && !this.#inFlight) {
+      if (!this.#flushScheduled && this.#inFlight.size < this.maxInFlight) {
         this.#flushScheduled = true;
         setImmediate(() => this.flush());
       }
     });
   }
 
+  /**
+   * Groups the writer may hold at once. The writer thread gets a second group while it writes the
+   * first, so that it never waits for this thread (busy parsing a request, say) to collect its answer
+   * and send more: that wait was a sixth of its time under load. The thread writes groups in order.
+   */
+  private get maxInFlight(): number {
+    return this.#writerMode === "thread" ? 2 : 1;
+  }
+
   private flush(): void {
     this.#flushScheduled = false;
-    if (this.#inFlight || this.#pending.length === 0) return;
+    if (this.#inFlight.size >= this.maxInFlight || this.#pending.length === 0) return;
     const jobs = this.#pending;
     this.#pending = [];
-    this.#inFlight = this.#writer!(jobs)
+    const written: Promise<void> = this.#writer!(jobs)
       .then(
         (outcomes) => {
           outcomes.forEach((o, i) => {
@@ -361,9 +369,10 @@ export class SqliteStore implements Store {
         },
       )
       .finally(() => {
-        this.#inFlight = null;
+        this.#inFlight.delete(written);
         if (this.#pending.length > 0) this.flush();
       });
+    this.#inFlight.add(written);
   }
 
   async listEvents(projectId: string, q: EventQuery): Promise<StoredEvent[]> {
