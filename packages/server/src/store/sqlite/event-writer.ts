@@ -35,9 +35,9 @@ export class SqliteEventWriter {
         "UPDATE agents SET dropped_events = dropped_events + ? WHERE project_id = ? AND id = ?",
       ),
       projectDrops: db.prepare("UPDATE projects SET dropped_events = dropped_events + ? WHERE id = ?"),
-      // New rows get rowids above the table's largest (no row is ever given the maximum rowid, so
-      // SQLite never picks one at random): what one INSERT stored is what lies above the old maximum.
-      maxRowid: db.prepare("SELECT coalesce(max(rowid), 0) AS m FROM events").pluck(),
+      // Each new row gets the table's largest rowid plus one (no row is ever given the maximum rowid,
+      // so SQLite never picks one at random): the rows one INSERT stored are the `changes` rowids up to
+      // its last_insert_rowid.
       idsAbove: db.prepare("SELECT id FROM events WHERE rowid > ? ORDER BY rowid").pluck(),
       idemGet: db.prepare("SELECT response FROM idempotency_keys WHERE project_id = ? AND key = ?"),
       idemPut: db.prepare(
@@ -110,13 +110,13 @@ export class SqliteEventWriter {
         if (e.agentId) agents.add(e.agentId);
       }
       // `RETURNING id` would name the stored rows, but costs a quarter of ingest; nearly every batch
-      // stores all its rows, and only when one did not are they looked up (by rowid, see maxRowid).
-      const before = inserted ? (s.maxRowid.get() as number) : 0;
-      const changes = this.insertStatement(end - start).run(args).changes;
+      // stores all its rows, and only when one did not are they looked up (by rowid, see idsAbove).
+      const { changes, lastInsertRowid } = this.insertStatement(end - start).run(args);
       accepted += changes;
       if (inserted) {
         if (changes === end - start) for (let k = start; k < end; k++) inserted.push(events[k]!.id);
-        else if (changes > 0) for (const id of s.idsAbove.all(before) as string[]) inserted.push(id);
+        else if (changes > 0)
+          for (const id of s.idsAbove.all(Number(lastInsertRowid) - changes) as string[]) inserted.push(id);
       }
     }
     const now = new Date();
