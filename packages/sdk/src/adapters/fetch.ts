@@ -11,6 +11,9 @@ import {
 
 type Fetch = typeof globalThis.fetch;
 
+// The headers of a call made without any: shared, never written to.
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** The URL without its fragment, which fetch never sends: what is decided and recorded is what leaves. */
 function stripHash(href: string): string {
   const hash = href.indexOf("#");
@@ -46,6 +49,32 @@ export function installFetch(core: DecisionCore): Patch | null {
     let verdict: Verdict;
     let startedAt: number | undefined;
     let base: Dispatcher | undefined;
+    // The common case, kept short (it runs on every call): a URL and no policy to decide with. The
+    // event thread parses and redacts the URL (see OutboundCall.rawUrl).
+    if (typeof input === "string" || input instanceof URL) {
+      const fast = core.fastVerdict();
+      if (fast !== null) {
+        let fastInit: RequestInit | undefined;
+        try {
+          const own = (init as { dispatcher?: unknown } | undefined)?.dispatcher;
+          const base = own ? unwrapDispatcher(own) : baseGlobalDispatcher();
+          if (base) {
+            const headers = init?.headers;
+            const raw = core.describeRaw(
+              "fetch",
+              init?.method ?? "GET",
+              typeof input === "string" ? input : input.href,
+              headers === undefined ? NO_HEADERS : recordHeaders(headers),
+            );
+            const dispatcher = new FetchCallDispatcher(core, base, { call: raw, verdict: fast });
+            fastInit = (init ? { ...init, dispatcher } : { dispatcher }) as unknown as RequestInit;
+          }
+        } catch {
+          return original(input, init);
+        }
+        if (fastInit) return original(input, fastInit);
+      }
+    }
     try {
       const request = isRequest(input) ? input : undefined;
       const href = stripHash(

@@ -52,6 +52,28 @@ export interface ClientInternals {
   agentName(): string | undefined;
   /** A GET to the client's server over its private transport, authenticated with its API key. */
   get(url: URL, headers: Record<string, string>, timeoutMs?: number): Promise<PrivateResponse>;
+  /** Connects a producer of events serialized elsewhere (the interceptor's event thread). */
+  attach(source: EventSource): SourceLink;
+}
+
+/** @internal A producer of events serialized off the application's thread (the interceptor's event thread). */
+export interface EventSource {
+  /** True while it holds events of calls that ended and that the client has not been handed yet. */
+  readonly busy: boolean;
+  /**
+   * Hands over everything emitted so far and resolves once the client has it (never rejects).
+   * `sealing` comes from close(): what was emitted before is still taken by the closed client.
+   */
+  drain(sealing: boolean): Promise<void>;
+}
+
+/** @internal What a source hands its events to. */
+export interface SourceLink {
+  /** The agent id events are stamped with, as `track` would stamp them now. */
+  agentId(): string | undefined;
+  /** Queues serialized events; `beforeClose` when they were emitted before `close()` was called. */
+  accept(json: readonly string[], bytes: readonly number[], invalid: number, beforeClose: boolean): void;
+  detach(): void;
 }
 
 let internalsOf: (client: TruseraClient) => ClientInternals;
@@ -104,6 +126,7 @@ export class TruseraClient implements ExitFlushable {
   /** Tracked this tick, not yet serialized. */
   #pending: (Trusted & TruseraEvent)[] = [];
   #serializeScheduled = false;
+  readonly #sources = new Set<EventSource>();
   #pump: Promise<boolean> | null = null;
   #kickScheduled = false;
   #closed = false;
@@ -134,6 +157,16 @@ export class TruseraClient implements ExitFlushable {
           headers: { authorization: `Bearer ${client.#o.apiKey}`, "user-agent": USER_AGENT, ...headers },
           timeoutMs: Math.max(1, Math.min(timeoutMs ?? client.#o.requestTimeout, client.#o.requestTimeout)),
         }),
+      attach: (source) => {
+        client.#sources.add(source);
+        return {
+          agentId: () => client.#agentId,
+          accept: (json, bytes, invalid, beforeClose) => client.#accept(json, bytes, invalid, beforeClose),
+          detach: () => {
+            client.#sources.delete(source);
+          },
+        };
+      },
     });
   }
 
@@ -287,6 +320,32 @@ export class TruseraClient implements ExitFlushable {
     if (this.#queue.length >= this.#o.batchSize) this.#scheduleKick();
   };
 
+  /** Events serialized by a source (the interceptor's event thread): queued as `track` would have. */
+  #accept(json: readonly string[], bytes: readonly number[], invalid: number, beforeClose: boolean): void {
+    if (this.#closed && !beforeClose) {
+      this.#stats.afterClose += json.length + invalid;
+      return;
+    }
+    for (let i = 0; i < invalid; i++)
+      this.#invalid(`larger than ${EVENT_LIMITS.maxEventBytes} bytes`, undefined);
+    for (let i = 0; i < json.length; i++) {
+      this.#stats.tracked++;
+      this.#addDrops(this.#queue.push({ json: json[i]!, bytes: bytes[i]! }));
+    }
+    if (this.#queue.length >= this.#o.batchSize) this.#scheduleKick();
+  }
+
+  /** Asks every source for what it holds; the requests go out before this returns. */
+  #drainSources(sealing: boolean): Promise<unknown> {
+    if (this.#sources.size === 0) return Promise.resolve();
+    return Promise.all([...this.#sources].map((s) => s.drain(sealing)));
+  }
+
+  #sourcesBusy(): boolean {
+    for (const s of this.#sources) if (s.busy) return true;
+    return false;
+  }
+
   #dropOldest(): void {
     if (this.#queue.length > 0) this.#queue.take(1, Number.POSITIVE_INFINITY);
     else this.#pending.shift();
@@ -300,6 +359,7 @@ export class TruseraClient implements ExitFlushable {
   async flush(): Promise<void> {
     this.#waiters++;
     try {
+      await this.#drainSources(false);
       await this.#drainAll();
     } finally {
       this.#waiters--;
@@ -316,11 +376,17 @@ export class TruseraClient implements ExitFlushable {
     clearInterval(this.#timer);
     unwatchExit(this);
     this.#deadline = Date.now() + this.#o.closeTimeout;
+    // Calls that ended before close() are delivered: their events are asked for now, in this tick.
+    const sources = this.#drainSources(true);
     this.#closing = (async () => {
       this.#waiters++;
       // A background retry may be sleeping for seconds: wake it so it works against the deadline.
       const closeTimer = setTimeout(() => this.#wake.abort(), this.#o.closeTimeout);
       try {
+        const woken = new Promise((resolve) => {
+          this.#wake.signal.addEventListener("abort", resolve, { once: true });
+        });
+        await Promise.race([sources, woken]);
         await this.#drainAll();
         const lost = this.#queue.clear();
         if (lost > 0) {
@@ -342,7 +408,8 @@ export class TruseraClient implements ExitFlushable {
   /** @internal Called once per emptied event loop: deliver what is left, once per batch of new events. */
   flushOnExit(): void {
     this.#serializePending();
-    if (this.#closed || this.#queue.length === 0 || this.#exitFlushed) return;
+    if (this.#closed || this.#exitFlushed) return;
+    if (this.#queue.length === 0 && !this.#sourcesBusy()) return;
     this.#exitFlushed = true;
     // Bounded like close(): a server that is down must not hold the process for long.
     this.#deadline = Date.now() + this.#o.closeTimeout;

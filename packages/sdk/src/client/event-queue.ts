@@ -39,8 +39,15 @@ export class EventQueue {
    * were dropped to stay within bounds (the oldest go first, which may be some of the batch itself).
    */
   unshift(batch: readonly QueuedEvent[]): number {
-    this.#compact();
-    this.#items.unshift(...batch);
+    // The batch goes right before the head. (Array#unshift would put it before the slots already
+    // taken, which lie before the head, and leave the head on one of them: a queue holding more than
+    // one batch then lost track of its events on the first failed send.)
+    if (this.#head >= batch.length) {
+      for (let i = batch.length - 1; i >= 0; i--) this.#items[--this.#head] = batch[i];
+    } else {
+      this.#items = [...batch, ...this.#items.slice(this.#head)];
+      this.#head = 0;
+    }
     for (const item of batch) this.#bytes += item.bytes;
     return this.#evict();
   }

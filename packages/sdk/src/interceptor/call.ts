@@ -10,6 +10,12 @@ export interface OutboundCall {
   url: string;
   /** Lower-case names, credentials redacted. */
   headers: Record<string, string>;
+  /**
+   * Set only by the fetch wrapper's fast path (no policy to decide with, events built on the event
+   * thread): `url` is then what the application passed, unparsed and unredacted, and the event thread
+   * normalizes and redacts it before anything records it. Nothing on this thread reads such a URL.
+   */
+  rawUrl?: true;
 }
 
 /** How the active policy set answered one call. */

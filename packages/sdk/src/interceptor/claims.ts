@@ -30,6 +30,11 @@ export class Claims {
     return claim;
   }
 
+  /** True when no claim is open (the usual case). */
+  get empty(): boolean {
+    return this.#byKey.size === 0;
+  }
+
   /** The oldest open claim for this request, now taken; undefined when there is none (the usual case). */
   take(method: string, url: string): Claim | undefined {
     if (this.#byKey.size === 0) return undefined;

@@ -10,6 +10,7 @@ import type { PolicyBundleSource } from "../policy/policy-bundle.js";
 import { BodyCapture } from "./body.js";
 import { type OutboundCall, safeUrl, type Verdict } from "./call.js";
 import { Claims } from "./claims.js";
+import type { EventLane } from "./event-thread.js";
 import { type CallRecord, trackCall } from "./events.js";
 import type { ResolvedInterceptorOptions } from "./options.js";
 import type { InterceptedLibrary } from "./types.js";
@@ -50,15 +51,19 @@ export class DecisionCore {
   readonly #failClosedVerdict: Verdict;
   readonly #logger: Logger;
   readonly #principal: () => string | undefined;
+  readonly #lane: EventLane | null;
 
+  /** `lane`: where finished calls go to have their events built off this thread; null to build them here. */
   constructor(
     sink: EventSink,
     principal: () => string | undefined,
     options: ResolvedInterceptorOptions,
     evaluator: CedarEvaluator | null,
     bundle: PolicyBundleSource | null,
+    lane: EventLane | null = null,
   ) {
     this.#sink = sink;
+    this.#lane = lane;
     this.#principal = principal;
     this.#o = options;
     this.#evaluator = evaluator;
@@ -93,6 +98,39 @@ export class DecisionCore {
   ): OutboundCall {
     const m = method.toUpperCase();
     return { library, method: TOKEN.test(m) ? m : redactText(m), url: safeUrl(href), headers };
+  }
+
+  /**
+   * The same as `describe` for the fetch wrapper's fast path (see `fastVerdict`): the URL stays as the
+   * application gave it, for the event thread to normalize and redact.
+   */
+  describeRaw(
+    library: InterceptedLibrary,
+    method: string,
+    href: string,
+    headers: Record<string, string>,
+  ): OutboundCall {
+    const m = method === "GET" ? method : method.toUpperCase();
+    return {
+      library,
+      method: m === "GET" || TOKEN.test(m) ? m : redactText(m),
+      url: href,
+      headers,
+      rawUrl: true,
+    };
+  }
+
+  /**
+   * The verdict every call gets right now when nothing about the call can change it (no policy to
+   * evaluate, no exclude pattern, no claim open) and its event is built on the event thread; otherwise
+   * null. Lets the fetch wrapper skip parsing and redacting the URL on the application's thread.
+   */
+  fastVerdict(): Verdict | null {
+    if (this.#lane === null || this.#o.debug || this.#o.exclude.length > 0 || !this.claims.empty) return null;
+    if (this.#bundle?.state === "none") return ALLOW_UNEVALUATED;
+    if (this.#evaluator === null || !this.#evaluator.loaded)
+      return this.#o.failClosed ? null : ALLOW_UNEVALUATED;
+    return null;
   }
 
   /** Decides a call. Never calls the engine when there is no policy to evaluate. */
@@ -190,7 +228,8 @@ export class DecisionCore {
 
   #emit(record: CallRecord): void {
     try {
-      trackCall(this.#sink, record, this.#o.enforcement);
+      if (this.#lane) this.#lane.push(record);
+      else trackCall(this.#sink, record, this.#o.enforcement);
     } catch (err) {
       this.#logger.debug(`could not record ${record.call.method} ${record.call.url}: ${errorText(err)}`);
     }

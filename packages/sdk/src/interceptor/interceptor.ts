@@ -10,6 +10,7 @@ import { consoleLogger, type Logger } from "../log.js";
 import { CedarEvaluator } from "../policy/cedar-evaluator.js";
 import { PolicyBundleSource } from "../policy/policy-bundle.js";
 import { DecisionCore } from "./decision-core.js";
+import { EventLane } from "./event-thread.js";
 import { type ResolvedInterceptorOptions, resolveInterceptorOptions } from "./options.js";
 import { activeInterceptor, type Installed, setActiveInterceptor } from "./registry.js";
 import type { AxiosLike, InterceptorOptions, InterceptorStatus } from "./types.js";
@@ -21,6 +22,9 @@ function detachedInternals(): ClientInternals {
     logger: consoleLogger(false),
     agentName: () => undefined,
     get: () => Promise.reject(new Error("no TruseraClient: nothing to fetch a policy bundle with")),
+    attach: () => {
+      throw new Error("no TruseraClient: nothing to report to");
+    },
   };
 }
 
@@ -31,6 +35,7 @@ interface Installation extends Installed {
   bundle: PolicyBundleSource | null;
   ready: Promise<void>;
   logger: Logger;
+  lane: EventLane | null;
 }
 
 /**
@@ -81,7 +86,16 @@ export class TruseraInterceptor {
           isClosed: () => client?.closed ?? false,
         })
       : null;
-    const core = new DecisionCore(client ?? NO_REPORTS, internals.agentName, o, evaluator, bundle);
+    // Bodies are captured into buffers that stay on this thread: with them, events are built here too;
+    // and a client whose track() is overridden gets every event through it.
+    const lane =
+      client &&
+      o.eventThread === "worker" &&
+      o.bodyBytes === 0 &&
+      client.track === TruseraClient.prototype.track
+        ? EventLane.open(internals.attach, o.enforcement, o.logger)
+        : null;
+    const core = new DecisionCore(client ?? NO_REPORTS, internals.agentName, o, evaluator, bundle, lane);
     const patches: Patch[] = [];
     const attempt = (name: string, fn: () => Patch | Patch[] | null) => {
       try {
@@ -106,6 +120,7 @@ export class TruseraInterceptor {
       bundle,
       logger: o.logger,
       ready: Promise.resolve(),
+      lane,
       uninstall: () => this.#teardown(installation),
     };
     // The ES module copy of axios (a different instance from the CommonJS one) can only be loaded
@@ -164,6 +179,7 @@ export class TruseraInterceptor {
         https: names.has("node:https"),
         axios: c?.patches.filter((p) => p.name === "axios").length ?? 0,
       },
+      eventThread: c ? (c.lane ? "worker" : "main") : null,
       policy: bundle
         ? {
             source: "bundle",
@@ -192,6 +208,8 @@ export class TruseraInterceptor {
     }
     installation.patches.length = 0;
     installation.bundle?.stop();
+    // Calls still running report nothing more; what already ended goes on to the client.
+    installation.lane?.close();
     if (activeInterceptor() === installation) setActiveInterceptor(undefined);
     if (this.#current === installation) this.#current = null;
   }

@@ -16,6 +16,7 @@ export interface ResolvedInterceptorOptions {
   decisionCacheSize: number;
   axios: AxiosLike[];
   logger: Logger;
+  eventThread: "worker" | "main";
 }
 
 const KNOWN = new Set([
@@ -30,6 +31,7 @@ const KNOWN = new Set([
   "decisionCacheSize",
   "axios",
   "logger",
+  "eventThread",
 ]);
 
 const fail = (message: string): never => {
@@ -122,6 +124,9 @@ export function resolveInterceptorOptions(
       fail("axios must be the default export of axios (the object with .Axios and .create)");
   }
   const debug = options.debug ?? false;
+  const eventThread = options.eventThread ?? "worker";
+  if (eventThread !== "worker" && eventThread !== "main")
+    fail(`eventThread must be "worker" or "main", got ${JSON.stringify(eventThread)}`);
   return {
     enforcement,
     policyUrl,
@@ -140,5 +145,6 @@ export function resolveInterceptorOptions(
     decisionCacheSize: wholeNumber("decisionCacheSize", options.decisionCacheSize, 1024, 0, 1_000_000),
     axios: axios as AxiosLike[],
     logger: options.logger ? safeLogger(options.logger) : debug ? consoleLogger(true) : client.logger,
+    eventThread,
   };
 }

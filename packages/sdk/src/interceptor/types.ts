@@ -51,6 +51,13 @@ export interface InterceptorOptions {
   axios?: AxiosLike | readonly AxiosLike[];
   /** Where warnings and debug lines go. Default: the client's logger (the console, with `debug`). */
   logger?: Logger;
+  /**
+   * Where the events of intercepted calls are built and serialized: `"worker"` (default), a worker
+   * thread shared by the process, so that the application's thread only copies a few fields per call;
+   * or `"main"`, the application's thread. With `captureBodies`, or when the worker cannot start (the
+   * SDK loaded from its TypeScript sources), it is always the main thread. See docs/coverage.md.
+   */
+  eventThread?: "worker" | "main";
 }
 
 /** What `interceptor.status` reports. */
@@ -59,6 +66,8 @@ export interface InterceptorStatus {
   enforcement: EnforcementMode | null;
   /** Which hooks are in place. */
   hooks: { fetch: boolean; undiciGlobalDispatcher: boolean; http: boolean; https: boolean; axios: number };
+  /** Where events are built: the worker thread, or the application's own (see `eventThread`); null when not installed. */
+  eventThread: "worker" | "main" | null;
   /** The policy source and its state; `none` when there is no source. */
   policy: {
     source: "none" | "evaluator" | "bundle";

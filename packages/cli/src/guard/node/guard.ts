@@ -31,7 +31,10 @@ export function install(config: GuardConfig): void {
   const g = globalThis as Record<symbol, unknown>;
   if (g[GUARD_KEY]) return;
   const wt = require("node:worker_threads") as typeof import("node:worker_threads");
-  if (!wt.isMainThread && (wt.workerData as Record<string, unknown> | null)?.[WORKER_MARK]) return;
+  // Not in our own decision worker, nor in trusera-sdk's event thread (workerData.__truseraEventThread),
+  // which builds events and never makes a call.
+  const data = wt.isMainThread ? null : (wt.workerData as Record<string, unknown> | null);
+  if (data?.[WORKER_MARK] || data?.__truseraEventThread) return;
   // What `transient-trace run` started inside this process looks for: it joins this session instead
   // of starting a (possibly weaker) one, whatever the environment says.
   g[GUARD_KEY] = Object.freeze({ session: config.session, mode: config.mode });
