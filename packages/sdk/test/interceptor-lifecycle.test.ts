@@ -142,6 +142,7 @@ describe("install and uninstall", () => {
     expect(attempt({ failClosed: true })).toThrow(/failClosed needs a policy source/);
     expect(attempt({ cedarEvaluator: {} })).toThrow(/cedarEvaluator must be a CedarEvaluator/);
     expect(attempt({ policyUrl: "ftp://x/y" })).toThrow(/http or https/);
+    expect(attempt({ eventThread: "elsewhere" })).toThrow(/eventThread must be "worker" or "main"/);
     expect(() => i.install({} as TruseraClient)).toThrow(ConfigurationError);
     // Nothing was hooked by the failed attempts.
     expect(i.installed).toBe(false);

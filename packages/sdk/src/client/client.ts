@@ -191,6 +191,10 @@ export class TruseraClient implements ExitFlushable {
     return this.#o.baseUrl.href;
   }
 
+  /**
+   * Counters and the queue's size. An intercepted call is counted once the interceptor's event thread
+   * has handed its event back (within ~20 ms, or at once on `flush()`); see docs/coverage.md.
+   */
   get stats(): ClientStats {
     this.#serializePending();
     return { ...this.#stats, queued: this.#queue.length, queuedBytes: this.#queue.bytes };
