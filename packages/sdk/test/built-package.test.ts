@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
-import { freePort, REPO_ROOT, type ServerProcess, startServerProcess } from "@trusera/testing";
+import { freePort, type ServerProcess, startServerProcess } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runNode } from "./support/run-node.js";
 
 // These run the BUILT package (dist/index.js and dist/index.cjs, through its exports map) in fresh
 // Node processes, the way an application loads it.
@@ -12,24 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.dispose();
 });
-
-function runNode(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const body = (agent: string) => `
 const client = new TruseraClient({ apiKey: process.env.KEY, baseUrl: process.env.URL, agentId: "${agent}" });

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { EventSource, SourceLink } from "../src/client/client.js";
 import { EventLane, EventThread } from "../src/interceptor/event-thread.js";
 import type { CallRecord } from "../src/interceptor/events.js";
+import { callRecord } from "./support/call-record.js";
 
 // The lane between the decision core and the event thread, with real worker threads: one that dies on
 // its first batch, and one that never answers. (The real worker entry exists only in the built package;
@@ -22,28 +23,7 @@ function workerFile(name: string, body: string): string {
 const quiet = { debug() {}, warn() {} };
 
 function record(i: number): CallRecord {
-  return {
-    call: {
-      library: "fetch",
-      method: "GET",
-      url: `https://h.example/${i}?token=abc`,
-      headers: {},
-      rawUrl: true,
-    },
-    verdict: { decision: "allow", policyIds: [], reasons: [], blocked: false },
-    startedAt: 0,
-    durationMs: 1,
-    status: 200,
-    requestBytes: 0,
-    responseBytes: 2,
-    requestBody: null,
-    responseBody: null,
-    requestContentType: undefined,
-    responseContentType: undefined,
-    responseEncoding: undefined,
-    error: undefined,
-    done: true,
-  };
+  return callRecord({ durationMs: 1 }, { url: `https://h.example/${i}?token=abc`, rawUrl: true });
 }
 
 function sink() {

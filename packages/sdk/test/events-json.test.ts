@@ -3,6 +3,7 @@ import { TRUSTED_EVENT, type TrustedSerializer } from "../src/client/client.js";
 import { BodyCapture } from "../src/interceptor/body.js";
 import type { EventSink } from "../src/interceptor/decision-core.js";
 import { type CallRecord, trackCall } from "../src/interceptor/events.js";
+import { callRecord } from "./support/call-record.js";
 
 // The interceptor writes its events' JSON by hand (it is on the path of every call); it must be exactly
 // what JSON.stringify gives for the same event object, which is what every other event goes through.
@@ -16,28 +17,21 @@ function capture(record: CallRecord, enforcement: "log" | "warn" | "block" = "lo
 }
 
 function record(overrides: Partial<CallRecord> = {}): CallRecord {
-  return {
-    call: {
-      library: "fetch",
+  return callRecord(
+    {
+      verdict: { decision: "allow", policyIds: ["trusera.default-allow"], reasons: [], blocked: false },
+      durationMs: 12.3456789,
+      status: 201,
+      requestBytes: 10,
+      responseBytes: 0,
+      ...overrides,
+    },
+    {
       method: "POST",
       url: 'https://h.example/p?q="x"&k=[REDACTED]',
       headers: { "content-type": "application/json", "x-émoji": "☃ \u0001" },
     },
-    verdict: { decision: "allow", policyIds: ["trusera.default-allow"], reasons: [], blocked: false },
-    startedAt: 0,
-    durationMs: 12.3456789,
-    status: 201,
-    requestBytes: 10,
-    responseBytes: 0,
-    requestBody: null,
-    responseBody: null,
-    requestContentType: undefined,
-    responseContentType: undefined,
-    responseEncoding: undefined,
-    error: undefined,
-    done: true,
-    ...overrides,
-  };
+  );
 }
 
 function expectSameJson(event: Tracked, id: string, ts: string, agent: string | undefined) {

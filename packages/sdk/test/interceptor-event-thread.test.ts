@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT, type ServerProcess, startServerProcess, tempDir } from "@trusera/testing";
+import { type ServerProcess, startServerProcess, tempDir } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Loopback, startLoopback } from "./support/loopback.js";
+import { runNode } from "./support/run-node.js";
 
 // The event thread only exists in the BUILT package (dist/event-worker.js and .cjs; from the TypeScript
 // sources the interceptor builds events on the calling thread): these run it in fresh Node processes,
@@ -17,25 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([server?.dispose(), target?.close()]);
 });
-
-function runNode(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
 
 interface Stored {
   name: string;

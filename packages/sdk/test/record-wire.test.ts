@@ -11,30 +11,13 @@ import {
   serializeBatch,
 } from "../src/interceptor/record-wire.js";
 import type { EnforcementMode } from "../src/interceptor/types.js";
+import { callRecord } from "./support/call-record.js";
 
 // What the event thread builds from a batch must be, event for event, what the application's thread
 // builds from the same calls (trackCall, then the client's serializer), apart from the id; a URL the fetch
 // wrapper's fast path passed unparsed must come out exactly as the decision core would have recorded it.
 
-function record(overrides: Partial<CallRecord> = {}, call: Partial<CallRecord["call"]> = {}): CallRecord {
-  return {
-    call: { library: "fetch", method: "GET", url: "https://h.example/p?q=1", headers: {}, ...call },
-    verdict: { decision: "allow", policyIds: [], reasons: [], blocked: false },
-    startedAt: 0,
-    durationMs: 1.25,
-    status: 200,
-    requestBytes: 0,
-    responseBytes: 2,
-    requestBody: null,
-    responseBody: null,
-    requestContentType: undefined,
-    responseContentType: undefined,
-    responseEncoding: undefined,
-    error: undefined,
-    done: true,
-    ...overrides,
-  };
-}
+const record = callRecord;
 
 /** The events as the main thread would serialize them, with the id left out. */
 function onMainThread(r: CallRecord, now: number, enforcement: EnforcementMode, agent?: string): unknown[] {

@@ -1,24 +1,11 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { REPO_ROOT } from "@trusera/testing";
 import { describe, expect, it } from "vitest";
+import { runNode } from "../support/run-node.js";
 
 // The BUILT subpaths (dist/*.js and dist/*.cjs, through the exports map) in fresh Node processes.
 
-function runFixture(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const file = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], { cwd: REPO_ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runFixture(name: string) {
+  return runNode([fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))]);
 }
 
 const EXPECTED = { openai: [true, "listed"], langchain: true, ai: true, mcp: true, tracked: 10 };
