@@ -79,28 +79,43 @@ export async function measureIngest(url, key, { seconds = 5, concurrency = 8, id
   return sent / elapsed;
 }
 
+/**
+ * Ingest at 8, 16 and 32 concurrent connections, each against a fresh server: the figure is the peak.
+ * Eight connections leave both server threads idle for a third of the time here (each batch waits for
+ * its answer before the next is sent), so fewer say more about the load generator than the server.
+ */
+async function sweep(ids) {
+  const rates = [];
+  for (const concurrency of [8, 16, 32]) {
+    const server = await startBenchServer(["--log-level", "warn"]);
+    try {
+      rates.push({ concurrency, eps: await measureIngest(server.url, server.apiKey, { ids, concurrency }) });
+    } finally {
+      await server.stop();
+    }
+  }
+  const peak = rates.reduce((a, b) => (b.eps > a.eps ? b : a));
+  return { peak, all: rates.map((r) => `${r.concurrency}: ${fmtRate(r.eps)}`).join(", ") };
+}
+
 export async function run() {
   const rows = [];
   for (const [ids, label] of [
     ["v7", "ids as trusera-sdk makes them (UUIDv7)"],
     ["v4", "random v4 ids (other SDKs)"],
   ]) {
-    const server = await startBenchServer(["--log-level", "warn"]);
-    try {
-      const eps = await measureIngest(server.url, server.apiKey, { ids });
-      rows.push(
-        row("server-ingest", `SQLite ingest, batches of 100, 8 connections, ${label}`, fmtRate(eps), {
-          target: ">= 50,000/s",
-          ok: eps >= 50_000,
-          note:
-            ids === "v7"
-              ? "load generator and server share this machine's cores; the generator's batches (fresh ids each) are built before the clock starts"
-              : "",
-        }),
-      );
-    } finally {
-      await server.stop();
-    }
+    const { peak, all } = await sweep(ids);
+    rows.push(
+      row("server-ingest", `SQLite ingest, batches of 100, ${label}, peak`, fmtRate(peak.eps), {
+        baseline: `by connections ${all}`,
+        target: ">= 50,000/s",
+        ok: peak.eps >= 50_000,
+        note:
+          ids === "v7"
+            ? "load generator and server share this machine's cores; the generator's batches (fresh ids each) are built before the clock starts; a fresh server for each concurrency"
+            : "",
+      }),
+    );
   }
   // Postgres, when a database is configured (TRUSERA_BENCH_DATABASE_URL or TRUSERA_TEST_DATABASE_URL).
   const db = await benchDatabase();
