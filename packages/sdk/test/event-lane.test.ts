@@ -83,6 +83,26 @@ describe("EventLane", () => {
     expect(s.detached()).toBe(true);
   });
 
+  it("builds batches on this thread once the event thread holds too many unanswered", async () => {
+    const thread = new EventThread(workerFile("mute2.cjs", `parentPort.on("message", () => {});`), {
+      maxWaiting: 2,
+    });
+    const s = sink();
+    const lane = EventLane.open(s.attach, "log", quiet, thread)!;
+    for (let i = 0; i < 256 * 3; i++) lane.push(record(i)); // three full batches: two wait, one is built here
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.got).toHaveLength(1);
+    expect(s.got[0]!.json).toHaveLength(256);
+    expect(JSON.parse(s.got[0]!.json[0]!).payload.url).toBe("https://h.example/512?token=[REDACTED]");
+    // Answered out of order: the lane still waits for the first two.
+    expect(lane.busy).toBe(true);
+    const outcome = await Promise.race([
+      lane.drain(false).then(() => "drained"),
+      new Promise((r) => setTimeout(() => r("waiting"), 100)),
+    ]);
+    expect(outcome).toBe("waiting");
+  });
+
   it("waits for the event thread only when it has batches out", async () => {
     // A worker that never answers: a drain with a batch out waits; one with nothing posted does not.
     const thread = new EventThread(workerFile("mute.cjs", `parentPort.on("message", () => {});`));

@@ -27,11 +27,17 @@ const BATCH_WAIT_MS = 20;
 export class EventThread {
   readonly #worker: Worker;
   readonly #waiting = new Map<number, { lane: EventLane; batch: RecordBatch }>();
+  readonly #maxWaiting: number;
   #seq = 0;
   #refs = 0;
   #dead = false;
 
-  constructor(file: string) {
+  /**
+   * `maxWaiting`: batches the thread may hold unanswered. Past that (a thread that fell far behind, or
+   * hangs), batches are built on the calling thread: memory stays bounded and nothing is dropped.
+   */
+  constructor(file: string, { maxWaiting = 64 }: { maxWaiting?: number } = {}) {
+    this.#maxWaiting = maxWaiting;
     // No execArgv: a preload given on the command line (--import, --require) does not run in here (one
     // given by NODE_OPTIONS still does; see EVENT_THREAD_MARK).
     this.#worker = new Worker(file, {
@@ -61,7 +67,7 @@ export class EventThread {
   post(lane: EventLane, batch: Omit<RecordBatch, "seq">): number {
     const seq = ++this.#seq;
     const full: RecordBatch = { ...batch, seq };
-    if (this.#dead) {
+    if (this.#dead || this.#waiting.size >= this.#maxWaiting) {
       // Answered on the calling thread, still asynchronously, so that callers see one behaviour.
       queueMicrotask(() => lane.deliver(serializeSafely(full)));
       return seq;
@@ -138,7 +144,12 @@ export class EventLane implements EventSource {
   readonly #batch = new RecordWriter();
   #timer: NodeJS.Timeout | null = null;
   #posted = 0;
+  /** Every batch up to this one (in the order posted) is answered. */
   #answered = 0;
+  /** The thread's seq of each batch posted and not answered, to its place in this lane's order. */
+  readonly #ordinals = new Map<number, number>();
+  /** Answered batches past `#answered` (answers can come out of order: see EventThread.post). */
+  readonly #early = new Set<number>();
   /** Batches up to this one were emitted before the client's close(). */
   #sealedAt = Number.POSITIVE_INFINITY;
   #waiters: Waiter[] = [];
@@ -194,9 +205,13 @@ export class EventLane implements EventSource {
 
   /** An answer from the thread (or from this thread, when it is gone). */
   deliver(out: SerializedBatch): void {
-    const index = ++this.#answered;
+    const ordinal = this.#ordinals.get(out.seq);
+    if (ordinal === undefined) return;
+    this.#ordinals.delete(out.seq);
+    this.#early.add(ordinal);
+    while (this.#early.delete(this.#answered + 1)) this.#answered++;
     try {
-      this.#link.accept(out.json, out.bytes, out.invalid, index <= this.#sealedAt);
+      this.#link.accept(out.json, out.bytes, out.invalid, ordinal <= this.#sealedAt);
     } finally {
       const still: Waiter[] = [];
       for (const w of this.#waiters) {
@@ -213,11 +228,12 @@ export class EventLane implements EventSource {
       this.#timer = null;
     }
     if (this.#batch.count === 0) return;
-    this.#posted++;
-    this.#thread.post(this, {
+    const ordinal = ++this.#posted;
+    const seq = this.#thread.post(this, {
       agentId: this.#link.agentId(),
       enforcement: this.#enforcement,
       ...this.#batch.take(),
     });
+    this.#ordinals.set(seq, ordinal);
   }
 }
