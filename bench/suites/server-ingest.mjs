@@ -80,13 +80,13 @@ export async function measureIngest(url, key, { seconds = 5, concurrency = 8, id
 }
 
 /**
- * Ingest at 8, 16 and 32 concurrent connections, each against a fresh server: the figure is the peak.
+ * Ingest at 8, 16, 32 and 64 concurrent connections, each against a fresh server: the figure is the peak.
  * Eight connections leave both server threads idle for a third of the time here (each batch waits for
  * its answer before the next is sent), so fewer say more about the load generator than the server.
  */
 async function sweep(ids) {
   const rates = [];
-  for (const concurrency of [8, 16, 32]) {
+  for (const concurrency of [8, 16, 32, 64]) {
     const server = await startBenchServer(["--log-level", "warn"]);
     try {
       rates.push({ concurrency, eps: await measureIngest(server.url, server.apiKey, { ids, concurrency }) });
