@@ -33,7 +33,7 @@ function post(url, key, body, agent) {
         headers: {
           authorization: `Bearer ${key}`,
           "content-type": "application/json",
-          "content-length": typeof body === "string" ? Buffer.byteLength(body) : body.length,
+          "content-length": Buffer.byteLength(body),
         },
       },
       (res) => {

@@ -85,9 +85,9 @@ function utcIsoMicros(v: string): number {
   if (n > 20) {
     if (v[19] !== ".") return -1;
     const digits = n - 21; // between the dot and the Z
-    if (digits < 1 || digits > 9 || digitsAt(v, 20, digits) < 0) return -1;
-    const kept = Math.min(digits, 6);
-    fraction = digitsAt(v, 20, kept) * 10 ** (6 - kept);
+    const all = digits < 1 || digits > 9 ? -1 : digitsAt(v, 20, digits);
+    if (all < 0) return -1;
+    fraction = digits > 6 ? Math.floor(all / 10 ** (digits - 6)) : all * 10 ** (6 - digits);
   }
   return Date.UTC(year, month - 1, day, hour, minute, second) * 1000 + fraction;
 }

@@ -1,4 +1,4 @@
-import type { OutboundCall, Verdict } from "../interceptor/call.js";
+import { type OutboundCall, stripHash, type Verdict } from "../interceptor/call.js";
 import type { DecisionCore } from "../interceptor/decision-core.js";
 import { recordHeaders } from "../interceptor/headers.js";
 import type { Patch } from "./patch.js";
@@ -10,15 +10,6 @@ import {
 } from "./undici-dispatcher.js";
 
 type Fetch = typeof globalThis.fetch;
-
-// The headers of a call made without any: shared, never written to.
-const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
-
-/** The URL without its fragment, which fetch never sends: what is decided and recorded is what leaves. */
-function stripHash(href: string): string {
-  const hash = href.indexOf("#");
-  return hash < 0 ? href : href.slice(0, hash);
-}
 
 function isRequest(input: unknown): input is Request {
   return typeof globalThis.Request === "function" && input instanceof globalThis.Request;
@@ -49,47 +40,31 @@ export function installFetch(core: DecisionCore): Patch | null {
     let verdict: Verdict;
     let startedAt: number | undefined;
     let base: Dispatcher | undefined;
-    // The common case, kept short (it runs on every call): a URL and no policy to decide with. The
-    // event thread parses and redacts the URL (see OutboundCall.rawUrl).
-    if (typeof input === "string" || input instanceof URL) {
-      const fast = core.fastVerdict();
-      if (fast !== null) {
-        let fastInit: RequestInit | undefined;
-        try {
-          const own = (init as { dispatcher?: unknown } | undefined)?.dispatcher;
-          const base = own ? unwrapDispatcher(own) : baseGlobalDispatcher();
-          if (base) {
-            const headers = init?.headers;
-            const raw = core.describeRaw(
-              "fetch",
-              init?.method ?? "GET",
-              typeof input === "string" ? input : input.href,
-              headers === undefined ? NO_HEADERS : recordHeaders(headers),
-            );
-            const dispatcher = new FetchCallDispatcher(core, base, { call: raw, verdict: fast });
-            fastInit = (init ? { ...init, dispatcher } : { dispatcher }) as unknown as RequestInit;
-          }
-        } catch {
-          return original(input, init);
-        }
-        if (fastInit) return original(input, fastInit);
-      }
-    }
     try {
-      const request = isRequest(input) ? input : undefined;
-      const href = stripHash(
-        request ? request.url : new URL(input instanceof URL ? input.href : String(input)).href,
-      );
-      if (core.excluded(href)) return original(input, init);
-      const method = init?.method ?? request?.method ?? "GET";
-      call = core.describe("fetch", method, href, recordHeaders(init?.headers ?? request?.headers));
-      const claim = core.claims.take(call.method, call.url);
-      if (claim) {
-        call = claim.call;
-        verdict = claim.verdict;
-        startedAt = claim.startedAt;
+      let request: Request | undefined;
+      const given = typeof input === "string" ? input : input instanceof URL ? input.href : null;
+      const fast = given === null ? null : core.fastVerdict();
+      if (fast !== null) {
+        // The common case: a URL and no policy to decide with. The event thread parses and redacts
+        // the URL (see OutboundCall.rawUrl).
+        call = core.describeRaw("fetch", init?.method ?? "GET", given!, recordHeaders(init?.headers));
+        verdict = fast;
       } else {
-        verdict = core.check(call);
+        request = isRequest(input) ? input : undefined;
+        const href = stripHash(
+          request ? request.url : new URL(input instanceof URL ? input.href : String(input)).href,
+        );
+        if (core.excluded(href)) return original(input, init);
+        const method = init?.method ?? request?.method ?? "GET";
+        call = core.describe("fetch", method, href, recordHeaders(init?.headers ?? request?.headers));
+        const claim = core.claims.take(call.method, call.url);
+        if (claim) {
+          call = claim.call;
+          verdict = claim.verdict;
+          startedAt = claim.startedAt;
+        } else {
+          verdict = core.check(call);
+        }
       }
       const own =
         (init as { dispatcher?: unknown } | undefined)?.dispatcher ?? (request && requestDispatcher(request));

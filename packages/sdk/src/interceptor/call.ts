@@ -28,6 +28,12 @@ export interface Verdict {
   blocked: boolean;
 }
 
+/** The URL without its fragment, which fetch never sends: what is decided and recorded is what leaves. */
+export function stripHash(href: string): string {
+  const hash = href.indexOf("#");
+  return hash < 0 ? href : href.slice(0, hash);
+}
+
 /**
  * The URL an event records and a policy sees: normalized, with passwords, secret-looking query values
  * and secret-shaped path segments redacted. Policies decide on exactly what is recorded, so that a

@@ -29,6 +29,13 @@ export interface EventSink {
 // An HTTP method is a token; anything else is free text and is redacted like any.
 const TOKEN = /^[A-Z][A-Z0-9_-]{0,31}$/;
 
+/** The method as recorded and decided: upper case, redacted when it is not a token. */
+function recordedMethod(method: string): string {
+  if (method === "GET") return method;
+  const m = method.toUpperCase();
+  return TOKEN.test(m) ? m : redactText(m);
+}
+
 const ALLOW_UNEVALUATED: Verdict = Object.freeze({
   decision: "allow",
   policyIds: Object.freeze([]) as unknown as string[],
@@ -96,8 +103,7 @@ export class DecisionCore {
     href: string,
     headers: Record<string, string>,
   ): OutboundCall {
-    const m = method.toUpperCase();
-    return { library, method: TOKEN.test(m) ? m : redactText(m), url: safeUrl(href), headers };
+    return { library, method: recordedMethod(method), url: safeUrl(href), headers };
   }
 
   /**
@@ -110,14 +116,7 @@ export class DecisionCore {
     href: string,
     headers: Record<string, string>,
   ): OutboundCall {
-    const m = method === "GET" ? method : method.toUpperCase();
-    return {
-      library,
-      method: m === "GET" || TOKEN.test(m) ? m : redactText(m),
-      url: href,
-      headers,
-      rawUrl: true,
-    };
+    return { library, method: recordedMethod(method), url: href, headers, rawUrl: true };
   }
 
   /**

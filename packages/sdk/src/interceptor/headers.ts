@@ -2,6 +2,8 @@ import { redactHeaders, redactText } from "@trusera/core";
 
 type Plain = Record<string, string>;
 
+const NO_HEADERS: Plain = Object.freeze({}) as Plain;
+
 function add(out: Plain, name: unknown, value: unknown): void {
   if (value === undefined || value === null || typeof name !== "string") return;
   const lower = name.toLowerCase();
@@ -17,7 +19,8 @@ function add(out: Plain, name: unknown, value: unknown): void {
  * a `Map`) as a plain object with lower-case names, every credential and secret-shaped value redacted.
  */
 export function recordHeaders(input: unknown): Record<string, string> {
-  if (input === undefined || input === null || typeof input !== "object") return {};
+  // Most calls have none: one shared, frozen object (no call writes to its headers) instead of a new one each.
+  if (input === undefined || input === null || typeof input !== "object") return NO_HEADERS;
   const out: Plain = {};
   if (Array.isArray(input)) {
     if (input.length > 0 && Array.isArray(input[0])) {

@@ -1,14 +1,14 @@
 import { EVENT_LIMITS, isoNow, uuidv7 } from "@trusera/core";
 import { TRUSTED_EVENT } from "../client/client.js";
-import { safeUrl } from "./call.js";
+import { safeUrl, stripHash } from "./call.js";
 import type { EventSink } from "./decision-core.js";
 import { type CallRecord, trackCall } from "./events.js";
 import type { EnforcementMode, InterceptedLibrary } from "./types.js";
 
 /**
  * Finished calls as they cross to the event thread. Structured clone copies every value of a plain
- * array one by one (about 20 ns each, far more for an object), so numbers go in a Float64Array that is
- * transferred, not copied; the two strings of a call in a string list; headers, policy ids, reasons and
+ * array one by one (about 20 ns each, far more for an object), so numbers go in a Float64Array (one
+ * copy of its bytes; not transferred, see EventThread.post); the two strings of a call in a string list; headers, policy ids, reasons and
  * an error only for the calls that have any. Everything is redacted already (the decision core redacts
  * the URL, header values and error text before it decides), except the URL of a call marked RAW: the
  * fetch wrapper's fast path, which needs no URL to decide, leaves its parsing and redaction to
@@ -112,8 +112,7 @@ function normalizeRaw(raw: string): string {
   } catch {
     href = raw;
   }
-  const hash = href.indexOf("#");
-  return safeUrl(hash < 0 ? href : href.slice(0, hash));
+  return safeUrl(stripHash(href));
 }
 
 /**
