@@ -57,14 +57,7 @@ export function installFetch(core: DecisionCore): Patch | null {
         if (core.excluded(href)) return original(input, init);
         const method = init?.method ?? request?.method ?? "GET";
         call = core.describe("fetch", method, href, recordHeaders(init?.headers ?? request?.headers));
-        const claim = core.claims.take(call.method, call.url);
-        if (claim) {
-          call = claim.call;
-          verdict = claim.verdict;
-          startedAt = claim.startedAt;
-        } else {
-          verdict = core.check(call);
-        }
+        ({ call, verdict, startedAt } = core.claimOrCheck(call));
       }
       const own =
         (init as { dispatcher?: unknown } | undefined)?.dispatcher ?? (request && requestDispatcher(request));

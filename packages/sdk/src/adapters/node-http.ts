@@ -154,14 +154,7 @@ export function installNodeHttp(core: DecisionCore): Patch[] {
           href,
           recordHeaders(options.headers),
         );
-        const claim = core.claims.take(call.method, call.url);
-        if (claim) {
-          call = claim.call;
-          verdict = claim.verdict;
-          startedAt = claim.startedAt;
-        } else {
-          verdict = core.check(call);
-        }
+        ({ call, verdict, startedAt } = core.claimOrCheck(call));
       } catch {
         return originalRequest.apply(this, args);
       }

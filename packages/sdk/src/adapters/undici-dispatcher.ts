@@ -83,14 +83,7 @@ export function dispatchObserved(
       const href = dispatchHref(opts);
       if (href === null || core.excluded(href)) return base.dispatch(opts, handler);
       call = core.describe(library, opts.method ?? "GET", href, recordHeaders(opts.headers));
-      const claim = core.claims.take(call.method, call.url);
-      if (claim) {
-        call = claim.call;
-        verdict = claim.verdict;
-        startedAt = claim.startedAt;
-      } else {
-        verdict = core.check(call);
-      }
+      ({ call, verdict, startedAt } = core.claimOrCheck(call));
     }
   } catch {
     return base.dispatch(opts, handler);

@@ -132,6 +132,14 @@ export class DecisionCore {
     return null;
   }
 
+  /**
+   * How a transport hook decides the call it sees: with the decision an outer hook already made for this
+   * very request, when one left a claim (axios before node:http, say), else with `check`.
+   */
+  claimOrCheck(call: OutboundCall): { call: OutboundCall; verdict: Verdict; startedAt?: number } {
+    return this.claims.take(call.method, call.url) ?? { call, verdict: this.check(call) };
+  }
+
   /** Decides a call. Never calls the engine when there is no policy to evaluate. */
   check(call: OutboundCall): Verdict {
     const evaluator = this.#evaluator;
