@@ -4,8 +4,9 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     cli: "src/cli.ts",
-    // Loaded by path as a worker thread (see store/sqlite/sqlite-store.ts), so an entry of its own.
+    // Loaded by path as worker threads (see store/sqlite/sqlite-store.ts), so entries of their own.
     "sqlite-writer": "src/store/sqlite/writer-thread.ts",
+    "sqlite-checkpointer": "src/store/sqlite/checkpoint-thread.ts",
   },
   format: ["esm"],
   dts: { entry: { index: "src/index.ts" }, resolve: ["@trusera/core"] },

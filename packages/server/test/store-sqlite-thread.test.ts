@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { tempDir } from "@trusera/testing";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { SqliteStore } from "../src/store/sqlite/sqlite-store.js";
 import { storeContract } from "./store-contract.js";
@@ -20,6 +21,44 @@ describe.runIf(existsSync(DIST))("SQLite writer thread", () => {
     await store.migrate();
     expect(store.writerMode).toBe("thread");
     expect(new Built(":memory:").writerMode).toBe("inline");
+    await store.close();
+    dir.remove();
+  });
+
+  it("checkpoints the WAL on a thread of its own", async () => {
+    const { SqliteStore: Built } = (await import(DIST)) as { SqliteStore: typeof SqliteStore };
+    const dir = tempDir("trusera-store-");
+    const path = `${dir.path}/t.sqlite`;
+    const store = new Built(path, { writer: "thread" });
+    await store.migrate();
+    const project = await store.createProject("p");
+    const events = Array.from({ length: 500 }, (_, i) => ({
+      id: randomUUID(),
+      agentId: null,
+      type: "tool_call",
+      name: "x",
+      ts: 1_700_000_000_000_000 + i,
+      receivedAt: 1_700_000_000_000_000,
+      payload: "{}",
+      metadata: "{}",
+      decision: null,
+    }));
+    await store.ingestEvents(project.id, { events, dropped: 0, dropsAgentId: null });
+    // The writer and the store's connection never checkpoint (and far fewer frames than SQLite's
+    // threshold were written): the database file alone holds the events only once the checkpoint
+    // thread has copied them. A copy of the file without its WAL shows what it holds.
+    let inFile = 0;
+    for (let i = 0; i < 50 && inFile < events.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      copyFileSync(path, `${path}.copy`);
+      const copy = new Database(`${path}.copy`, { readonly: true });
+      // Until the first checkpoint, even the schema is in the WAL only.
+      const tables = copy.prepare("SELECT name FROM sqlite_master WHERE name = 'events'").all();
+      if (tables.length > 0)
+        inFile = (copy.prepare("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n;
+      copy.close();
+    }
+    expect(inFile).toBe(events.length);
     await store.close();
     dir.remove();
   });

@@ -20,7 +20,7 @@ storeContract("sqlite", async () => {
 });
 
 describe("SQLite schema upgrades", () => {
-  it("turns a version-3 database's descending event indexes ascending, keeping its events and their order", async () => {
+  it("upgrades a version-3 database (ascending indexes, project keys, UUIDs as bytes), keeping its events and their order", async () => {
     const dir = tempDir("trusera-store-");
     const path = `${dir.path}/old.sqlite`;
     // A database as the server left it before migration 4.
@@ -31,7 +31,10 @@ describe("SQLite schema upgrades", () => {
       old.prepare("INSERT INTO schema_migrations VALUES (?, ?)").run(m.version, new Date().toISOString());
     }
     // ... holding events (written by that version, under its descending indexes).
-    const ids = Array.from({ length: 5 }, () => randomUUID());
+    // UUIDs, and one id of 32 hex characters (the Go dialect's), which stays text.
+    const ids = Array.from({ length: 5 }, (_, i) =>
+      i === 2 ? randomUUID().replaceAll("-", "") : randomUUID(),
+    );
     old
       .prepare("INSERT INTO projects (id, name, created_at) VALUES ('p1', 'p', ?)")
       .run(new Date().toISOString());
@@ -39,6 +42,15 @@ describe("SQLite schema upgrades", () => {
       "INSERT INTO events (project_id, id, agent_id, type, name, ts, received_at, payload, metadata, decision) VALUES ('p1', ?, NULL, 'tool_call', 'x', ?, 0, '{}', '{}', NULL)",
     );
     for (const [i, id] of ids.entries()) insert.run(id, 1_700_000_000_000_000 + i);
+    // A second project holding an event with the same id as one of p1's.
+    old
+      .prepare("INSERT INTO projects (id, name, created_at) VALUES ('p2', 'q', ?)")
+      .run(new Date().toISOString());
+    old
+      .prepare(
+        "INSERT INTO events (project_id, id, agent_id, type, name, ts, received_at, payload, metadata, decision) VALUES ('p2', ?, NULL, 'decision', 'y', 1, 0, '{}', '{}', NULL)",
+      )
+      .run(ids[0]);
     old.close();
 
     const store = new SqliteStore(path);
@@ -49,11 +61,25 @@ describe("SQLite schema upgrades", () => {
         (e) => e.id,
       ),
     ).toEqual([ids[2], ids[1]]);
+    for (const id of [ids[0]!, ids[2]!]) expect((await store.getEvent("p1", id))?.id).toBe(id);
+    expect((await store.getEvent("p2", ids[0]!))?.name).toBe("y");
+    expect((await store.listEvents("p2", { limit: 10 })).map((e) => e.id)).toEqual([ids[0]]);
+    // The stored ids still make duplicates of the same ids sent again.
+    const again = await Promise.all(ids.map(async (id) => (await store.getEvent("p1", id))!));
+    expect(await store.ingestEvents("p1", { events: again, dropped: 0, dropsAgentId: null })).toEqual({
+      accepted: 0,
+      duplicates: 5,
+    });
     await store.close();
 
     const check = new Database(path, { readonly: true });
     const versions = check.prepare("SELECT version FROM schema_migrations ORDER BY version").pluck().all();
     expect(versions).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
+    const types = check
+      .prepare("SELECT typeof(id) FROM events WHERE project_key = 1 ORDER BY ts")
+      .pluck()
+      .all();
+    expect(types).toEqual(["blob", "blob", "text", "blob", "blob"]);
     const indexSql = check
       .prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'events_%_ts' ORDER BY name")
       .pluck()
@@ -63,14 +89,62 @@ describe("SQLite schema upgrades", () => {
     // Newest first still comes from an index, read backwards, never from a sort.
     const plan = check
       .prepare(
-        "EXPLAIN QUERY PLAN SELECT * FROM events WHERE project_id = ? ORDER BY ts DESC, id DESC LIMIT 5",
+        "EXPLAIN QUERY PLAN SELECT * FROM events WHERE project_key = ? ORDER BY ts DESC, id DESC LIMIT 5",
       )
-      .all("p")
+      .all(1)
       .map((r) => (r as { detail: string }).detail)
       .join(" | ");
     expect(plan).toContain("USING INDEX events_project_ts");
     expect(plan).not.toContain("TEMP B-TREE");
     check.close();
+    dir.remove();
+  });
+});
+
+describe("SQLite group commit", () => {
+  // The writer keeps no savepoint per batch (see event-writer.ts): a batch that fails after it has
+  // written rows rolls back the whole group, whose batches are then written again one by one.
+  it("rolls back a batch that fails halfway, alone: the others of its group are stored once", async () => {
+    const dir = tempDir("trusera-store-");
+    const store = new SqliteStore(`${dir.path}/t.sqlite`);
+    await store.migrate();
+    const project = await store.createProject("p");
+    const agent = await store.upsertAgent(project.id, "bot", "custom");
+    let ts = 1_700_000_000_000_000;
+    const ev = (payload: unknown = "{}") => ({
+      id: randomUUID(),
+      agentId: null,
+      type: "tool_call",
+      name: "x",
+      ts: ts++,
+      receivedAt: ts,
+      payload: payload as string,
+      metadata: "{}",
+      decision: null,
+    });
+    const good1 = Array.from({ length: 150 }, () => ev());
+    // Its first 100 rows are inserted before the 101st cannot be bound (an object is no SQLite value).
+    const bad = [...Array.from({ length: 100 }, () => ev()), ev({ not: "a string" })];
+    const good2 = [ev(), ev()];
+    const send = (events: typeof good1, key: string, dropped: number) =>
+      store.ingestEvents(project.id, { events, dropped, dropsAgentId: agent.id, idempotencyKey: key });
+    // Sent in one turn of the event loop: one group, one transaction.
+    const results = await Promise.allSettled([
+      send(good1, "g1", 1),
+      send(bad, "b", 10),
+      send(good2, "g2", 2),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((results[0] as PromiseFulfilledResult<unknown>).value).toEqual({ accepted: 150, duplicates: 0 });
+    expect((results[2] as PromiseFulfilledResult<unknown>).value).toEqual({ accepted: 2, duplicates: 0 });
+    const stored = new Set((await store.listEvents(project.id, { limit: 1000 })).map((e) => e.id));
+    expect(stored).toEqual(new Set([...good1, ...good2].map((e) => e.id)));
+    // Nothing of the failed batch stayed: not its drops, not its key (a retry of it is stored in full).
+    expect((await store.findAgent(project.id, agent.id))!.droppedEvents).toBe(3);
+    const fixed = bad.map((e) => ({ ...e, payload: "{}" }));
+    expect(await send(fixed, "b", 10)).toEqual({ accepted: 101, duplicates: 0 });
+    expect((await store.findAgent(project.id, agent.id))!.droppedEvents).toBe(13);
+    await store.close();
     dir.remove();
   });
 });

@@ -1,20 +1,28 @@
 import type { EventQuery } from "./types.js";
 
-/**
- * The WHERE clause of an event query, shared by the dialects, which differ only in how a parameter is
- * written (`?` or `$1`). Every clause starts with the project: no query can leave it.
- */
+/** How a backend's events table is queried where the dialects differ. */
+export interface EventDialect {
+  /** How a parameter is written (`?` or `$1`). */
+  placeholder: (index: number) => string;
+  /** The column naming the project, and the value it holds for the project queried. */
+  projectColumn: string;
+  /** An event id as the table holds it. */
+  storedId: (id: string) => unknown;
+}
+
+/** The WHERE clause of an event query. Every clause starts with the project: no query can leave it. */
 export function eventWhere(
-  projectId: string,
+  project: unknown,
   q: Omit<EventQuery, "limit">,
-  placeholder: (index: number) => string,
+  dialect: EventDialect,
 ): { where: string; args: unknown[] } {
+  const { placeholder } = dialect;
   const args: unknown[] = [];
   const p = (value: unknown) => {
     args.push(value);
     return placeholder(args.length);
   };
-  const where = [`project_id = ${p(projectId)}`];
+  const where = [`${dialect.projectColumn} = ${p(project)}`];
   if (q.agentId !== undefined) where.push(`agent_id = ${p(q.agentId)}`);
   if (q.type !== undefined) where.push(`type = ${p(q.type)}`);
   if (q.decision === "none") where.push("decision IS NULL");
@@ -22,6 +30,6 @@ export function eventWhere(
   else if (q.decision !== undefined) where.push(`decision = ${p(q.decision)}`);
   if (q.since !== undefined) where.push(`ts >= ${p(q.since)}`);
   if (q.until !== undefined) where.push(`ts < ${p(q.until)}`);
-  if (q.after) where.push(`(ts, id) < (${p(q.after.ts)}, ${p(q.after.id)})`);
+  if (q.after) where.push(`(ts, id) < (${p(q.after.ts)}, ${p(dialect.storedId(q.after.id))})`);
   return { where: where.join(" AND "), args };
 }

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { eventWhere } from "../event-filter.js";
+import { type EventDialect, eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
 import { type Row, toAgent, toAgentCount, toBucket, toEvent, toKey, toProject } from "../rows.js";
 import type {
@@ -34,6 +34,11 @@ import type { StatementName } from "./statements.js";
 // together on one database take turns.
 const MIGRATION_LOCK = 778_001;
 const FIRST_KEY_LOCK = 778_002;
+const PG_EVENTS: EventDialect = {
+  placeholder: (i) => `$${i}`,
+  projectColumn: "project_id",
+  storedId: (id) => id,
+};
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -301,7 +306,7 @@ export class PostgresStore implements Store {
   }
 
   async listEvents(projectId: string, q: EventQuery): Promise<StoredEvent[]> {
-    const { where, args } = eventWhere(projectId, q, (i) => `$${i}`);
+    const { where, args } = eventWhere(projectId, q, PG_EVENTS);
     args.push(q.limit);
     const text = `SELECT * FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT $${args.length}`;
     const res = await this.#pool.query({ name: this.queryName(text), text, values: args });
@@ -314,7 +319,7 @@ export class PostgresStore implements Store {
   }
 
   async summarizeEvents(projectId: string, q: Omit<EventQuery, "limit" | "after">): Promise<EventCount[]> {
-    const { where, args } = eventWhere(projectId, q, (i) => `$${i}`);
+    const { where, args } = eventWhere(projectId, q, PG_EVENTS);
     const text = `SELECT type, decision, COUNT(*) AS n FROM events WHERE ${where} GROUP BY type, decision ORDER BY type, decision`;
     const res = await this.#pool.query({ name: this.queryName(text), text, values: args });
     return (res.rows as Row[]).map((r) => ({
@@ -342,7 +347,7 @@ export class PostgresStore implements Store {
     projectId: string,
     q: { since?: number; until?: number },
   ): Promise<AgentEventCount[]> {
-    const { where, args } = eventWhere(projectId, q, (i) => `$${i}`);
+    const { where, args } = eventWhere(projectId, q, PG_EVENTS);
     const text = `SELECT agent_id, COUNT(*) AS events, SUM(CASE WHEN decision IN ('deny', 'warn') THEN 1 ELSE 0 END) AS violations
       FROM events WHERE ${where} GROUP BY agent_id ORDER BY agent_id`;
     const res = await this.#pool.query({ name: this.queryName(text), text, values: args });

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Row } from "../rows.js";
 import type { IngestBatch, IngestResult } from "../types.js";
+import { fromStoredId, toStoredId } from "./event-ids.js";
 
 const EVENT_COLUMNS = 10;
 // Rows per multi-row INSERT: 10 columns x 100 rows stays far below SQLite's 32,766 parameters.
@@ -8,15 +9,27 @@ const INSERT_CHUNK = 100;
 
 export interface GroupJob {
   projectId: string;
+  /** The project's key in the events table (migration 5). */
+  projectKey: number;
   batch: IngestBatch;
 }
 
 export type GroupOutcome = { result: IngestResult } | { error: unknown };
 
+// The event columns declared NOT NULL, checked here before a batch writes anything (see ingestOne).
+const REQUIRED = ["id", "type", "name", "ts", "receivedAt", "payload", "metadata"] as const;
+
 /**
- * Stores batches of events in SQLite, a group of batches per transaction (group commit), each batch
- * in its own savepoint: atomic alone, with its own result, while the group shares one commit. Used on
- * the store's own connection, or on a connection of its own in a worker thread (writer-thread.ts).
+ * Stores batches of events in SQLite, a group of batches per transaction (group commit): each batch
+ * atomic alone, with its own result, while the group shares one commit. Used on the store's own
+ * connection, or on a connection of its own in a worker thread (writer-thread.ts).
+ *
+ * No savepoints and no statement journal: SQLite copies every page a savepoint or a multi-row statement
+ * touches first into a journal of its own, and random (v4) event ids touch a different index page with
+ * nearly every row; a profile of the writer alone spent 15% of its time there. Instead a batch with a missing column
+ * fails before it writes anything (the others go on), rows are inserted with OR IGNORE (nothing left that
+ * could abort a statement halfway), and any other error (disk full, say) rolls the group back and its
+ * batches are written again, each in a transaction of its own, so that only the failing one fails.
  */
 export class SqliteEventWriter {
   readonly #db: Database.Database;
@@ -44,19 +57,27 @@ export class SqliteEventWriter {
         "INSERT INTO idempotency_keys (project_id, key, response, created_at) VALUES (?, ?, ?, ?)",
       ),
     };
-    // Inside the group's transaction, better-sqlite3 runs a nested transaction as a savepoint.
-    const one = db.transaction((projectId: string, batch: IngestBatch) => this.ingestOne(projectId, batch));
-    const group = db.transaction((jobs: GroupJob[]) =>
-      jobs.map((job): GroupOutcome => {
-        try {
-          return { result: one(job.projectId, job.batch) };
-        } catch (error) {
-          return { error };
-        }
-      }),
-    );
+    const write = (job: GroupJob): GroupOutcome => {
+      const invalid = missingColumn(job.batch);
+      return invalid ? { error: invalid } : { result: this.ingestOne(job) };
+    };
+    const group = db.transaction((jobs: GroupJob[]) => jobs.map(write));
+    const alone = db.transaction(write);
     // IMMEDIATE takes the write lock at BEGIN, so that a second writer never fails halfway.
-    this.#group = (jobs) => group.immediate(jobs);
+    this.#group = (jobs) => {
+      try {
+        return group.immediate(jobs);
+      } catch (error) {
+        if (jobs.length === 1) return [{ error }];
+        return jobs.map((job): GroupOutcome => {
+          try {
+            return alone.immediate(job);
+          } catch (error) {
+            return { error };
+          }
+        });
+      }
+    };
   }
 
   /** Stores every batch of the group in one transaction; a failing batch rolls back alone. */
@@ -69,15 +90,17 @@ export class SqliteEventWriter {
     if (!stmt) {
       const tuple = `(${new Array(EVENT_COLUMNS).fill("?").join(", ")})`;
       stmt = this.#db.prepare(
-        `INSERT INTO events (project_id, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
-         VALUES ${new Array(rows).fill(tuple).join(", ")} ON CONFLICT (project_id, id) DO NOTHING`,
+        // OR IGNORE skips a row whose (project_id, id) is stored already, as ON CONFLICT DO NOTHING
+        // would; it would skip a row with a NULL in a NOT NULL column too, which missingColumn rules out.
+        `INSERT OR IGNORE INTO events (project_key, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
+         VALUES ${new Array(rows).fill(tuple).join(", ")}`,
       );
       this.#inserts.set(rows, stmt);
     }
     return stmt;
   }
 
-  private ingestOne(projectId: string, batch: IngestBatch): IngestResult {
+  private ingestOne({ projectId, projectKey, batch }: GroupJob): IngestResult {
     const s = this.#s;
     if (batch.idempotencyKey) {
       const seen = s.idemGet.get(projectId, batch.idempotencyKey) as Row | undefined;
@@ -97,8 +120,8 @@ export class SqliteEventWriter {
       let i = 0;
       for (let k = start; k < end; k++) {
         const e = events[k]!;
-        args[i++] = projectId;
-        args[i++] = e.id;
+        args[i++] = projectKey;
+        args[i++] = toStoredId(e.id);
         args[i++] = e.agentId;
         args[i++] = e.type;
         args[i++] = e.name;
@@ -116,7 +139,7 @@ export class SqliteEventWriter {
       if (inserted) {
         if (changes === end - start) for (let k = start; k < end; k++) inserted.push(events[k]!.id);
         else if (changes > 0)
-          for (const id of s.idsAbove.all(Number(lastInsertRowid) - changes) as string[]) inserted.push(id);
+          for (const id of s.idsAbove.all(Number(lastInsertRowid) - changes)) inserted.push(fromStoredId(id));
       }
     }
     const now = new Date();
@@ -131,4 +154,12 @@ export class SqliteEventWriter {
       s.idemPut.run(projectId, batch.idempotencyKey, JSON.stringify(result), Date.now());
     return inserted ? { ...result, inserted } : result;
   }
+}
+
+/** Why a batch cannot be stored as it is: an event without a value for a NOT NULL column. */
+function missingColumn(batch: IngestBatch): Error | null {
+  for (const e of batch.events)
+    for (const column of REQUIRED)
+      if (e[column] == null) return new Error(`event ${e.id ?? "without id"}: ${column} is missing`);
+  return null;
 }

@@ -223,4 +223,41 @@ CREATE INDEX events_agent_ts ON events(project_id, agent_id, ts, id);
 CREATE INDEX events_type_ts ON events(project_id, type, ts, id);
 `,
   },
+  {
+    // Smaller event rows and indexes (see event-ids.ts): every index of the events table starts with
+    // the project and ends with the event id. The project is now a small integer key (projects.key)
+    // instead of its 20-character id, and a UUID event id its 16 bytes instead of 36 characters. The
+    // table is rebuilt (SQLite cannot change a column's type in place), rows in their stored order.
+    // (An event whose project row is missing could not be read before either; projects are never deleted.)
+    version: 5,
+    sql: `
+ALTER TABLE projects ADD COLUMN key INTEGER;
+UPDATE projects SET key = rowid;
+CREATE UNIQUE INDEX projects_key ON projects(key);
+CREATE TABLE events_v5 (
+  project_key INTEGER NOT NULL,
+  id NOT NULL,
+  agent_id TEXT,
+  type TEXT NOT NULL,
+  name TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  decision TEXT
+);
+INSERT INTO events_v5 (project_key, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
+  SELECT p.key,
+    CASE WHEN e.id GLOB '[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]' THEN unhex(replace(e.id, '-', '')) ELSE e.id END,
+    e.agent_id, e.type, e.name, e.ts, e.received_at, e.payload, e.metadata, e.decision
+  FROM events AS e JOIN projects AS p ON p.id = e.project_id
+  ORDER BY e.rowid;
+DROP TABLE events;
+ALTER TABLE events_v5 RENAME TO events;
+CREATE UNIQUE INDEX events_project_id ON events(project_key, id);
+CREATE INDEX events_project_ts ON events(project_key, ts, id);
+CREATE INDEX events_agent_ts ON events(project_key, agent_id, ts, id);
+CREATE INDEX events_type_ts ON events(project_key, type, ts, id);
+`,
+  },
 ];

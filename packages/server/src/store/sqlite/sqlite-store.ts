@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
-import { eventWhere } from "../event-filter.js";
+import { type EventDialect, eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
 import { type Row, toAgent, toAgentCount, toBucket, toEvent, toKey, toProject } from "../rows.js";
 import type {
@@ -26,7 +26,8 @@ import type {
   StoredEvent,
 } from "../types.js";
 import { SqliteAlerts } from "./alerts.js";
-import { openSqlite } from "./connection.js";
+import { CHECKPOINT_FRAMES, openSqlite } from "./connection.js";
+import { fromStoredId, toStoredId } from "./event-ids.js";
 import { type GroupJob, type GroupOutcome, SqliteEventWriter } from "./event-writer.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 import { SqlitePolicyVersions } from "./policy-versions.js";
@@ -42,6 +43,10 @@ interface IngestJob extends GroupJob {
 // The writer thread's entry, next to this module once built (dist/sqlite-writer.js). Running from
 // the TypeScript sources (tests), it is absent and the store writes on its own connection instead.
 const WRITER_THREAD = new URL("./sqlite-writer.js", import.meta.url);
+const CHECKPOINT_THREAD = new URL("./sqlite-checkpointer.js", import.meta.url);
+// The events table names its project by key and keeps UUIDs as bytes (migration 5, event-ids.ts).
+const EVENTS: EventDialect = { placeholder: () => "?", projectColumn: "project_key", storedId: toStoredId };
+const toSqliteEvent = (row: Row): StoredEvent => toEvent({ ...row, id: fromStoredId(row.id) });
 
 export interface SqliteStoreOptions {
   /**
@@ -72,9 +77,12 @@ export class SqliteStore implements Store {
   readonly #inFlight = new Set<Promise<void>>();
   #writer: ((jobs: GroupJob[]) => Promise<GroupOutcome[]>) | null = null;
   #worker: Worker | null = null;
+  #checkpointer: Worker | null = null;
   readonly #writerMode: "thread" | "inline";
   // Event queries vary by which filters are set: a handful of shapes, each prepared once.
   readonly #queries = new Map<string, Database.Statement>();
+  // Project id -> its key in the events table. Keys never change and projects are never deleted.
+  readonly #projectKeys = new Map<string, number>();
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(
@@ -145,8 +153,14 @@ export class SqliteStore implements Store {
   }
 
   private startWriterThread(): (jobs: GroupJob[]) => Promise<GroupOutcome[]> {
-    const worker = new Worker(WRITER_THREAD, { workerData: { path: this.path } });
+    // Checkpoints move to a thread of their own (checkpoint-thread.ts): neither the writer nor this
+    // thread ever waits for one. Without that thread, SQLite's own checkpoint at commit stays on.
+    const checkpoints = existsSync(fileURLToPath(CHECKPOINT_THREAD));
+    const worker = new Worker(WRITER_THREAD, {
+      workerData: { path: this.path, autoCheckpoint: !checkpoints },
+    });
     this.#worker = worker;
+    if (checkpoints) this.startCheckpointThread(worker);
     // The thread answers groups in the order it was given them (see flush: at most two at once).
     const waiting: { resolve: (o: GroupOutcome[]) => void; reject: (e: unknown) => void }[] = [];
     worker.on("message", (m: { outcomes: ({ result: IngestResult } | { error: string })[] }) => {
@@ -168,8 +182,42 @@ export class SqliteStore implements Store {
       new Promise((resolve, reject) => {
         if (dead) return reject(dead);
         waiting.push({ resolve, reject });
-        worker.postMessage({ jobs: jobs.map((j) => ({ projectId: j.projectId, batch: j.batch })) });
+        worker.postMessage({
+          jobs: jobs.map((j) => ({ projectId: j.projectId, projectKey: j.projectKey, batch: j.batch })),
+        });
       });
+  }
+
+  private startCheckpointThread(writer: Worker): void {
+    this.#db.pragma("wal_autocheckpoint = 0");
+    const thread = new Worker(CHECKPOINT_THREAD, { workerData: { path: this.path } });
+    this.#checkpointer = thread;
+    const reported = new Set<string>();
+    thread.on("message", (m: { error: string }) => {
+      if (reported.has(m.error)) return;
+      reported.add(m.error);
+      process.emitWarning(`sqlite checkpoint failed (retried every quarter second): ${m.error}`);
+    });
+    // If the thread dies, SQLite's own checkpoint takes over on both connections: the WAL never grows unchecked.
+    const takeOver = () => {
+      if (this.#checkpointer !== thread) return;
+      this.#checkpointer = null;
+      if (this.#db.open) this.#db.pragma(`wal_autocheckpoint = ${CHECKPOINT_FRAMES}`);
+      if (writer.threadId !== -1) writer.postMessage({ autoCheckpoint: true });
+    };
+    thread.on("error", (err) => {
+      process.emitWarning(`sqlite checkpoint thread failed: ${err.message}`);
+      takeOver();
+    });
+    thread.on("exit", takeOver);
+  }
+
+  /** Stops a worker thread of the store: it closes its connection and exits. */
+  private async stopThread(worker: Worker | null): Promise<void> {
+    if (!worker || worker.threadId === -1) return;
+    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    worker.postMessage({ close: true });
+    await exited;
   }
 
   async close(): Promise<void> {
@@ -177,15 +225,12 @@ export class SqliteStore implements Store {
       if (this.#inFlight.size === 0) this.flush();
       await Promise.all([...this.#inFlight]);
     }
-    if (this.#worker) {
-      const worker = this.#worker;
-      this.#worker = null;
-      if (worker.threadId !== -1) {
-        const exited = new Promise((resolve) => worker.once("exit", resolve));
-        worker.postMessage({ close: true });
-        await exited;
-      }
-    }
+    const checkpointer = this.#checkpointer;
+    this.#checkpointer = null;
+    await this.stopThread(checkpointer);
+    const worker = this.#worker;
+    this.#worker = null;
+    await this.stopThread(worker);
     if (this.#db.open) this.#db.close();
   }
 
@@ -329,12 +374,14 @@ export class SqliteStore implements Store {
 
   /**
    * Group commit: batches that arrive while a group is being written (concurrent requests) are written
-   * together next, in one transaction, each in its own savepoint: each stays atomic with its own result,
-   * and one commit serves them all. The group is written by the writer thread when there is one.
+   * together next, in one transaction: each stays atomic with its own result (see event-writer.ts), and
+   * one commit serves them all. The group is written by the writer thread when there is one.
    */
   ingestEvents(projectId: string, batch: IngestBatch): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ projectId, batch, resolve, reject });
+      const projectKey = this.projectKey(projectId);
+      if (projectKey === null) return reject(new Error(`no project ${projectId}`));
+      this.#pending.push({ projectId, projectKey, batch, resolve, reject });
       if (!this.#flushScheduled && this.#inFlight.size < this.maxInFlight) {
         this.#flushScheduled = true;
         setImmediate(() => this.flush());
@@ -377,19 +424,31 @@ export class SqliteStore implements Store {
   }
 
   async listEvents(projectId: string, q: EventQuery): Promise<StoredEvent[]> {
-    const { where, args } = eventWhere(projectId, q, () => "?");
+    const { where, args } = eventWhere(this.projectKey(projectId), q, EVENTS);
     args.push(q.limit);
     const sql = `SELECT * FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT ?`;
-    return (this.cached(sql).all(...args) as Row[]).map(toEvent);
+    return (this.cached(sql).all(...args) as Row[]).map(toSqliteEvent);
   }
 
   async getEvent(projectId: string, id: string): Promise<StoredEvent | null> {
-    const row = this.#s.eventById.get(projectId, id) as Row | undefined;
-    return row ? toEvent(row) : null;
+    const row = this.#s.eventById.get(this.projectKey(projectId), toStoredId(id)) as Row | undefined;
+    return row ? toSqliteEvent(row) : null;
+  }
+
+  /** The key of a project in the events table, or null for a project that does not exist. */
+  private projectKey(projectId: string): number | null {
+    let key = this.#projectKeys.get(projectId);
+    if (key === undefined) {
+      const found = this.#s.projectKey.get(projectId) as { key: number } | undefined;
+      if (!found) return null;
+      key = found.key;
+      this.#projectKeys.set(projectId, key);
+    }
+    return key;
   }
 
   async summarizeEvents(projectId: string, q: Omit<EventQuery, "limit" | "after">): Promise<EventCount[]> {
-    const { where, args } = eventWhere(projectId, q, () => "?");
+    const { where, args } = eventWhere(this.projectKey(projectId), q, EVENTS);
     const sql = `SELECT type, decision, COUNT(*) AS n FROM events WHERE ${where} GROUP BY type, decision ORDER BY type, decision`;
     return (this.cached(sql).all(...args) as Row[]).map((r) => ({
       type: r.type as string,
@@ -403,15 +462,17 @@ export class SqliteStore implements Store {
     q: { since: number; until: number; bucketMicros: number },
   ): Promise<EventBucket[]> {
     const sql = `SELECT ts - (ts % ?) AS bucket, type, decision, COUNT(*) AS n FROM events
-      WHERE project_id = ? AND ts >= ? AND ts < ? GROUP BY bucket, type, decision ORDER BY bucket, type, decision`;
-    return (this.cached(sql).all(q.bucketMicros, projectId, q.since, q.until) as Row[]).map(toBucket);
+      WHERE project_key = ? AND ts >= ? AND ts < ? GROUP BY bucket, type, decision ORDER BY bucket, type, decision`;
+    return (this.cached(sql).all(q.bucketMicros, this.projectKey(projectId), q.since, q.until) as Row[]).map(
+      toBucket,
+    );
   }
 
   async countEventsByAgent(
     projectId: string,
     q: { since?: number; until?: number },
   ): Promise<AgentEventCount[]> {
-    const { where, args } = eventWhere(projectId, q, () => "?");
+    const { where, args } = eventWhere(this.projectKey(projectId), q, EVENTS);
     const sql = `SELECT agent_id, COUNT(*) AS events, SUM(CASE WHEN decision IN ('deny', 'warn') THEN 1 ELSE 0 END) AS violations
       FROM events WHERE ${where} GROUP BY agent_id ORDER BY agent_id`;
     return (this.cached(sql).all(...args) as Row[]).map(toAgentCount);
@@ -424,10 +485,10 @@ export class SqliteStore implements Store {
   }): Promise<PurgeResult> {
     let events = 0;
     if (input.eventsBefore !== null) {
-      for (const { id } of this.#s.projectIds.all() as { id: string }[]) {
+      for (const key of this.#s.projectKeys.pluck().all() as number[]) {
         const left = input.limit - events;
         if (left <= 0) break;
-        events += this.#s.purgeEvents.run(id, input.eventsBefore, left).changes;
+        events += this.#s.purgeEvents.run(key, input.eventsBefore, left).changes;
       }
     }
     const idempotencyKeys = this.#s.purgeIdem.run(input.idempotencyKeysBefore, input.limit).changes;

@@ -3,10 +3,13 @@ import type Database from "better-sqlite3";
 /** The fixed statements of the SQLite store, prepared once when the store opens (see `prepareStatements`). */
 export const SQL = {
   ping: "SELECT 1",
-  insertProject: "INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)",
+  // A project's key names it in the events table (see migration 5): the next integer, never reused.
+  insertProject:
+    "INSERT INTO projects (id, name, created_at, key) VALUES (?, ?, ?, (SELECT COALESCE(MAX(key), 0) + 1 FROM projects))",
+  projectKey: "SELECT key FROM projects WHERE id = ?",
   projectByName: "SELECT * FROM projects WHERE name = ?",
   projectById: "SELECT * FROM projects WHERE id = ?",
-  projectIds: "SELECT id FROM projects ORDER BY id",
+  projectKeys: "SELECT key FROM projects ORDER BY key",
   insertKey:
     "INSERT INTO api_keys (id, project_id, role, hash, prefix, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
   keyByHash: "SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
@@ -25,9 +28,9 @@ export const SQL = {
   heartbeat:
     "UPDATE agents SET last_heartbeat_at = ?, last_seen_at = ?, metadata = COALESCE(?, metadata) WHERE project_id = ? AND id = ?",
 
-  eventById: "SELECT * FROM events WHERE project_id = ? AND id = ?",
+  eventById: "SELECT * FROM events WHERE project_key = ? AND id = ?",
   purgeEvents:
-    "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE project_id = ? AND ts < ? LIMIT ?)",
+    "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE project_key = ? AND ts < ? LIMIT ?)",
   purgeIdem:
     "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE created_at < ? LIMIT ?)",
 
