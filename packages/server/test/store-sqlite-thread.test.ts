@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { copyFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { tempDir } from "@trusera/testing";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
@@ -61,6 +62,37 @@ describe.runIf(existsSync(DIST))("SQLite writer thread", () => {
     expect(inFile).toBe(events.length);
     await store.close();
     dir.remove();
+  });
+
+  it("the checkpoint thread asks the writer to start the WAL over once it holds half a checkpoint's frames", async () => {
+    const dir = tempDir("trusera-store-");
+    const path = `${dir.path}/t.sqlite`;
+    // A WAL of ~6,000 frames (8 KiB pages), left in place: this connection never checkpoints.
+    const db = new Database(path);
+    db.pragma("page_size = 8192");
+    db.pragma("journal_mode = WAL");
+    db.pragma("wal_autocheckpoint = 0");
+    db.exec("CREATE TABLE t (b BLOB)");
+    const insert = db.prepare("INSERT INTO t VALUES (?)");
+    db.transaction(() => {
+      for (let i = 0; i < 6000; i++) insert.run(Buffer.alloc(7000, i % 251));
+    })();
+    const walFull = new SharedArrayBuffer(4);
+    const flag = new Int32Array(walFull);
+    const thread = new Worker(fileURLToPath(new URL("../dist/sqlite-checkpointer.js", import.meta.url)), {
+      workerData: { path, walFull },
+    });
+    try {
+      for (let i = 0; i < 40 && Atomics.load(flag, 0) === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(Atomics.load(flag, 0)).toBe(1);
+    } finally {
+      const exited = new Promise((resolve) => thread.once("exit", resolve));
+      thread.postMessage({ close: true });
+      await exited;
+      db.close();
+      dir.remove();
+    }
   });
 
   it("stores concurrent batches exactly once while groups are pipelined to the thread", async () => {

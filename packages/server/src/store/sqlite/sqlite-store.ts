@@ -155,11 +155,12 @@ export class SqliteStore implements Store {
     // Checkpoints move to a thread of their own (checkpoint-thread.ts): neither the writer nor this
     // thread ever waits for one. Without that thread, SQLite's own checkpoint at commit stays on.
     const checkpoints = existsSync(fileURLToPath(CHECKPOINT_THREAD));
+    const walFull = new SharedArrayBuffer(4);
     const worker = new Worker(WRITER_THREAD, {
-      workerData: { path: this.path, autoCheckpoint: !checkpoints },
+      workerData: { path: this.path, autoCheckpoint: !checkpoints, walFull },
     });
     this.#worker = worker;
-    if (checkpoints) this.startCheckpointThread(worker);
+    if (checkpoints) this.startCheckpointThread(worker, walFull);
     // The thread answers groups in the order it was given them (see flush: at most two at once).
     const waiting: { resolve: (o: GroupOutcome[]) => void; reject: (e: unknown) => void }[] = [];
     worker.on("message", (m: { outcomes: ({ result: IngestResult } | { error: string })[] }) => {
@@ -187,15 +188,15 @@ export class SqliteStore implements Store {
       });
   }
 
-  private startCheckpointThread(writer: Worker): void {
+  private startCheckpointThread(writer: Worker, walFull: SharedArrayBuffer): void {
     this.#db.pragma("wal_autocheckpoint = 0");
-    const thread = new Worker(CHECKPOINT_THREAD, { workerData: { path: this.path } });
+    const thread = new Worker(CHECKPOINT_THREAD, { workerData: { path: this.path, walFull } });
     this.#checkpointer = thread;
     const reported = new Set<string>();
     thread.on("message", (m: { error: string }) => {
       if (reported.has(m.error)) return;
       reported.add(m.error);
-      process.emitWarning(`sqlite checkpoint failed (retried every quarter second): ${m.error}`);
+      process.emitWarning(`sqlite checkpoint failed (tried again every quarter second): ${m.error}`);
     });
     // If the thread dies, SQLite's own checkpoint takes over on both connections: the WAL never grows unchecked.
     const takeOver = () => {

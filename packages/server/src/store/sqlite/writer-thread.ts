@@ -6,8 +6,14 @@ import { type GroupJob, SqliteEventWriter } from "./event-writer.js";
  * The SQLite event writer on a thread of its own: the main thread parses and validates requests while
  * this one inserts, so ingest uses two cores. Messages: `{jobs}` in, `{outcomes}` out, one group at a time.
  */
-const { path, autoCheckpoint } = workerData as { path: string; autoCheckpoint: boolean };
+const { path, autoCheckpoint, walFull } = workerData as {
+  path: string;
+  autoCheckpoint: boolean;
+  /** Set by the checkpoint thread when the WAL should start over (see checkpoint-thread.ts). */
+  walFull?: SharedArrayBuffer;
+};
 const db = openSqlite(path, { autoCheckpoint });
+const walFullFlag = walFull ? new Int32Array(walFull) : null;
 const writer = new SqliteEventWriter(db);
 
 parentPort!.on("message", (message: { jobs: GroupJob[] } | { close: true } | { autoCheckpoint: true }) => {
@@ -32,4 +38,15 @@ parentPort!.on("message", (message: { jobs: GroupJob[] } | { close: true } | { a
       "error" in o ? { error: String((o.error as Error)?.message ?? o.error) } : o,
     ),
   });
+  // Between two groups nothing is written, so this checkpoint copies every frame (the few the checkpoint
+  // thread has not copied yet) and the next group's transaction starts the WAL over.
+  if (walFullFlag && Atomics.exchange(walFullFlag, 0, 0) === 1) {
+    try {
+      const [done] = db.pragma("wal_checkpoint(PASSIVE)") as { busy: number }[];
+      // The checkpoint thread was at it: again after the next group.
+      if (done?.busy) Atomics.store(walFullFlag, 0, 1);
+    } catch {
+      // Failing: the checkpoint thread reports it, and asks again.
+    }
+  }
 });
