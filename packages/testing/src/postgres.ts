@@ -49,7 +49,22 @@ export async function createTestDatabase(baseUrl: string): Promise<TestDatabase>
       const c = new pg.Client({ connectionString: baseUrl });
       await c.connect();
       try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        // FORCE ends the tests' own connections still open. It refuses (insufficient_privilege) when it
+        // meets a backend of no role, such as an autovacuum worker at work on the database that moment:
+        // those end within moments, so try again; a plain DROP at last waits for them itself.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            return;
+          } catch (err) {
+            if ((err as { code?: string }).code !== "42501") throw err;
+            if (attempt === 10) {
+              await c.query(`DROP DATABASE IF EXISTS ${name}`);
+              return;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        }
       } finally {
         await c.end();
       }
