@@ -7,13 +7,16 @@ import {
   request as undiciRequest,
   stream as undiciStream,
 } from "undici";
+import * as undici7 from "undici7";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CedarEvaluator, PolicyViolationError, TruseraInterceptor } from "../src/index.js";
 import { type Loopback, startLoopback } from "./support/loopback.js";
 import { RecordingClient } from "./support/recording-client.js";
 
-// Userland undici 6 (request, stream, fetch) through the global dispatcher it shares with Node's
-// fetch, against a real loopback server.
+// Userland undici (request, stream, fetch) through the global dispatcher it shares with Node's fetch,
+// against a real loopback server: undici 6 on the Agent Node put there, and undici 7 (the current major;
+// it runs on Node 20.18+) on one of its own Agents, set as the global dispatcher before install as
+// docs/coverage.md asks.
 
 let server: Loopback;
 let evaluator: CedarEvaluator;
@@ -49,13 +52,40 @@ const sink = () =>
     },
   });
 
-describe("userland undici", () => {
+interface UndiciApi {
+  request: typeof undiciRequest;
+  stream: typeof undiciStream;
+  fetch: typeof undiciFetch;
+}
+
+/** Makes one of undici 7's own Agents the global dispatcher for the tests of the enclosing describe. */
+function undici7GlobalAgent(): () => undici7.Agent {
+  let previous: undici7.Dispatcher;
+  let agent: undici7.Agent;
+  beforeAll(() => {
+    previous = undici7.getGlobalDispatcher();
+    agent = new undici7.Agent();
+    undici7.setGlobalDispatcher(agent);
+  });
+  afterAll(async () => {
+    undici7.setGlobalDispatcher(previous);
+    await agent.close();
+  });
+  return () => agent;
+}
+
+describe.each([
+  ["undici 6", { request: undiciRequest, stream: undiciStream, fetch: undiciFetch }, false],
+  ["undici 7", undici7 as UndiciApi, true],
+] as const)("userland %s", (_major, api: UndiciApi, ownAgent: boolean) => {
+  if (ownAgent) undici7GlobalAgent();
+
   it("records request, stream and fetch through the global dispatcher, each once, as library undici", async () => {
     install({ enforcement: "log" });
-    const r = await undiciRequest(`${server.url}/u-request`, { method: "POST", body: "abc" });
+    const r = await api.request(`${server.url}/u-request`, { method: "POST", body: "abc" });
     expect(await r.body.text()).toBe("hello /u-request");
-    await undiciStream(`${server.url}/u-stream`, { method: "GET" }, () => sink());
-    const f = await undiciFetch(`${server.url}/u-fetch`);
+    await api.stream(`${server.url}/u-stream`, { method: "GET" }, () => sink());
+    const f = await api.fetch(`${server.url}/u-fetch`);
     expect(await f.text()).toBe("hello /u-fetch");
     const calls = client.of("api_call").map((e) => [e.metadata.library, new URL(e.payload.url).pathname]);
     expect(calls).toEqual([
@@ -72,18 +102,20 @@ describe("userland undici", () => {
 
   it("block mode: request and stream reject with the PolicyViolationError; fetch with undici's TypeError around it", async () => {
     install({ enforcement: "block", cedarEvaluator: evaluator });
-    await expect(undiciRequest(`${server.url}/evil-request`)).rejects.toBeInstanceOf(PolicyViolationError);
+    await expect(api.request(`${server.url}/evil-request`)).rejects.toBeInstanceOf(PolicyViolationError);
     await expect(
-      undiciStream(`${server.url}/evil-stream`, { method: "GET" }, () => sink()),
+      api.stream(`${server.url}/evil-stream`, { method: "GET" }, () => sink()),
     ).rejects.toBeInstanceOf(PolicyViolationError);
-    const err = await undiciFetch(`${server.url}/evil-fetch`).catch((e: unknown) => e);
+    const err = await api.fetch(`${server.url}/evil-fetch`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TypeError);
     expect((err as TypeError).cause).toBeInstanceOf(PolicyViolationError);
     expect(server.paths().filter((p) => p.startsWith("/evil"))).toEqual([]);
     expect(client.of("policy_violation")).toHaveLength(3);
     expect(client.of("api_call").every((e) => e.metadata.blocked === true)).toBe(true);
   });
+});
 
+describe("userland undici 6: the global dispatcher's edges", () => {
   it("getGlobalDispatcher() still works as a dispatcher while hooked, and is the original after uninstall", async () => {
     const original = getGlobalDispatcher();
     install({ enforcement: "log" });
@@ -163,5 +195,65 @@ describe("userland undici", () => {
     const err = await earlyFetch(`${server.url}/evil-early`).catch((e: unknown) => e);
     expect((err as TypeError).cause).toBeInstanceOf(PolicyViolationError);
     expect(server.paths()).not.toContain("/evil-early");
+  });
+});
+
+describe("userland undici 7: a handler of the controller shape", () => {
+  // undici 7's request, stream and fetch still hand the dispatcher handlers of the classic shape
+  // (onHeaders, onData, onComplete); one of the new controller shape (onResponseStart, onResponseData,
+  // onResponseEnd) reaches it when an application or an undici interceptor dispatches one itself, and
+  // takes the recorder's other adapter.
+  const agent = undici7GlobalAgent();
+
+  /** Dispatches a GET through the global dispatcher with a handler of the controller shape. */
+  function controllerGet(path: string): Promise<{ status: number; body: string; error?: unknown }> {
+    return new Promise((resolve) => {
+      let status = 0;
+      const chunks: Buffer[] = [];
+      undici7.getGlobalDispatcher().dispatch(
+        { origin: server.url, path, method: "GET" },
+        {
+          onRequestStart() {},
+          onResponseStart(_controller, statusCode) {
+            status = statusCode;
+          },
+          onResponseData(_controller, chunk) {
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            resolve({ status, body: Buffer.concat(chunks).toString() });
+          },
+          onResponseError(_controller, error) {
+            resolve({ status, body: "", error });
+          },
+        },
+      );
+    });
+  }
+
+  it("is observed: status and bytes recorded, the answer untouched", async () => {
+    install({ enforcement: "log" });
+    const res = await controllerGet("/u7-controller?token=abc");
+    expect(res).toEqual({ status: 200, body: "hello /u7-controller" });
+    const [event] = client.of("api_call", "/u7-controller");
+    expect(event!.metadata.library).toBe("undici");
+    expect(event!.payload).toMatchObject({ status_code: 200, response_size_bytes: 20 });
+    expect(event!.payload.url).toContain("token=[REDACTED]");
+  });
+
+  it("block mode: onResponseError gets the PolicyViolationError", async () => {
+    install({ enforcement: "block", cedarEvaluator: evaluator });
+    const res = await controllerGet("/evil-u7-controller");
+    expect(res.error).toBeInstanceOf(PolicyViolationError);
+    expect(res.status).toBe(0);
+    expect(server.paths()).not.toContain("/evil-u7-controller");
+    expect(client.of("policy_violation", "/evil-u7-controller")).toHaveLength(1);
+  });
+
+  it("uninstall gives the global slot back its undici 7 Agent", () => {
+    install({ enforcement: "log" });
+    expect(undici7.getGlobalDispatcher()).not.toBe(agent());
+    interceptor.uninstall();
+    expect(undici7.getGlobalDispatcher()).toBe(agent());
   });
 });
