@@ -26,10 +26,11 @@ const REQUIRED = ["id", "type", "name", "ts", "receivedAt", "payload", "metadata
  *
  * No savepoints and no statement journal: SQLite copies every page a savepoint or a multi-row statement
  * touches first into a journal of its own, and random (v4) event ids touch a different index page with
- * nearly every row; a profile of the writer alone spent 15% of its time there. Instead a batch with a missing column
- * fails before it writes anything (the others go on), rows are inserted with OR IGNORE (nothing left that
- * could abort a statement halfway), and any other error (disk full, say) rolls the group back and its
- * batches are written again, each in a transaction of its own, so that only the failing one fails.
+ * nearly every row; a profile of the writer alone spent 15% of its time there. Instead a batch with a
+ * missing column fails before it writes anything (the others go on), rows are inserted with OR IGNORE
+ * (nothing left that could abort a statement halfway), and any other error (disk full, say) rolls the
+ * group back and its batches are written again, each in a transaction of its own, so that only the
+ * failing one fails.
  */
 export class SqliteEventWriter {
   readonly #db: Database.Database;
@@ -90,7 +91,7 @@ export class SqliteEventWriter {
     if (!stmt) {
       const tuple = `(${new Array(EVENT_COLUMNS).fill("?").join(", ")})`;
       stmt = this.#db.prepare(
-        // OR IGNORE skips a row whose (project_id, id) is stored already, as ON CONFLICT DO NOTHING
+        // OR IGNORE skips a row whose (project_key, id) is stored already, as ON CONFLICT DO NOTHING
         // would; it would skip a row with a NULL in a NOT NULL column too, which missingColumn rules out.
         `INSERT OR IGNORE INTO events (project_key, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
          VALUES ${new Array(rows).fill(tuple).join(", ")}`,

@@ -153,14 +153,11 @@ export class SqliteStore implements Store {
 
   private startWriterThread(): (jobs: GroupJob[]) => Promise<GroupOutcome[]> {
     // Checkpoints move to a thread of their own (checkpoint-thread.ts): neither the writer nor this
-    // thread ever waits for one. Without that thread, SQLite's own checkpoint at commit stays on.
-    const checkpoints = existsSync(fileURLToPath(CHECKPOINT_THREAD));
+    // thread ever waits for one.
     const walFull = new SharedArrayBuffer(4);
-    const worker = new Worker(WRITER_THREAD, {
-      workerData: { path: this.path, autoCheckpoint: !checkpoints, walFull },
-    });
+    const worker = new Worker(WRITER_THREAD, { workerData: { path: this.path, walFull } });
     this.#worker = worker;
-    if (checkpoints) this.startCheckpointThread(worker, walFull);
+    this.startCheckpointThread(worker, walFull);
     // The thread answers groups in the order it was given them (see flush: at most two at once).
     const waiting: { resolve: (o: GroupOutcome[]) => void; reject: (e: unknown) => void }[] = [];
     worker.on("message", (m: { outcomes: ({ result: IngestResult } | { error: string })[] }) => {
@@ -198,7 +195,8 @@ export class SqliteStore implements Store {
       reported.add(m.error);
       process.emitWarning(`sqlite checkpoint failed (tried again every quarter second): ${m.error}`);
     });
-    // If the thread dies, SQLite's own checkpoint takes over on both connections: the WAL never grows unchecked.
+    // If the thread dies (or never starts), SQLite's own checkpoint takes over on both connections: the
+    // WAL never grows unchecked.
     const takeOver = () => {
       if (this.#checkpointer !== thread) return;
       this.#checkpointer = null;

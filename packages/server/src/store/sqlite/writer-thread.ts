@@ -6,14 +6,14 @@ import { type GroupJob, SqliteEventWriter } from "./event-writer.js";
  * The SQLite event writer on a thread of its own: the main thread parses and validates requests while
  * this one inserts, so ingest uses two cores. Messages: `{jobs}` in, `{outcomes}` out, one group at a time.
  */
-const { path, autoCheckpoint, walFull } = workerData as {
+const { path, walFull } = workerData as {
   path: string;
-  autoCheckpoint: boolean;
   /** Set by the checkpoint thread when the WAL should start over (see checkpoint-thread.ts). */
-  walFull?: SharedArrayBuffer;
+  walFull: SharedArrayBuffer;
 };
-const db = openSqlite(path, { autoCheckpoint });
-const walFullFlag = walFull ? new Int32Array(walFull) : null;
+// The checkpoint thread checkpoints; if it is gone, the store says so (`autoCheckpoint` below).
+const db = openSqlite(path, { autoCheckpoint: false });
+const walFullFlag = new Int32Array(walFull);
 const writer = new SqliteEventWriter(db);
 
 parentPort!.on("message", (message: { jobs: GroupJob[] } | { close: true } | { autoCheckpoint: true }) => {
@@ -40,7 +40,7 @@ parentPort!.on("message", (message: { jobs: GroupJob[] } | { close: true } | { a
   });
   // Between two groups nothing is written, so this checkpoint copies every frame (the few the checkpoint
   // thread has not copied yet) and the next group's transaction starts the WAL over.
-  if (walFullFlag && Atomics.exchange(walFullFlag, 0, 0) === 1) {
+  if (Atomics.exchange(walFullFlag, 0, 0) === 1) {
     try {
       const [done] = db.pragma("wal_checkpoint(PASSIVE)") as { busy: number }[];
       // The checkpoint thread was at it: again after the next group.
