@@ -58,8 +58,9 @@ function addedPerCall(samples, blocks, perBlock) {
  * then hits both sides of a pair alike, where the difference of two overall medians swings by tens of
  * microseconds.
  *
- * Installed once, as an application does: A is Node's fetch as it was before install, given the global
- * dispatcher (the undici Agent) explicitly, because the one in the global slot is now the hook. Each
+ * Installed once, as an application does: A is the application's `fetch(url)` as it was before install
+ * (Node's fetch, with the undici Agent back in the global dispatcher slot for the length of each A
+ * block, since the hook now holds it), B the same call as the application makes it after install. Each
  * install and uninstall replaces globals that undici's compiled code depends on, so V8 deoptimizes
  * and re-optimizes it for a while afterwards, on both sides; `reinstall` measures that way too.
  */
@@ -81,15 +82,21 @@ async function compare(client, url, options, { blocks = 60, perBlock = 200, rein
   }
   const bare = globalThis.fetch;
   interceptor.install(client, options);
-  const agent = globalThis[GLOBAL_DISPATCHER]?.[Symbol.for("trusera.dispatcher-hook")]?.inner;
+  const hook = globalThis[GLOBAL_DISPATCHER];
+  const agent = hook?.[Symbol.for("trusera.dispatcher-hook")]?.inner;
   if (!agent) throw new Error("the interceptor did not hook the global dispatcher");
-  const init = { dispatcher: agent };
   try {
     const samples = await alternate(
       {
+        setup: () => {
+          globalThis[GLOBAL_DISPATCHER] = agent;
+        },
         run: async () => {
-          const res = await bare(url, init);
+          const res = await bare(url);
           await res.arrayBuffer();
+        },
+        teardown: () => {
+          globalThis[GLOBAL_DISPATCHER] = hook;
         },
       },
       { run: () => fetchOnce(url) },

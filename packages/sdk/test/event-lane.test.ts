@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { EventSource, SourceLink } from "../src/client/client.js";
 import { EventLane, EventThread } from "../src/interceptor/event-thread.js";
 import type { CallRecord } from "../src/interceptor/events.js";
+import { BATCH_CALLS } from "../src/interceptor/record-wire.js";
 import { callRecord } from "./support/call-record.js";
 
 // The lane between the decision core and the event thread, with real worker threads: one that dies on
@@ -89,11 +90,13 @@ describe("EventLane", () => {
     });
     const s = sink();
     const lane = EventLane.open(s.attach, "log", quiet, thread)!;
-    for (let i = 0; i < 256 * 3; i++) lane.push(record(i)); // three full batches: two wait, one is built here
+    for (let i = 0; i < BATCH_CALLS * 3; i++) lane.push(record(i)); // three full batches: two wait, one is built here
     await new Promise((r) => setTimeout(r, 20));
     expect(s.got).toHaveLength(1);
-    expect(s.got[0]!.json).toHaveLength(256);
-    expect(JSON.parse(s.got[0]!.json[0]!).payload.url).toBe("https://h.example/512?token=[REDACTED]");
+    expect(s.got[0]!.json).toHaveLength(BATCH_CALLS);
+    expect(JSON.parse(s.got[0]!.json[0]!).payload.url).toBe(
+      `https://h.example/${BATCH_CALLS * 2}?token=[REDACTED]`,
+    );
     // Answered out of order: the lane still waits for the first two.
     expect(lane.busy).toBe(true);
     const outcome = await Promise.race([

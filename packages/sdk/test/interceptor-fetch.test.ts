@@ -163,10 +163,14 @@ describe("fetch", () => {
     install({ enforcement: "block", cedarEvaluator: evaluator });
     const res = await fetch(`${server.url}/redirect?to=/landing`);
     expect(await res.text()).toBe("hello /landing");
-    const hops = client.of("api_call").map((e) => [e.payload.status_code, new URL(e.payload.url).pathname]);
+    const hops = client
+      .of("api_call")
+      .map((e) => [e.payload.status_code, new URL(e.payload.url).pathname, e.metadata.library]);
+    // The wrapper's decision goes with the dispatch fetch makes within the call; fetch dispatches the hop
+    // later, through the global dispatcher, as undici.
     expect(hops).toEqual([
-      [302, "/redirect"],
-      [200, "/landing"],
+      [302, "/redirect", "fetch"],
+      [200, "/landing", "undici"],
     ]);
     const err = await fetch(`${server.url}/redirect?to=/evil-target`).catch((e: unknown) => e);
     // Only the first request was decided by the fetch wrapper; the hop is refused at dispatch, which
@@ -224,6 +228,27 @@ describe("fetch", () => {
     const [event] = client.of("api_call");
     expect(event!.payload.status_code).toBeNull();
     expect(event!.payload.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it("hands its decision only to the dispatch fetch makes within the call (a data: URL makes none)", async () => {
+    const early = globalThis.fetch; // through the global dispatcher alone, as undici
+    for (const options of [
+      { enforcement: "log" as const },
+      { enforcement: "block" as const, cedarEvaluator: evaluator },
+    ]) {
+      install(options);
+      expect(await (await fetch("data:text/plain,hi")).text()).toBe("hi");
+      await (await early(`${server.url}/after-data`)).text();
+      await (await fetch(`${server.url}/through-wrapper`)).text();
+      const seen = client.of("api_call").map((e) => [e.metadata.library, new URL(e.payload.url).pathname]);
+      // Had the data: call left its decision behind, the next dispatch would have been recorded as it.
+      expect(seen).toEqual([
+        ["undici", "/after-data"],
+        ["fetch", "/through-wrapper"],
+      ]);
+      interceptor.uninstall();
+      await client.close();
+    }
   });
 
   it("passes what it cannot describe straight to fetch, which reports its own error", async () => {

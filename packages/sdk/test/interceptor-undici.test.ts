@@ -121,7 +121,8 @@ describe("userland undici 6: the global dispatcher's edges", () => {
     install({ enforcement: "log" });
     const hooked = getGlobalDispatcher();
     expect(hooked).not.toBe(original);
-    expect(hooked).toBeInstanceOf(Agent);
+    // The same kind of dispatcher (on Node 22 the original is Node's own undici's Agent, not this copy's).
+    expect(Object.getPrototypeOf(hooked)).toBe(Object.getPrototypeOf(original));
     const res = await hooked.request({ origin: server.url, path: "/via-dispatcher-api", method: "GET" });
     await res.body.text();
     expect(client.of("api_call", "/via-dispatcher-api")).toHaveLength(1);

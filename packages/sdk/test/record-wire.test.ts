@@ -133,9 +133,34 @@ describe("events built on the event thread", () => {
     expect(w.full).toBe(true);
     const b = w.take();
     expect(b.count).toBe(BATCH_CALLS);
-    expect(b.nums.length).toBe(BATCH_CALLS * 8);
+    expect(b.nums.length).toBe(BATCH_CALLS * 10);
     expect(w.count).toBe(0);
     expect(w.full).toBe(false);
-    expect(w.take().nums.length).toBe(0);
+    expect(w.take().count).toBe(0);
+  });
+
+  it("never writes into a batch's numbers until the batch is given back", () => {
+    const w = new RecordWriter();
+    w.add(record({ status: 201 }), 1);
+    const first = w.take();
+    const kept = Float64Array.from(first.nums);
+    // Later batches go on other arrays while the first is out...
+    for (let round = 0; round < 3; round++) {
+      w.add(record({ status: 500 + round }), 2);
+      const next = w.take();
+      expect(next.nums).not.toBe(first.nums);
+      w.recycle(next.nums);
+    }
+    expect(first.nums).toEqual(kept);
+    // ...and once it is given back, a later batch may reuse it.
+    w.recycle(first.nums);
+    const seen = new Set<Float64Array>();
+    for (let round = 0; round < 3; round++) {
+      w.add(record(), 3);
+      const b = w.take();
+      seen.add(b.nums);
+      w.recycle(b.nums);
+    }
+    expect(seen.has(first.nums)).toBe(true);
   });
 });

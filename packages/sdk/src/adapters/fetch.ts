@@ -5,7 +5,9 @@ import type { Patch } from "./patch.js";
 import {
   baseGlobalDispatcher,
   type Dispatcher,
+  endHandoff,
   FetchCallDispatcher,
+  handOff,
   unwrapDispatcher,
 } from "./undici-dispatcher.js";
 
@@ -26,8 +28,9 @@ function requestDispatcher(input: Request): unknown {
 /**
  * Wraps the global `fetch`. The wrapper decides before anything is sent, so that a blocked call
  * rejects with the PolicyViolationError itself (a dispatcher-level refusal would reach the caller
- * wrapped in `TypeError: fetch failed`). An allowed call goes on through a per-call dispatcher over
- * the dispatcher it would have used anyway, which records status, sizes and duration.
+ * wrapped in `TypeError: fetch failed`). An allowed call goes on with the decision handed to our hook on
+ * the global dispatcher (the common case: the application names no dispatcher), or else through a
+ * per-call dispatcher over the one it names; either records status, sizes and duration.
  */
 export function installFetch(core: DecisionCore): Patch | null {
   const original = globalThis.fetch;
@@ -39,7 +42,7 @@ export function installFetch(core: DecisionCore): Patch | null {
     let call: OutboundCall;
     let verdict: Verdict;
     let startedAt: number | undefined;
-    let base: Dispatcher | undefined;
+    let own: unknown;
     try {
       let request: Request | undefined;
       const given = typeof input === "string" ? input : input instanceof URL ? input.href : null;
@@ -59,16 +62,24 @@ export function installFetch(core: DecisionCore): Patch | null {
         call = core.describe("fetch", method, href, recordHeaders(init?.headers ?? request?.headers));
         ({ call, verdict, startedAt } = core.claimOrCheck(call));
       }
-      const own =
+      own =
         (init as { dispatcher?: unknown } | undefined)?.dispatcher ?? (request && requestDispatcher(request));
-      base = own ? unwrapDispatcher(own) : baseGlobalDispatcher();
     } catch {
       // Not something we can describe (a relative URL, say): fetch itself will say what is wrong.
       return original(input, init);
     }
     if (verdict.blocked) return Promise.reject(core.block(call, verdict));
+    if (!own && handOff(core, call, verdict, startedAt)) {
+      try {
+        return original(input, init);
+      } finally {
+        endHandoff();
+      }
+    }
+    let base: Dispatcher | undefined;
     let nextInit: RequestInit;
     try {
+      base = own ? unwrapDispatcher(own) : baseGlobalDispatcher();
       // `dispatcher` is undici's extension of RequestInit, which Node's fetch honours.
       const dispatcher = base ? new FetchCallDispatcher(core, base, { call, verdict, startedAt }) : undefined;
       nextInit = (dispatcher ? (init ? { ...init, dispatcher } : { dispatcher }) : init) as RequestInit;
