@@ -3,6 +3,7 @@ import {
   FaultProxy,
   freePort,
   SERVER_CLI,
+  serverNode,
   type ServerProcess,
   startServerProcess,
   tempDir,
@@ -99,7 +100,7 @@ describe("TruseraClient delivery against a real server", () => {
     const port = await freePort();
     // Make the key before the server ever runs, with the real CLI, so the client can start first.
     const made = spawnSync(
-      process.execPath,
+      serverNode(),
       [SERVER_CLI, "keys", "create", "--project", "p", "--json", "--data-dir", dir.path],
       {
         encoding: "utf8",

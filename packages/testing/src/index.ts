@@ -1,7 +1,7 @@
 export { type FakeOpenAI, type FakeOpenAIReply, startFakeOpenAI } from "./fake-openai.js";
 export { type Fault, FaultProxy, type ProxiedRequest } from "./fault-proxy.js";
 export { freePort } from "./free-port.js";
-export { REPO_ROOT, SERVER_CLI } from "./paths.js";
+export { REPO_ROOT, SERVER_CLI, serverNode } from "./paths.js";
 export {
   createTestDatabase,
   POSTGRES_SKIP_MESSAGE,

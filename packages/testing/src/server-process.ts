@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SERVER_CLI } from "./paths.js";
+import { SERVER_CLI, serverNode } from "./paths.js";
 import { tempDir } from "./temp-dir.js";
 
 export interface ServerProcess {
@@ -53,7 +53,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     dataDir,
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(serverNode(), args, {
     env: { ...process.env, TRUSERA_LOG_LEVEL: "info", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
