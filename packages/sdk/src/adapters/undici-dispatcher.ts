@@ -194,7 +194,11 @@ export function installGlobalDispatcherHook(core: DecisionCore): Patch | null {
     if (!state.active) return inner.dispatch(opts, handler);
     const call = handoffCall;
     const verdict = handoffVerdict;
-    if (call === null || verdict === null) return dispatchObserved(core, inner, "undici", opts, handler);
+    // fetch's handler is an object literal; a class instance (undici's request, stream, ...) is another
+    // call's dispatch, which must never take fetch's decision (none can come between the two today; this
+    // keeps it so whatever runs inside fetch).
+    if (call === null || verdict === null || Object.getPrototypeOf(handler) !== Object.prototype)
+      return dispatchObserved(core, inner, "undici", opts, handler);
     // Only cores with a hook in place hand over (handOff), and at most one hook is in place.
     const startedAt = handoffStartedAt;
     endHandoff();
