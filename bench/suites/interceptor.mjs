@@ -116,7 +116,7 @@ async function compare(client, url, options, { blocks = 60, perBlock = 200, rein
  * the event thread, and the posting of full batches). Far steadier than a loopback call, whose cost
  * moves with the machine by 2-3x.
  */
-export async function ownWork(client) {
+export async function ownWork(client, options = { enforcement: "log" }) {
   const realFetch = globalThis.fetch;
   const realDispatcher = globalThis[GLOBAL_DISPATCHER];
   const chunk = Buffer.from("ok");
@@ -152,7 +152,7 @@ export async function ownWork(client) {
   globalThis.fetch = standIn;
   const interceptor = new TruseraInterceptor();
   try {
-    interceptor.install(client, { enforcement: "log" });
+    interceptor.install(client, options);
     const hook = globalThis[GLOBAL_DISPATCHER];
     const wrapped = globalThis.fetch;
     const url = "http://127.0.0.1:8123/v1/items";
@@ -277,6 +277,18 @@ export async function run() {
       baseline: `bare ${fmtNs(cached.a)}, intercepted ${fmtNs(cached.b)}`,
       target: "(reported)",
     }),
+  );
+  const cachedOwn = await ownWork(client, { enforcement: "block", cedarEvaluator: evaluator });
+  rows.push(
+    row(
+      "interceptor",
+      "same, the interceptor's own work alone (no undici, no socket)",
+      fmtNs(cachedOwn.added),
+      {
+        baseline: `stand-in fetch ${fmtNs(cachedOwn.a)}, intercepted ${fmtNs(cachedOwn.b)}`,
+        target: "(reported)",
+      },
+    ),
   );
   const uncached = await compare(client, url, {
     enforcement: "block",

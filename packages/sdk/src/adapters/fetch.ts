@@ -1,4 +1,4 @@
-import { type OutboundCall, stripHash, type Verdict } from "../interceptor/call.js";
+import { fetchHref, type OutboundCall, stripHash, type Verdict } from "../interceptor/call.js";
 import type { DecisionCore } from "../interceptor/decision-core.js";
 import { recordHeaders } from "../interceptor/headers.js";
 import type { Patch } from "./patch.js";
@@ -54,9 +54,9 @@ export function installFetch(core: DecisionCore): Patch | null {
         verdict = fast;
       } else {
         request = isRequest(input) ? input : undefined;
-        const href = stripHash(
-          request ? request.url : new URL(input instanceof URL ? input.href : String(input)).href,
-        );
+        const href = request
+          ? stripHash(request.url)
+          : fetchHref(input instanceof URL ? input.href : String(input));
         if (core.excluded(href)) return original(input, init);
         const method = init?.method ?? request?.method ?? "GET";
         call = core.describe("fetch", method, href, recordHeaders(init?.headers ?? request?.headers));

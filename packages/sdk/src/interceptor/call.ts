@@ -34,12 +34,37 @@ export function stripHash(href: string): string {
   return hash < 0 ? href : href.slice(0, hash);
 }
 
+// Agents call the same few URLs again and again; parsing and redacting one costs ~1 µs, a lookup ~50 ns.
+// Only pure functions of the URL are remembered, for URLs up to MEMO_LENGTH characters, and the memo is
+// emptied when it holds MEMO_ENTRIES: memory stays bounded whatever the application calls.
+const MEMO_ENTRIES = 256;
+const MEMO_LENGTH = 1024;
+
+function memoized(fn: (url: string) => string): (url: string) => string {
+  const memo = new Map<string, string>();
+  return (url) => {
+    if (url.length > MEMO_LENGTH) return fn(url);
+    let out = memo.get(url);
+    if (out === undefined) {
+      out = fn(url); // may throw (an invalid URL): nothing is remembered then
+      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      memo.set(url, out);
+    }
+    return out;
+  };
+}
+
+/** What fetch sends for a URL it is given: parsed, normalized, without the fragment. Throws as `new URL`. */
+export const fetchHref: (url: string) => string = memoized((url) => stripHash(new URL(url).href));
+
 /**
  * The URL an event records and a policy sees: normalized, with passwords, secret-looking query values
  * and secret-shaped path segments redacted. Policies decide on exactly what is recorded, so that a
  * recorded event decides the same way again on the server (`eventToCedarRequest`).
  */
-export function safeUrl(href: string): string {
+export const safeUrl: (href: string) => string = memoized(redactedUrl);
+
+function redactedUrl(href: string): string {
   const redacted = redactUrl(href);
   const text = redactText(redacted);
   if (text === redacted) return redacted;

@@ -1,6 +1,6 @@
 import { EVENT_LIMITS, isoNow, uuidv7 } from "@trusera/core";
 import { TRUSTED_EVENT } from "../client/client.js";
-import { safeUrl, stripHash } from "./call.js";
+import { fetchHref, safeUrl, stripHash } from "./call.js";
 import type { EventSink } from "./decision-core.js";
 import { type CallRecord, trackCall } from "./events.js";
 import type { EnforcementMode, InterceptedLibrary } from "./types.js";
@@ -124,11 +124,11 @@ const EMPTY: readonly string[] = Object.freeze([]);
 function normalizeRaw(raw: string): string {
   let href: string;
   try {
-    href = new URL(raw).href;
+    href = fetchHref(raw);
   } catch {
-    href = raw;
+    href = stripHash(raw);
   }
-  return safeUrl(stripHash(href));
+  return safeUrl(href);
 }
 
 /**

@@ -1,15 +1,29 @@
+interface Entry<V> {
+  value: V;
+  /** The cache's clock when the entry was put at the most recent end of the map. */
+  stamp: number;
+}
+
 /**
- * A bounded LRU of decisions for one policy generation. Exact, not approximate: a Cedar decision is a
- * pure function of the request and the policy set, the key holds every input the request is built
- * from, and the whole cache is dropped when the generation (the active set) changes.
+ * A bounded, least-recently-used cache of decisions for one policy generation. Exact in what it answers:
+ * a Cedar decision is a pure function of the request and the policy set, the key holds every input the
+ * request is built from, and the whole cache is dropped when the generation (the active set) changes.
+ *
+ * Recency is kept coarsely: a hit moves its entry to the most recent end only when the entry may be in
+ * the older half (at least half the capacity of moves and insertions happened since it was last put
+ * there). Moving on every hit (a Map delete and set of a long key) was the largest part of a cached
+ * decision; an entry used at least once per half a capacity of new decisions is still never evicted.
  */
 export class DecisionCache<V> {
   readonly #max: number;
-  #map = new Map<string, V>();
+  readonly #half: number;
+  #map = new Map<string, Entry<V>>();
   #generation = -1;
+  #clock = 0;
 
   constructor(maxEntries: number) {
     this.#max = maxEntries;
+    this.#half = maxEntries >> 1;
   }
 
   get size(): number {
@@ -24,20 +38,27 @@ export class DecisionCache<V> {
       return undefined;
     }
     const hit = this.#map.get(key);
-    if (hit !== undefined) {
-      // Move to the most recent end. A Map iterates in insertion order, so the first key is the oldest.
+    if (hit === undefined) return undefined;
+    if (this.#clock - hit.stamp >= this.#half) {
+      // To the most recent end. A Map iterates in insertion order, so the first key is the oldest.
       this.#map.delete(key);
+      hit.stamp = ++this.#clock;
       this.#map.set(key, hit);
     }
-    return hit;
+    return hit.value;
   }
 
   set(generation: number, key: string, value: V): void {
     if (this.#max === 0 || generation !== this.#generation) return;
+    const known = this.#map.get(key);
+    if (known !== undefined) {
+      known.value = value;
+      return;
+    }
     if (this.#map.size >= this.#max) {
       const oldest = this.#map.keys().next().value;
       if (oldest !== undefined) this.#map.delete(oldest);
     }
-    this.#map.set(key, value);
+    this.#map.set(key, { value, stamp: ++this.#clock });
   }
 }
