@@ -163,4 +163,13 @@ describe("events built on the event thread", () => {
     }
     expect(seen.has(first.nums)).toBe(true);
   });
+
+  it("hands an array given back twice to one batch only", () => {
+    const w = new RecordWriter();
+    const x = w.take();
+    w.recycle(x.nums);
+    w.recycle(x.nums);
+    const taken = [w.take().nums, w.take().nums, w.take().nums];
+    expect(new Set(taken).size).toBe(3);
+  });
 });

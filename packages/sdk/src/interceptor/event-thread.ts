@@ -186,7 +186,7 @@ export class EventLane implements EventSource {
   /** Takes a finished call. Never throws into the adapter that calls it (its caller guards it too). */
   push(record: CallRecord): void {
     // The event's timestamp is the wall-clock time the call ended. Reading the wall clock once per batch
-    // rather than once per call: within a batch's 20 ms the two clocks cannot drift apart measurably.
+    // rather than once per call: within a batch's 100 ms the two clocks cannot drift apart measurably.
     if (this.#batch.count === 0) this.#epochOffset = Date.now() - performance.now();
     this.#batch.add(record, Math.floor(this.#epochOffset + record.startedAt + record.durationMs));
     if (this.#batch.full) this.#post();

@@ -113,7 +113,13 @@ export class RecordWriter {
 
   /** Takes back the numbers of a batch that is answered, for a later batch. */
   recycle(nums: Float64Array): void {
-    if (nums.length === BATCH_CALLS * NUMS && this.#spare.length < SPARE_ARRAYS && nums !== this.#nums)
+    // Never twice, nor the array being written: two batches must never share one.
+    if (
+      nums.length === BATCH_CALLS * NUMS &&
+      this.#spare.length < SPARE_ARRAYS &&
+      nums !== this.#nums &&
+      !this.#spare.includes(nums)
+    )
       this.#spare.push(nums);
   }
 }
