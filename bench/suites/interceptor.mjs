@@ -157,8 +157,8 @@ export async function ownWork(client, options = { enforcement: "log" }) {
     const wrapped = globalThis.fetch;
     const url = "http://127.0.0.1:8123/v1/items";
     const perBlock = 1000;
-    // Untimed pauses between blocks let the event thread keep up (it takes ~15 µs an event, more than a
-    // call takes here; one that falls far behind has batches built on this thread, by design), and its
+    // Untimed pauses between blocks let the event thread keep up (it takes ~4 µs an event once warm, more
+    // than a call takes here; one that falls far behind has batches built on this thread, by design), and its
     // answers be taken into the client's queue outside the timing: the loopback rows include that.
     const block = async (fn) => {
       const t = process.hrtime.bigint();

@@ -215,8 +215,8 @@ export class EventLane implements EventSource {
    * An answer from the thread (or from this thread, when it is gone); `nums` are the batch's numbers,
    * which nothing reads any more.
    */
-  deliver(out: SerializedBatch, nums?: Float64Array): void {
-    if (nums) this.#batch.recycle(nums);
+  deliver(out: SerializedBatch, nums: Float64Array): void {
+    this.#batch.recycle(nums);
     const ordinal = this.#ordinals.get(out.seq);
     if (ordinal === undefined) return;
     this.#ordinals.delete(out.seq);

@@ -9,10 +9,11 @@ import type { EnforcementMode, InterceptedLibrary } from "./types.js";
  * Finished calls as they cross to the event thread. Structured clone copies every value of a plain
  * array one by one (about 20 ns each, far more for an object; 80 ns per string measured here), so numbers
  * go in a Float64Array (one copy of its bytes; not transferred, see EventThread.post); the two strings of
- * a call are appended to one text, their lengths among the numbers; headers, policy ids, reasons and an error only for the calls that have any. Everything is
- * redacted already (the decision core redacts the URL, header values and error text before it decides),
- * except the URL of a call marked RAW: the fetch wrapper's fast path, which needs no URL to decide,
- * leaves its parsing and redaction to `serializeBatch` (nothing else ever sees it).
+ * a call are appended to one text, their lengths among the numbers; headers, policy ids, reasons and an
+ * error only for the calls that have any. Everything is redacted already (the decision core redacts the
+ * URL, header values and error text before it decides), except the URL of a call marked RAW: the fetch
+ * wrapper's fast path, which needs no URL to decide, leaves its parsing and redaction to
+ * `serializeBatch` (nothing else ever sees it).
  */
 const NUMS = 10;
 const LIBRARIES: readonly InterceptedLibrary[] = ["fetch", "undici", "axios", "http"];
