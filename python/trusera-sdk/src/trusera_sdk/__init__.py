@@ -1,0 +1,1 @@
+"""Trusera SDK for Python."""
