@@ -79,8 +79,10 @@ if (!existsSync(keyFile)) {
 Trusera is running.
   Server        ${url}  (log: ${join(dataDir, "server.log")})
   Data          ${dataDir}  (SQLite; the admin API key is in ${keyFile})
-  Demo agent    reports one event of every type every 5 seconds; every other round it tries
-                exfil.example.net, which the starter policy blocks
+  Demo agent    every 5 seconds makes real calls (HTTP, a model, tools, files) to loopback stand-ins,
+                each decided by the SDK against the project's active policy: the starter policy
+                (examples/demo-agent/starter-policy.cedar) blocks its uploads to exfil.example.net
+                and its delete_records tool. Edit the policy on the dashboard and watch it change.
 
 Dashboard: open ${url}/ in a browser and sign in with the admin API key:
   cat ${keyFile}
@@ -94,7 +96,7 @@ Ctrl-C stops the server and the demo agent.
 `);
 }
 
-/** On a project with no active policy, activates one that blocks the demo agent's exfil.example.net calls. */
+/** On a project with no active policy, activates the starter policy (examples/demo-agent/starter-policy.cedar). */
 async function starterPolicy(url, apiKey) {
   const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
   try {
@@ -104,9 +106,8 @@ async function starterPolicy(url, apiKey) {
       method: "POST",
       headers,
       body: JSON.stringify({
-        policies:
-          '@id("no-exfil")\nforbid (principal, action == Action::"api_call", resource)\nwhen { resource.hostname == "exfil.example.net" };\n',
-        description: "starter policy (npm start): block exfil.example.net",
+        policies: readFileSync(join(root, "examples/demo-agent/starter-policy.cedar"), "utf8"),
+        description: "starter policy (npm start): no uploads to exfil.example.net, no delete_records tool",
         activate: true,
       }),
     });

