@@ -1,0 +1,95 @@
+"""
+``transient-trace-py`` (also ``python -m transient_trace``): the Python side's verifier and policy
+checker, with the exit codes of the TypeScript CLI (0 ok, 1 fault, 2 usage, 3 half-written lines,
+4 no trust anchor). Data goes to stdout, messages to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from typing import Optional, Sequence
+
+from .policy.document import format_policy_problems, parse_policy_text
+from .policy.to_cedar import policy_to_cedar
+from .receipts.verify_dir import load_jwks_file, verify_state_dir
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="transient-trace-py", description="Verify receipt logs and check policies (Python port).")
+    sub = p.add_subparsers(dest="group", required=True)
+    receipts = sub.add_parser("receipts", help="receipt logs").add_subparsers(dest="command", required=True)
+    v = receipts.add_parser("verify", help="check signatures, the chain and the head checkpoint")
+    v.add_argument("--state-dir", help="default: $TRANSIENT_TRACE_STATE_DIR, the config's, ~/.transient-trace")
+    v.add_argument("--trust", action="append", default=[], metavar="KID[,KID...]", help="key ids to believe (repeatable)")
+    v.add_argument("--jwks", metavar="FILE", help="a JWKS obtained another way: its keys are believed")
+    v.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    policy = sub.add_parser("policy", help="policies").add_subparsers(dest="command", required=True)
+    c = policy.add_parser("check", help="validate a policy file, with line and column")
+    c.add_argument("file")
+    c.add_argument("--cedar", action="store_true", help="print the Cedar translation")
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.group == "receipts":
+        return _verify(args)
+    return _check(args)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    try:
+        jwks = load_jwks_file(args.jwks) if args.jwks else None
+        result = verify_state_dir(args.state_dir, trust=args.trust, jwks=jwks)
+    except (OSError, ValueError) as err:
+        print(f"transient-trace-py: {err}", file=sys.stderr)
+        return 1
+    r = result.report
+    for w in result.warnings:
+        print(f"transient-trace-py: {w}", file=sys.stderr)
+    if args.json:
+        doc = {
+            "version": 1,
+            "ok": r.ok,
+            "receipts": r.receipts,
+            "last_seq": r.last_seq,
+            "keys": r.keys,
+            "trust": {"anchored": result.anchored, "kids": result.trusted, "sources": result.sources},
+            "problems": [dataclasses.asdict(p) for p in r.problems],
+            "incomplete": [dataclasses.asdict(p) for p in r.incomplete],
+        }
+        print(json.dumps(doc, indent=2))
+    elif r.ok:
+        print(f"ok: {r.receipts} receipts, last seq {r.last_seq}, signatures valid, chain intact, keys {', '.join(r.keys) or '(none)'}")
+        for p in r.incomplete:
+            print(f"incomplete: {p.message}")
+    else:
+        print(f"FAILED: {len(r.problems)} problem(s); the first broken link: {r.problems[0].message}")
+        for p in r.problems[1:20]:
+            print(f"  {p.kind}: {p.message}")
+    return result.exit_code
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as err:
+        print(f"transient-trace-py: cannot read {args.file}: {err}", file=sys.stderr)
+        return 1
+    parsed = parse_policy_text(text)
+    if not parsed.ok or parsed.policy is None:
+        print(format_policy_problems(parsed.errors, args.file), file=sys.stderr)
+        return 1
+    if args.cedar:
+        print(policy_to_cedar(parsed.policy))
+    else:
+        print(f"ok: {args.file}: {len(parsed.policy['rules'])} rule(s), defaultAction {parsed.policy['defaultAction']}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

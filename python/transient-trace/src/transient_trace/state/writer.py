@@ -1,0 +1,33 @@
+"""Seals receipts into a state directory: the key made (and pinned) on first use, then the chained log."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Optional
+
+from .key_store import KeyStore
+from .paths import StatePaths
+from .receipt_log import ReceiptLog
+
+
+class ReceiptWriter:
+    def __init__(self, state_dir: str, fsync: bool = False) -> None:
+        self.paths = StatePaths.of(state_dir)
+        self.keys = KeyStore(self.paths)
+        self.fsync = fsync
+        self._log: Optional[ReceiptLog] = None
+        self._open_lock = threading.Lock()
+
+    def record(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Chains, signs and appends one receipt body; returns the sealed receipt."""
+        with self._open_lock:
+            if self._log is None:
+                self._log = ReceiptLog(self.paths, self.keys.signing_key(), fsync=self.fsync)
+            log = self._log
+        return log.append(body)
+
+    def close(self) -> None:
+        with self._open_lock:
+            log, self._log = self._log, None
+        if log is not None:
+            log.close()
