@@ -49,7 +49,7 @@ const BUNDLE_RESPONSE = {
 const WEEK_US = 7 * 86_400_000_000;
 
 /** Answers a bundle with its ETag, or 304 when the client already has it. */
-function sendBundle(
+export function sendBundle(
   request: FastifyRequest,
   reply: FastifyReply,
   bundle: PolicyBundle,
@@ -195,20 +195,7 @@ export async function policyRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
   );
 
-  app.get(
-    "/api/v1/policies/cedar",
-    {
-      schema: {
-        summary: "Python dialect: the active policy set (the bundle, plus when it was activated)",
-        tags: ["compatibility"],
-      },
-    },
-    async (request, reply) => {
-      const p = requireRole(request, "ingest");
-      const bundle = await ctx.policies.bundle(p.projectId);
-      return sendBundle(request, reply, bundle, { activated_at: bundle.activatedAt });
-    },
-  );
+  // GET /api/v1/policies/cedar (the Python dialects) is in compat.ts.
 
   app.get(
     "/api/v1/policies/activations",
