@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { publicJwk, statePaths } from "@trusera/core";
+import { KeyStore, pinKey, publicJwk, statePaths } from "@trusera/core";
 import { tempDir } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POLICY, run, seed } from "./helpers.js";
@@ -41,6 +41,8 @@ function copyState(): string {
     }
   };
   walk(pristine, to);
+  // The copy stands for the user's own directory: its keys are pinned as the writer pins them.
+  for (const k of new KeyStore(statePaths(to)).jwks().keys) pinKey(to, k.kid);
   return to;
 }
 

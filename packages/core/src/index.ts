@@ -90,6 +90,7 @@ export {
   type ReceiptIds,
 } from "./receipts/ids.js";
 export {
+  anchoredLookup,
   type Ed25519Jwk,
   generateSigningKey,
   type Jwks,
@@ -165,4 +166,16 @@ export {
 } from "./state/paths.js";
 export { parseReceipts, ReceiptLog, type ReceiptLogOptions, readReceiptLog } from "./state/receipt-log.js";
 export { type ReceiptSink, ReceiptWriter, type ReceiptWriterOptions } from "./state/receipt-writer.js";
+export {
+  isInside,
+  type KeyPin,
+  pinKey,
+  readPins,
+  realDir,
+  splitKids,
+  TRUST_FILE_ENV,
+  TRUSTED_KEYS_ENV,
+  trustedKeysFromEnv,
+  trustFilePath,
+} from "./state/trust-store.js";
 export { formatMicros, type ParsedTimestamp, parseTimestamp } from "./time.js";

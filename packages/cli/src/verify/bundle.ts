@@ -10,6 +10,7 @@ import {
   readReceiptLog,
   type StatePaths,
 } from "@trusera/core";
+import { verifierLookup } from "./lookup.js";
 import { checkLines } from "./parallel.js";
 
 export const BUNDLE_KIND = "transient-trace.receipts";
@@ -49,21 +50,27 @@ export function makeBundle(paths: StatePaths): { bundle: ReceiptBundle; skipped:
   };
 }
 
-/** Verifies a state directory's log: signatures, the chain, and the head checkpoint. */
-export async function verifyStateDir(paths: StatePaths, jobs?: number): Promise<BundleReport> {
+/**
+ * Verifies a state directory's log: signatures, the chain, and the head checkpoint. With `trusted`
+ * (a trust anchor's key ids) only those keys verify; `jwks` replaces the directory's own keys.
+ */
+export async function verifyStateDir(
+  paths: StatePaths,
+  { jobs, trusted, jwks }: { jobs?: number; trusted?: readonly string[]; jwks?: Jwks } = {},
+): Promise<BundleReport> {
   const { text, head } = readReceiptLog(paths);
-  const jwks = new KeyStore(paths).jwks();
-  return verifyText(text, jwks, head, jobs);
+  return verifyText(text, jwks ?? new KeyStore(paths).jwks(), head, jobs, trusted);
 }
 
-/**
- * Verifies a bundle offline with the keys it carries or, safer, with `trustedJwks` obtained another
- * way (a bundle's own keys prove only that the bundle is self-consistent).
- */
-export async function verifyBundle(
-  bundle: unknown,
-  { trustedJwks, jobs }: { trustedJwks?: Jwks; jobs?: number } = {},
-): Promise<BundleReport> {
+/** The keys a bundle carries (an empty JWKS when it has none); throws TypeError when it is not a bundle. */
+export function bundleJwks(bundle: unknown): Jwks {
+  assertBundle(bundle);
+  return isJsonObject(bundle.jwks) && Array.isArray(bundle.jwks.keys)
+    ? (bundle.jwks as unknown as Jwks)
+    : { keys: [] };
+}
+
+function assertBundle(bundle: unknown): asserts bundle is Record<string, unknown> & { receipts: unknown[] } {
   if (
     !isJsonObject(bundle) ||
     bundle.kind !== BUNDLE_KIND ||
@@ -73,9 +80,20 @@ export async function verifyBundle(
     throw new TypeError(
       `not a receipts bundle (expected {"kind": "${BUNDLE_KIND}", "version": 1, "receipts": [...]})`,
     );
-  const jwks = trustedJwks ?? (isJsonObject(bundle.jwks) ? (bundle.jwks as unknown as Jwks) : { keys: [] });
+}
+
+/**
+ * Verifies a bundle offline with the keys it carries or, safer, with `trustedJwks` obtained another
+ * way (a bundle's own keys prove only that the bundle is self-consistent).
+ */
+export async function verifyBundle(
+  bundle: unknown,
+  { trustedJwks, jobs, trusted }: { trustedJwks?: Jwks; jobs?: number; trusted?: readonly string[] } = {},
+): Promise<BundleReport> {
+  const jwks = trustedJwks ?? bundleJwks(bundle);
+  assertBundle(bundle);
   const text = bundle.receipts.map((r) => `${JSON.stringify(r)}\n`).join("");
-  return verifyText(text, jwks, typeof bundle.head === "string" ? bundle.head : undefined, jobs);
+  return verifyText(text, jwks, typeof bundle.head === "string" ? bundle.head : undefined, jobs, trusted);
 }
 
 async function verifyText(
@@ -83,8 +101,9 @@ async function verifyText(
   jwks: Jwks,
   head: string | undefined,
   jobs?: number,
+  trusted?: readonly string[],
 ): Promise<BundleReport> {
-  const { lookup, rejected } = jwksLookup(jwks);
-  const records = await checkLines(text, jwks, jobs);
-  return { ...linkRecords(records, lookup, { text: head }), rejectedKeys: rejected };
+  const { rejected } = jwksLookup(jwks);
+  const records = await checkLines(text, jwks, jobs, trusted);
+  return { ...linkRecords(records, verifierLookup(jwks, trusted), { text: head }), rejectedKeys: rejected };
 }

@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { checkLogText, type Jwks, jwksLookup, type RecordCheck } from "@trusera/core";
+import { checkLogText, type Jwks, type KeyLookup, type RecordCheck } from "@trusera/core";
+import { verifierLookup } from "./lookup.js";
 
 /** Below this many lines one thread is faster than starting workers. */
 const PARALLEL_FROM_LINES = 2_000;
@@ -17,8 +18,9 @@ export async function checkLines(
   text: string,
   jwks: Jwks,
   jobs = availableParallelism(),
+  trusted?: readonly string[],
 ): Promise<RecordCheck[]> {
-  const lookup = jwksLookup(jwks).lookup;
+  const lookup: KeyLookup = verifierLookup(jwks, trusted);
   const worker = new URL("./verify-worker.js", import.meta.url);
   const lines = countLines(text);
   if (jobs <= 1 || lines < PARALLEL_FROM_LINES || !existsSync(fileURLToPath(worker)))
@@ -41,7 +43,7 @@ export async function checkLines(
   const pending = rest.map(
     (slice) =>
       new Promise<RecordCheck[]>((resolve, reject) => {
-        const w = new Worker(worker, { workerData: { ...slice, jwks } });
+        const w = new Worker(worker, { workerData: { ...slice, jwks, trusted } });
         w.once("message", resolve);
         w.once("error", reject);
         w.once("exit", (code) => {

@@ -27,8 +27,11 @@ export interface SigningKey {
   publicKey: KeyObject;
 }
 
-/** Finds the public key of a `kid`, or undefined when it is not known. */
-export type KeyLookup = (kid: string) => KeyObject | undefined;
+/**
+ * Finds the public key of a `kid`, or undefined when it is not known. `untrusted(kid)` is true for a
+ * key that is known but left out by a trust anchor (see `anchoredLookup`), so the fault can say so.
+ */
+export type KeyLookup = ((kid: string) => KeyObject | undefined) & { untrusted?: (kid: string) => boolean };
 
 /**
  * RFC 7638 thumbprint of an Ed25519 public key: base64url SHA-256 of `{"crv","kty","x"}` in that
@@ -84,4 +87,14 @@ export function jwksLookup(jwks: Jwks): { lookup: KeyLookup; rejected: string[] 
     }
   }
   return { lookup: (kid) => byKid.get(kid), rejected };
+}
+
+/**
+ * A lookup that finds only the keys a trust anchor names (`trusted` key ids); the others of `base`
+ * are reported as untrusted rather than unknown.
+ */
+export function anchoredLookup(base: KeyLookup, trusted: ReadonlySet<string>): KeyLookup {
+  const lookup: KeyLookup = (kid) => (trusted.has(kid) ? base(kid) : undefined);
+  lookup.untrusted = (kid) => !trusted.has(kid) && base(kid) !== undefined;
+  return lookup;
 }

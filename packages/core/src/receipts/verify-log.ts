@@ -11,6 +11,7 @@ export type LogProblemKind =
   | "torn"
   | "malformed"
   | "unknown_key"
+  | "untrusted_key"
   | "bad_signature"
   | "snapshot_hash"
   | "chain_seq"

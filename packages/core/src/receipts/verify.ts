@@ -7,7 +7,12 @@ const SIG_TEXT = /^[A-Za-z0-9_-]{86}$/;
 
 export type SignatureCheck =
   | { ok: true; kid: string /** JCS of the receipt without its signature. */; body: string }
-  | { ok: false; reason: "malformed" | "unknown_key" | "bad_signature"; message: string; kid?: string };
+  | {
+      ok: false;
+      reason: "malformed" | "unknown_key" | "untrusted_key" | "bad_signature";
+      message: string;
+      kid?: string;
+    };
 
 /**
  * Checks a receipt's Ed25519 signature: over the JCS bytes of the receipt minus `signature`, with
@@ -45,7 +50,15 @@ export function verifyReceiptSignature(receipt: unknown, lookup: KeyLookup): Sig
   if (bytes.length !== 64 || bytes.toString("base64url") !== sig.sig)
     return { ok: false, reason: "malformed", message: "signature value is not canonical base64url", kid };
   const key = lookup(kid);
-  if (!key) return { ok: false, reason: "unknown_key", message: `signed by unknown key ${kid}`, kid };
+  if (!key)
+    return lookup.untrusted?.(kid)
+      ? {
+          ok: false,
+          reason: "untrusted_key",
+          message: `signed by key ${kid}, which the trust anchor does not name (a key written into the state directory?)`,
+          kid,
+        }
+      : { ok: false, reason: "unknown_key", message: `signed by unknown key ${kid}`, kid };
   const { signature: _omit, ...rest } = receipt;
   let body: string;
   try {

@@ -15,6 +15,7 @@ import {
 } from "../receipts/keys.js";
 import { withFileLock } from "./lock.js";
 import { ensurePrivateDir, type StatePaths } from "./paths.js";
+import { pinKey, readPins, realDir } from "./trust-store.js";
 
 /**
  * The signing keys of a state directory. `keys/<kid>.pem` holds the active private key (PKCS#8,
@@ -57,6 +58,7 @@ export class KeyStore {
     const existing = this.loadActive();
     if (existing) {
       this.active = existing;
+      this.pin(existing.kid);
       return existing;
     }
     ensurePrivateDir(this.paths.keysDir);
@@ -72,6 +74,8 @@ export class KeyStore {
     ensurePrivateDir(this.paths.keysDir);
     return withFileLock(this.paths.keysLock, () => {
       const old = this.jwks().keys.find((k) => k.status === "active");
+      // The retired key signed this directory's receipts until now: keep it believed.
+      if (old) this.pin(old.kid);
       const made = this.create(old?.kid);
       this.active = made;
       return { retired: old?.kid, active: made.kid };
@@ -118,6 +122,26 @@ export class KeyStore {
     writeFileSync(tmp, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o644 });
     renameSync(tmp, this.paths.jwks);
     if (retire && existsSync(this.privatePath(retire))) rmSync(this.privatePath(retire));
+    this.pin(key.kid);
     return key;
+  }
+
+  /**
+   * Pins a key this writer signs with (made now, or loaded with its private key file once per
+   * process) in the user's trust file outside the state directory: the anchor `receipts verify`
+   * believes. A failure must not stop signing, but is never silent: it warns, and verification later
+   * says loudly that it has no anchor.
+   */
+  private pin(kid: string): void {
+    try {
+      const dir = realDir(this.paths.root);
+      if (readPins().some((p) => p.state_dir === dir && p.kid === kid)) return;
+      pinKey(this.paths.root, kid);
+    } catch (err) {
+      process.emitWarning(
+        `key ${kid} was not pinned as a trust anchor: ${(err as Error).message}. "transient-trace receipts verify" will report no trust anchor unless given --trust ${kid}.`,
+        { code: "TRANSIENT_TRACE_TRUST_PIN" },
+      );
+    }
   }
 }
