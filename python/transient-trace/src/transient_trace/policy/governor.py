@@ -1,7 +1,8 @@
 """
 The decision core, as packages/core/src/policy/governor.ts: a policy compiled into Cedar once (the
 official engine through ``cedarpy``), a mode fixed at construction, and a synchronous ``decide``.
-Only SDK actions (``agent_action``) are decided here; shell commands are the CLI's.
+SDK actions are ``agent_action`` requests; a shell command (``shell_exec``) is decided from a
+classification the caller gives (the classification table itself is the CLI's, classify.ts).
 """
 
 from __future__ import annotations
@@ -36,6 +37,18 @@ class AgentAction:
 
     action: str
     target: str
+    action_class: str
+    hosts: Sequence[str] = ()
+    paths: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class CommandAction:
+    """A shell command, already classified: its class and the hosts and files it names."""
+
+    binary: str
+    args: Sequence[str]
+    cwd: str
     action_class: str
     hosts: Sequence[str] = ()
     paths: Sequence[str] = ()
@@ -88,18 +101,30 @@ class Governor:
         except ValueError as err:
             raise ConfigurationError(f"policy translation failed: {err}") from err
 
-    def decide(self, agent_id: str, act: AgentAction) -> Decision:
+    def decide(self, agent_id: str, act: AgentAction | CommandAction) -> Decision:
         """Decides one action. Engine faults deny (``policy_error``); never raises for a well-formed action."""
         if not is_action_class(act.action_class):
             raise ConfigurationError(f"unknown action class {act.action_class!r}")
-        hosts = [h.lower() for h in act.hosts]
-        paths = list(act.paths)
+        principal = {"type": "Agent", "id": agent_id or "unknown"}
+        if isinstance(act, CommandAction):
+            hosts = list(act.hosts)
+            paths = list(act.paths)
+            name = act.binary[act.binary.rfind("/") + 1 :]
+            args = [redact_text(a) for a in act.args]
+            resource = {"type": "Command", "id": name}
+            entities = [{"uid": resource, "attrs": {"name": name, "binary": act.binary}, "parents": []}]
+            action_id = "shell_exec"
+            fixed = {"command": " ".join([name, *args]), "args": args, "action_class": act.action_class, "cwd": act.cwd, "hosts": hosts}
+        else:
+            hosts = [h.lower() for h in act.hosts]
+            paths = list(act.paths)
+            target = redact_text(act.target)
+            resource = {"type": "Target", "id": target}
+            entities = [{"uid": resource, "attrs": {"name": target}, "parents": []}]
+            action_id = "agent_action"
+            fixed = {"action": act.action, "action_class": act.action_class, "target": target}
         host_list = hosts if self._uses_hosts and hosts else [""]
         path_list = paths if self._uses_paths and paths else [""]
-        target = redact_text(act.target)
-        principal = {"type": "Agent", "id": agent_id or "unknown"}
-        resource = {"type": "Target", "id": target}
-        entities = [{"uid": resource, "attrs": {"name": target}, "parents": []}]
 
         # Every (host, file) pair must be allowed; a deny by a rule settles it at once.
         denied: Optional[tuple[list[str], list[str]]] = None
@@ -109,9 +134,9 @@ class Governor:
             for path in path_list:
                 request = {
                     "principal": principal,
-                    "action": {"type": "Action", "id": "agent_action"},
+                    "action": {"type": "Action", "id": action_id},
                     "resource": resource,
-                    "context": {"action": act.action, "action_class": act.action_class, "target": target, "host": host, "path": path},
+                    "context": {**fixed, "host": host, "path": path},
                 }
                 decision, ids, errs = self._evaluate(request, entities)
                 errors.extend(errs)
