@@ -2,6 +2,7 @@ import { type CedarEntity, type CedarRequest, type EntityRef, httpRequest } from
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
+import { type LegacyEvaluate, legacyEvaluateAnswer, legacyEvaluateOf } from "../dialects/ts-v1.js";
 import { badRequest } from "../errors.js";
 import { MAX_POLICY_CHARS } from "../policies/policy-compiler.js";
 import type { DefaultDecision } from "../store/types.js";
@@ -69,6 +70,24 @@ function toRequest(body: EvaluateBody): CedarRequest {
   return { principal, action, resource, context, entities: (body.entities ?? []) as CedarEntity[] };
 }
 
+/** The 1.x client names the agent by the id registration gave it; policies name it by its name. */
+async function legacyRequest(
+  ctx: AppContext,
+  projectId: string,
+  legacy: LegacyEvaluate,
+): Promise<CedarRequest> {
+  const agent = await ctx.store.findAgent(projectId, legacy.agentRef);
+  try {
+    return httpRequest(agent?.name ?? legacy.agentRef, {
+      url: legacy.url,
+      method: legacy.method,
+      headers: Object.fromEntries(legacy.headers.map((h) => [h, ""])),
+    });
+  } catch {
+    throw badRequest("resource is not a URL");
+  }
+}
+
 interface EvaluateBody {
   principal: RefInput;
   action: RefInput;
@@ -105,7 +124,9 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Pro
     async (request) => {
       const p = requireRole(request, "ingest");
       const body = request.body;
-      const cedarRequest = toRequest(body);
+      // The published TypeScript SDK 1.x's body and answer casing (dialects/ts-v1.ts).
+      const legacy = legacyEvaluateOf(body);
+      const cedarRequest = legacy ? await legacyRequest(ctx, p.projectId, legacy) : toRequest(body);
       const answer =
         body.inline_policy !== undefined
           ? {
@@ -118,6 +139,7 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Pro
             }
           : await ctx.decisions.decideActive(p.projectId, cedarRequest);
       ctx.metrics.decisions.inc(1, { decision: answer.decision });
+      if (legacy) return legacyEvaluateAnswer(answer);
       return {
         decision: answer.decision,
         diagnostic: { reasons: answer.policyIds, errors: answer.errors },

@@ -1,0 +1,58 @@
+import { isJsonObject } from "@trusera/core";
+
+/**
+ * The published TypeScript SDK 1.x (`trusera-sdk` 1.1.2, github.com/Trusera/trusera-sdk-js). Its
+ * client names the agent only in `metadata.agent_id`; its interceptor's `policyUrl` posts
+ * `{principal: "<agent id>", action: "http.<method>", resource: "<url>", context: {headers: {...},
+ * body_present, timestamp}}` and compares `decision === "Deny"`, reading `reasons`.
+ */
+
+/** An event that names its agent only in `metadata.agent_id` is that agent's; anything else is unchanged. */
+export function withMetadataAgent(raw: unknown): unknown {
+  if (!isJsonObject(raw) || (typeof raw.agent_id === "string" && raw.agent_id !== "")) return raw;
+  const m = raw.metadata;
+  if (!isJsonObject(m) || typeof m.agent_id !== "string" || m.agent_id === "") return raw;
+  return { ...raw, agent_id: m.agent_id };
+}
+
+const LEGACY_ACTION = /^http\.([a-z]+)$/i;
+const ENTITY_TEXT = /^.+::"/s;
+
+export interface LegacyEvaluate {
+  /** The agent as the client names it (its id, or the name it was given). */
+  agentRef: string;
+  url: string;
+  method: string;
+  /** Header names, as the request model wants them (values never reach a policy). */
+  headers: string[];
+}
+
+/** The 1.x evaluate body, or null for any other (ours are decided as they always were). */
+export function legacyEvaluateOf(body: {
+  principal: unknown;
+  action: unknown;
+  resource: unknown;
+  context?: unknown;
+}): LegacyEvaluate | null {
+  if (typeof body.action !== "string" || typeof body.principal !== "string") return null;
+  const m = LEGACY_ACTION.exec(body.action);
+  if (!m || typeof body.resource !== "string" || ENTITY_TEXT.test(body.resource)) return null;
+  const context = isJsonObject(body.context) ? body.context : {};
+  const headers = isJsonObject(context.headers) ? Object.keys(context.headers) : [];
+  return { agentRef: body.principal, url: body.resource, method: m[1]!.toUpperCase(), headers };
+}
+
+/** The answer in the casing the 1.x interceptor compares (`"Allow"` / `"Deny"`), with `reasons`. */
+export function legacyEvaluateAnswer(answer: {
+  decision: string;
+  policyIds: string[];
+  errors: unknown[];
+  version: string | null;
+}) {
+  return {
+    decision: answer.decision === "deny" ? "Deny" : "Allow",
+    reasons: answer.policyIds,
+    diagnostic: { reasons: answer.policyIds, errors: answer.errors },
+    version: answer.version,
+  };
+}
