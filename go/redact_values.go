@@ -1,0 +1,155 @@
+package trusera
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// RedactHeaders gives headers as a map with lower-case names and every credential replaced by
+// [REDACTED]; several values of one name are joined with ", ".
+func RedactHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for name, values := range h {
+		lower := strings.ToLower(name)
+		if IsSensitiveName(lower) {
+			out[lower] = Redacted
+		} else {
+			out[lower] = strings.Join(values, ", ")
+		}
+	}
+	return out
+}
+
+// HeaderNames gives the lower-case header names, sorted: what a Cedar request's context holds.
+func HeaderNames(h http.Header) []string {
+	names := make([]string, 0, len(h))
+	seen := make(map[string]bool, len(h))
+	for name := range h {
+		lower := strings.ToLower(name)
+		if !seen[lower] {
+			seen[lower] = true
+			names = append(names, lower)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+const maxScrubDepth = 32
+
+// ScrubSecrets gives a copy of a JSON-like value with every secret replaced: values under a
+// sensitive key (password, api_key, authorization, ...) and secret-shaped strings anywhere. Maps,
+// slices and strings are walked as they are; any other composite value (a struct) is first turned
+// into its JSON form, so that what is scrubbed is what would be sent. Nesting deeper than 32 levels
+// becomes "[TRUNCATED]" and a map or slice that contains itself "[Circular]". Mirrors scrubSecrets.
+func ScrubSecrets(value any) any {
+	return scrub(value, 0, nil)
+}
+
+func scrub(value any, depth int, ancestors []uintptr) any {
+	switch v := value.(type) {
+	case nil, bool, float64, float32, int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8, json.Number:
+		return v
+	case string:
+		return RedactText(v)
+	case json.Marshaler:
+		return v // as the TypeScript side keeps objects with toJSON (dates)
+	case map[string]any:
+		return scrubMap(v, depth, ancestors)
+	case []any:
+		return scrubSlice(v, depth, ancestors)
+	case map[string]string:
+		out := make(map[string]any, len(v))
+		for k, s := range v {
+			out[k] = s
+		}
+		return scrubMap(out, depth, ancestors)
+	case []string:
+		out := make([]any, len(v))
+		for i, s := range v {
+			out[i] = s
+		}
+		return scrubSlice(out, depth, ancestors)
+	}
+	// Anything else (structs, typed maps and slices): its JSON form.
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return "[unserializable " + reflect.TypeOf(value).String() + "]"
+	}
+	var generic any
+	if json.Unmarshal(raw, &generic) != nil {
+		return nil
+	}
+	return scrub(generic, depth, ancestors)
+}
+
+func identity(v any) uintptr {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Map || rv.Kind() == reflect.Slice {
+		return rv.Pointer()
+	}
+	return 0
+}
+
+func isAncestor(p uintptr, ancestors []uintptr) bool {
+	if p == 0 {
+		return false
+	}
+	for _, a := range ancestors {
+		if a == p {
+			return true
+		}
+	}
+	return false
+}
+
+func scrubMap(m map[string]any, depth int, ancestors []uintptr) any {
+	p := identity(m)
+	if isAncestor(p, ancestors) {
+		return "[Circular]"
+	}
+	if depth >= maxScrubDepth {
+		return "[TRUNCATED]"
+	}
+	ancestors = append(ancestors, p)
+	out := make(map[string]any, len(m))
+	for k, current := range m {
+		if IsSensitiveName(k) && isScalar(current) && current != "" {
+			out[k] = Redacted
+		} else {
+			out[k] = scrub(current, depth+1, ancestors)
+		}
+	}
+	return out
+}
+
+func scrubSlice(s []any, depth int, ancestors []uintptr) any {
+	p := identity(s)
+	if len(s) > 0 && isAncestor(p, ancestors) {
+		return "[Circular]"
+	}
+	if depth >= maxScrubDepth {
+		return "[TRUNCATED]"
+	}
+	ancestors = append(ancestors, p)
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = scrub(v, depth+1, ancestors)
+	}
+	return out
+}
+
+// isScalar: not nil and not an object or array, as the TypeScript rule reads it.
+func isScalar(v any) bool {
+	switch v.(type) {
+	case nil, map[string]any, []any, map[string]string, []string:
+		return false
+	case string, bool, float64, float32, int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8, json.Number:
+		return true
+	}
+	k := reflect.ValueOf(v).Kind()
+	return k != reflect.Map && k != reflect.Slice && k != reflect.Struct && k != reflect.Array && k != reflect.Pointer
+}
