@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { sha256Hex, statePaths } from "@trusera/core";
 import { type ServerProcess, startServerProcess, tempDir } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client_init } from "../src/index.js";
@@ -42,6 +44,40 @@ describe("receipts upload (end to end)", () => {
       expect(verify.body).toMatchObject({ ok: true, receipts: 15, last_seq: 15 });
       const again = run(["receipts", "upload", "--json"], state.path, { env });
       expect(JSON.parse(again.stdout)).toMatchObject({ uploaded: 0, already_there: 15 });
+    } finally {
+      state.remove();
+    }
+  });
+
+  it("fails loudly when the log was rewritten or cut after an upload (issue 16 item 9)", async () => {
+    const state = tempDir("tt-upload-");
+    try {
+      await seed(state.path, 10);
+      const env = { TRUSERA_API_URL: server.url, TRUSERA_API_KEY: ingestKey };
+      expect(run(["receipts", "upload"], state.path, { env }).code).toBe(0);
+      const paths = statePaths(state.path);
+      const original = readFileSync(paths.log, "utf8");
+      const lines = original.split("\n").filter(Boolean);
+      // Cut: the last three receipts removed (and the head copy rolled back with them).
+      writeFileSync(paths.log, `${lines.slice(0, 7).join("\n")}\n`);
+      writeFileSync(paths.head, `${lines[6]}\n`);
+      const cut = run(["receipts", "upload"], state.path, { env });
+      expect(cut.code).toBe(1);
+      expect(cut.stderr).toContain("DIVERGES");
+      expect(cut.stderr).toContain("holds this chain up to seq 10, but the local log ends at seq 7");
+      // Rewritten: from seq 5 on, other receipts, re-signed with the right key (the same first line,
+      // so the same chain id, and as many receipts as the server holds).
+      writeFileSync(paths.log, `${lines.slice(0, 4).join("\n")}\n`);
+      writeFileSync(paths.head, `${lines[3]}\n`);
+      await seed(state.path, 6);
+      const rewritten = run(["receipts", "upload", "--json"], state.path, { env });
+      expect(rewritten.code).toBe(1);
+      expect(rewritten.stdout).toBe("");
+      expect(rewritten.stderr).toMatch(/DIVERGES from the server's copy: TR-\d+ \(seq 10\) differs/);
+      expect(rewritten.stderr).not.toContain("already there");
+      const chain = sha256Hex(lines[0]!);
+      const stored = await server.api("GET", `/api/v1/receipts/chains/${chain}`);
+      expect(stored.body.head_seq).toBe(10);
     } finally {
       state.remove();
     }

@@ -77,6 +77,31 @@ function fail(what: string, res: { status: number; body: unknown }): never {
 }
 
 /**
+ * The server's head must be a receipt of this log, byte for byte: a chain only grows at its head, so
+ * a local log that lacks it, or holds another receipt at its seq (rewritten and re-signed after an
+ * upload), has diverged from the copy the server keeps as evidence. That is never "already there".
+ */
+function checkServerHead(
+  lines: readonly { text: string; seq: number }[],
+  seq: number,
+  hash: unknown,
+  target: UploadTarget,
+): void {
+  const mine = lines.find((l) => l.seq === seq);
+  const last = lines.at(-1)!;
+  if (!mine)
+    throw new UploadError(
+      `the local log DIVERGES from the server's copy: ${target.url} holds this chain up to seq ${seq}, but the local log ends at seq ${last.seq}: receipts after seq ${last.seq} were removed locally (run "transient-trace receipts verify")`,
+    );
+  if (typeof hash !== "string" || sha256Hex(mine.text) !== hash) {
+    const id = (JSON.parse(mine.text) as { receipt_id?: string }).receipt_id ?? "receipt";
+    throw new UploadError(
+      `the local log DIVERGES from the server's copy: ${id} (seq ${seq}) differs from the receipt the server holds at seq ${seq} (hash ${String(hash).slice(0, 16)}…, local ${sha256Hex(mine.text).slice(0, 16)}…): the local log was rewritten after it was uploaded; nothing was sent`,
+    );
+  }
+}
+
+/**
  * Sends the receipts of a state directory that the server does not have yet: registers the public
  * keys (JWKS), asks the server for the head of this log's chain, then uploads the rest in log order,
  * in batches. The server verifies every receipt and link and refuses a log rewritten after an earlier
@@ -132,6 +157,7 @@ export async function uploadReceipts(paths: StatePaths, target: UploadTarget): P
   if (head.status !== 200 && head.status !== 404) fail("asking for the chain's head failed", head);
   const stored = head.status === 200 ? Number((head.body as { head_seq: number }).head_seq) : 0;
   report.headSeq = stored;
+  if (stored > 0) checkServerHead(lines, stored, (head.body as { head_hash?: unknown }).head_hash, target);
   const todo = lines.filter((l) => l.seq > stored);
   report.alreadyThere = lines.length - todo.length;
   for (let i = 0; i < todo.length; i += BATCH) {

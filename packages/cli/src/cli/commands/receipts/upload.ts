@@ -61,8 +61,11 @@ Options:
   --json       Report {"version": 1, "chain", "uploaded", "already_there", "head_seq", ...} on stdout
   -h, --help   Show this help
 
-Exit codes: 0 uploaded (or nothing to do); 1 the server refused a batch (named) or could not be
-reached; 2 wrong usage.
+Before sending, the server's head (the receipt at its seq) is compared with the local log's: a log
+rewritten or cut after an earlier upload fails loudly ("DIVERGES") and sends nothing.
+
+Exit codes: 0 uploaded (or nothing to do); 1 the local log diverges from the server's copy, the
+server refused a batch (named) or could not be reached; 2 wrong usage.
 `,
   options: { ...HELP_FLAG, ...JSON_FLAG, url: { type: "string" } },
   async run(values, positionals, io) {
