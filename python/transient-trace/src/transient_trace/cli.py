@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 from .policy.document import format_policy_problems, parse_policy_text
 from .policy.to_cedar import policy_to_cedar
 from .receipts.verify_dir import load_jwks_file, verify_state_dir
+from .receipts.verify_log import LogProblem
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,17 +52,23 @@ def _verify(args: argparse.Namespace) -> int:
     for w in result.warnings:
         print(f"transient-trace-py: {w}", file=sys.stderr)
     if args.json:
+        # The shape of `transient-trace receipts verify --json`, so one tool reads both.
         doc = {
             "version": 1,
-            "ok": r.ok,
-            "receipts": r.receipts,
-            "last_seq": r.last_seq,
-            "keys": r.keys,
-            "trust": {"anchored": result.anchored, "kids": result.trusted, "sources": result.sources},
-            "problems": [dataclasses.asdict(p) for p in r.problems],
-            "incomplete": [dataclasses.asdict(p) for p in r.incomplete],
+            "target": result.log,
+            "report": {
+                "ok": r.ok,
+                "receipts": r.receipts,
+                "lastSeq": r.last_seq,
+                "lastHash": r.last_hash,
+                "keys": r.keys,
+                "problems": [_problem(p) for p in r.problems],
+                "incomplete": [_problem(p) for p in r.incomplete],
+                "rejectedKeys": result.rejected,
+            },
+            "trust": {"anchored": result.anchored, "sources": result.sources, "kids": result.trusted},
         }
-        print(json.dumps(doc, indent=2))
+        print(json.dumps(doc))
     elif r.ok:
         print(f"ok: {r.receipts} receipts, last seq {r.last_seq}, signatures valid, chain intact, keys {', '.join(r.keys) or '(none)'}")
         for p in r.incomplete:
@@ -71,6 +78,10 @@ def _verify(args: argparse.Namespace) -> int:
         for p in r.problems[1:20]:
             print(f"  {p.kind}: {p.message}")
     return result.exit_code
+
+
+def _problem(p: LogProblem) -> dict[str, object]:
+    return {k: v for k, v in dataclasses.asdict(p).items() if v is not None}
 
 
 def _check(args: argparse.Namespace) -> int:

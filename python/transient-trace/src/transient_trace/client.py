@@ -44,6 +44,22 @@ def _hash_of(value: Any) -> Optional[dict[str, str]]:
         return None
 
 
+class Receipt(dict):  # type: ignore[type-arg]
+    """
+    A sealed receipt, exactly as written to the log. ``receipt["outcome"]`` is the seed's shorthand
+    for ``receipt["decision"]["outcome"]`` (where ATP keeps it); it is not a member of the signed
+    receipt, so the log stays byte for byte what the TypeScript writer would write.
+    """
+
+    def __missing__(self, key: str) -> Any:
+        if key == "outcome":
+            return self["decision"]["outcome"]
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self or key == "outcome" else default
+
+
 class TransientTraceClient:
     """Made by ``Client_init``; see there."""
 
@@ -183,7 +199,7 @@ class TransientTraceClient:
             output_hash=extra.get("output_hash"),
             error=extra.get("error"),
         )
-        return self._writer.record(body)
+        return Receipt(self._writer.record(body))
 
 
 def _error_text(err: BaseException) -> str:

@@ -33,6 +33,10 @@ class VerifyResult:
     trusted: list[str]
     sources: list[str]
     exists: bool
+    #: The log file checked.
+    log: str = ""
+    #: JWKS entries refused (a kid that is not the key's thumbprint, ...).
+    rejected: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -58,7 +62,6 @@ def verify_state_dir(
     warnings: list[str] = []
     extra_keys = list((jwks or {}).get("keys", []))
     lookup, rejected = jwks_lookup({"keys": list(KeyStore(paths).jwks()["keys"]) + extra_keys})
-    warnings.extend(f"key refused: {r}" for r in rejected)
 
     kids: list[str] = []
     sources: list[str] = []
@@ -92,7 +95,7 @@ def verify_state_dir(
             f"you trust: --trust KID (checked out of band), {TRUSTED_KEYS_ENV}, --jwks FILE, or the pin file "
             '(see docs/receipts-policy.md, "Trust anchor").'
         )
-    return VerifyResult(report, bool(kids), kids, sources, exists, warnings)
+    return VerifyResult(report, bool(kids), kids, sources, exists, paths.log, rejected, warnings)
 
 
 def load_jwks_file(path: str) -> dict[str, Any]:
