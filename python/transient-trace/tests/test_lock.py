@@ -66,7 +66,7 @@ def test_a_typescript_writer_waits_for_a_python_held_lock(node, state_dir: Path)
         import { Client_init } from SDK;
         const client = Client_init({ agentId: "ts", policy: { version: 1, defaultAction: "allow", rules: [] }, stateDir: process.argv[1] });
         await client.ready();
-        process.stdout.write("ready\n");
+        process.stdout.write("ready\\n");
         const t = Date.now();
         await client.executeActionWithReceipt(() => 1, { target: "y", action_class: "read" });
         process.stdout.write(String(Date.now() - t));
