@@ -23,6 +23,7 @@ export {
   toolRequest,
 } from "./cedar/request-model.js";
 export { positionAt, type SourcePosition } from "./cedar/source-position.js";
+export { CEDAR_TEXT_LIMITS, type CedarTextLimits, checkCedarText } from "./cedar/text-bounds.js";
 export type { CedarDecision, CedarDiagnostic, CedarEntity, CedarRequest, EntityRef } from "./cedar/types.js";
 export { ConfigurationError, StateError, TruseraError, ValidationError } from "./errors.js";
 export { createEvent, type JsonObject, type TruseraEvent } from "./events/event.js";

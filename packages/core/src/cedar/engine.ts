@@ -1,25 +1,60 @@
+import { createRequire } from "node:module";
 import type * as CedarWasm from "@cedar-policy/cedar-wasm/nodejs";
 import { byteOffsetToIndex, positionAt } from "./source-position.js";
+import { CEDAR_TEXT_LIMITS, type CedarTextLimits, checkCedarText } from "./text-bounds.js";
 import type { CedarDecision, CedarDiagnostic, CedarRequest } from "./types.js";
 
 type Cedar = typeof CedarWasm;
 type DetailedError = CedarWasm.DetailedError;
 
-let cedar: Cedar | undefined;
-let loading: Promise<Cedar> | undefined;
+// One engine per process, shared by every copy of this code (the ESM and CommonJS builds of a package,
+// two packages that bundle core): a copy that replaces a trapped engine replaces it for all of them.
+type EngineState = { engine: Cedar | undefined; loading: Promise<Cedar> | undefined };
+const STATE_KEY = Symbol.for("trusera.cedar-engine");
+const shared = globalThis as { [STATE_KEY]?: EngineState };
+shared[STATE_KEY] ??= { engine: undefined, loading: undefined };
+const STATE: EngineState = shared[STATE_KEY];
 
 /**
  * Loads the official Cedar engine (`@cedar-policy/cedar-wasm`, its Node build) once per process.
  * About 35 ms, so it happens on first use rather than when a package is imported.
  */
 export function loadCedar(): Promise<Cedar> {
-  if (cedar) return Promise.resolve(cedar);
-  loading ??= import("@cedar-policy/cedar-wasm/nodejs").then((mod) => {
+  if (STATE.engine) return Promise.resolve(STATE.engine);
+  STATE.loading ??= import("@cedar-policy/cedar-wasm/nodejs").then((mod) => {
     const m = mod as Cedar & { default?: Cedar };
-    cedar = typeof m.statefulIsAuthorized === "function" ? m : m.default!;
-    return cedar;
+    STATE.engine ??= typeof m.statefulIsAuthorized === "function" ? m : m.default!;
+    return STATE.engine;
   });
-  return loading;
+  return STATE.loading;
+}
+
+/**
+ * Replaces the engine with a fresh instance after a call into it threw. Why: a Wasm trap (e.g. the
+ * engine's stack overflowing on deeply nested text: "memory access out of bounds") leaves the
+ * instance's stack pointer where it was, so every later call fails the same way, for every caller.
+ * Re-requiring the module instantiates the Wasm again (~20 ms); the compiled sets re-parse into it on
+ * their next use. Returns false when no fresh instance could be made (the old one stays).
+ */
+export function replaceCedar(broken: Cedar): boolean {
+  if (STATE.engine !== broken) return true; // another caller already replaced it
+  try {
+    const here = import.meta.url; // undefined in a CommonJS build without tsup's shims
+    const req = typeof here === "string" ? createRequire(here) : require;
+    const path = req.resolve("@cedar-policy/cedar-wasm/nodejs");
+    delete req.cache[path];
+    const m = req(path) as Cedar & { default?: Cedar };
+    STATE.engine = typeof m.statefulIsAuthorized === "function" ? m : m.default!;
+    STATE.loading = Promise.resolve(STATE.engine);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The engine to call now: `engine` unless it has been replaced since it was handed out. */
+function live(engine: Cedar): Cedar {
+  return STATE.engine ?? engine;
 }
 
 /**
@@ -53,7 +88,7 @@ function authorizerOf(engine: Cedar): Cedar["statefulIsAuthorized"] {
 
 /** The engine, if `loadCedar()` has finished; otherwise undefined. */
 export function cedarIfLoaded(): Cedar | undefined {
-  return cedar;
+  return STATE.engine;
 }
 
 /** The `@id` of the permit-all that `defaultDecision: "allow"` adds. It is never in a user's text. */
@@ -72,6 +107,11 @@ export interface CompileOptions {
    * old set; the engine has no way to free one, so callers that compile repeatedly pass a fixed slot.
    */
   slot?: string;
+  /**
+   * Bounds checked on the text (and the schema) before the engine parses it; defaults to
+   * `CEDAR_TEXT_LIMITS`. Text beyond them is an error, never given to the engine.
+   */
+  limits?: CedarTextLimits;
 }
 
 export type CompileResult =
@@ -80,22 +120,47 @@ export type CompileResult =
 
 /** A policy set parsed once by the engine and kept in its cache; `evaluate` never parses again. */
 export class CompiledPolicySet {
-  readonly #authorize: Cedar["statefulIsAuthorized"];
+  #engine: Cedar;
+  #authorize: Cedar["statefulIsAuthorized"];
 
   constructor(
-    private readonly engine: Cedar,
+    engine: Cedar,
     /** The engine's cache key for this set. */
     readonly slot: string,
     /** Ids of the user's policies, in text order. */
     readonly policyIds: readonly string[],
     readonly text: string,
     readonly defaultDecision: "allow" | "deny",
+    /** What was given to the engine, kept to parse again into a replacement engine. */
+    private readonly parsed: Record<string, string>,
   ) {
+    this.#engine = engine;
     this.#authorize = authorizerOf(engine);
+  }
+
+  /** Parses this set into the current engine when the one it was parsed into has been replaced. */
+  #follow(): string | null {
+    const engine = STATE.engine;
+    if (engine === undefined || engine === this.#engine) return null;
+    let answer: ReturnType<Cedar["preparsePolicySet"]>;
+    try {
+      answer = engine.preparsePolicySet(this.slot, { staticPolicies: this.parsed });
+    } catch (err) {
+      replaceCedar(engine);
+      return `cedar: ${(err as Error).message}`;
+    }
+    if (answer.type === "failure") return answer.errors.map((e) => e.message).join("; ");
+    this.#engine = engine;
+    this.#authorize = authorizerOf(engine);
+    return null;
   }
 
   /** Decides one request in microseconds. Never throws: an engine failure is a deny with the reason in `errors`. */
   evaluate(request: CedarRequest): CedarDecision {
+    if (STATE.engine !== this.#engine) {
+      const failed = this.#follow();
+      if (failed !== null) return { decision: "deny", policyIds: [], errors: [failed] };
+    }
     let answer: CedarWasm.AuthorizationAnswer;
     try {
       answer = this.#authorize({
@@ -107,6 +172,7 @@ export class CompiledPolicySet {
         preparsedPolicySetId: this.slot,
       });
     } catch (err) {
+      replaceCedar(this.#engine);
       return { decision: "deny", policyIds: [], errors: [`cedar: ${(err as Error).message}`] };
     }
     if (answer.type === "failure") {
@@ -145,7 +211,40 @@ export async function compilePolicySet(text: string, options: CompileOptions): P
 }
 
 /** `compilePolicySet` for callers that already hold the engine (see `loadCedar`). */
-export function compilePolicySetSync(engine: Cedar, text: string, options: CompileOptions): CompileResult {
+export function compilePolicySetSync(given: Cedar, text: string, options: CompileOptions): CompileResult {
+  const limits = options.limits ?? CEDAR_TEXT_LIMITS;
+  const bound = checkCedarText(text, limits);
+  if (bound) return { ok: false, errors: [bound], warnings: [] };
+  const schemaBound = options.schema === undefined ? null : checkCedarText(options.schema, limits);
+  if (schemaBound) {
+    return {
+      ok: false,
+      errors: [{ ...schemaBound, message: `schema: ${schemaBound.message}` }],
+      warnings: [],
+    };
+  }
+  const engine = live(given);
+  try {
+    return compileWith(engine, text, options);
+  } catch (err) {
+    // A trap: the engine is replaced so that this text cannot fail anyone else's calls.
+    replaceCedar(engine);
+    return {
+      ok: false,
+      errors: [
+        {
+          severity: "error",
+          message: `the Cedar engine failed on this text (${(err as Error).message}); it has been restarted`,
+          line: 1,
+          column: 1,
+        },
+      ],
+      warnings: [],
+    };
+  }
+}
+
+function compileWith(engine: Cedar, text: string, options: CompileOptions): CompileResult {
   const warnings: CedarDiagnostic[] = [];
   const split = engine.policySetTextToParts(text);
   if (split.type === "failure") {
@@ -230,6 +329,7 @@ export function compilePolicySetSync(engine: Cedar, text: string, options: Compi
       parts.map((p) => p.id),
       text,
       options.defaultDecision,
+      staticPolicies,
     ),
     warnings,
   };
