@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	cedar "github.com/cedar-policy/cedar-go"
@@ -55,6 +56,10 @@ type CedarEvaluator struct {
 	validator       *validate.Validator
 	set             atomic.Pointer[compiledSet]
 	generation      atomic.Uint64
+
+	mu       sync.Mutex // serializes loads
+	source   string     // the text last loaded (without standing policies)
+	standing string     // policies compiled from BlockPatterns, added to every load
 }
 
 type compiledSet struct {
@@ -130,18 +135,56 @@ func (e *CedarEvaluator) LoadWithDefault(policyText, defaultDecision string) err
 	if defaultDecision != "allow" && defaultDecision != "deny" {
 		return &Error{Code: CodeConfig, Message: fmt.Sprintf("[Trusera] the default decision must be \"allow\" or \"deny\", got %q", defaultDecision)}
 	}
-	set, diags := compilePolicySet(policyText, defaultDecision, e.validator)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.loadLocked(policyText, defaultDecision)
+}
+
+func (e *CedarEvaluator) loadLocked(policyText, defaultDecision string) error {
+	text := policyText
+	if e.standing != "" {
+		text = strings.TrimRight(policyText, " \t\r\n") + "\n" + e.standing
+	}
+	set, diags := compilePolicySet(text, defaultDecision, e.validator)
 	if len(diags) > 0 {
 		return &PolicyLoadError{Diagnostics: diags}
 	}
+	e.source = policyText
 	e.set.Store(set)
 	e.generation.Add(1)
 	return nil
 }
 
-// Clear unloads the active set: Loaded becomes false.
+// addStanding makes policies (compiled BlockPatterns) part of every set this evaluator loads, and
+// of the active one now; with none active they become the active set.
+func (e *CedarEvaluator) addStanding(policies string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if strings.Contains(e.standing, policies) {
+		return nil
+	}
+	e.standing += policies
+	current := e.set.Load()
+	if current == nil {
+		return e.loadLocked("", e.defaultDecision)
+	}
+	return e.loadLocked(e.source, current.defaultDecision)
+}
+
+// Clear unloads the active set: Loaded becomes false (unless BlockPatterns were added to this
+// evaluator: they stay, alone).
 func (e *CedarEvaluator) Clear() {
-	if e != nil && e.set.Swap(nil) != nil {
+	if e == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.standing != "" {
+		_ = e.loadLocked("", e.defaultDecision)
+		return
+	}
+	e.source = ""
+	if e.set.Swap(nil) != nil {
 		e.generation.Add(1)
 	}
 }

@@ -29,6 +29,7 @@ type Stats struct {
 // carries its own serializer (values already redacted, shape known valid): it skips the generic path.
 type pendingEvent struct {
 	ev  Event
+	at  time.Time // when it was tracked: the timestamp unless the event has one
 	raw func(id, timestamp, agentID string) []byte
 }
 
@@ -180,7 +181,7 @@ func (c *Client) Track(e Event) {
 	if c == nil {
 		return
 	}
-	c.enqueue(pendingEvent{ev: e})
+	c.enqueue(pendingEvent{ev: e, at: time.Now()})
 }
 
 func (c *Client) enqueue(p pendingEvent) {
@@ -269,10 +270,10 @@ func (c *Client) serializeOne(p *pendingEvent) (out []byte) {
 	}()
 	e := &p.ev
 	if e.ID == "" {
-		e.ID = newUUIDv7(time.Now())
+		e.ID = newUUIDv7(p.at)
 	}
 	if e.Timestamp == "" {
-		e.Timestamp = isoTime(time.Now())
+		e.Timestamp = isoTime(p.at)
 	}
 	if p.raw != nil {
 		out = p.raw(e.ID, e.Timestamp, e.AgentID)
