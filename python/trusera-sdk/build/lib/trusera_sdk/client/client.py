@@ -1,0 +1,521 @@
+"""The authenticated connection to a Trusera server: buffers events and sends them in batches from
+one background thread (packages/sdk/src/client/client.ts, the guarantees ported).
+
+- ``track()`` never blocks and never raises: it appends to a bounded buffer under a lock.
+- The buffer is bounded by count (at once) and bytes (once serialized); the oldest are dropped,
+  counted in ``stats.dropped`` and reported to the server with the next batch.
+- One worker thread serializes (redacting secrets) and sends, so at most one flush is in flight.
+- A batch is retried on network errors, 5xx, 408 and 429 with exponential backoff, full jitter and
+  Retry-After, under one ``Idempotency-Key``.
+- ``close()`` delivers within ``close_timeout`` and never hangs; clients still open at interpreter
+  exit are closed then (atexit).
+- After ``os.fork()`` the child's client starts empty, with its own lock, queue and thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import json
+import os
+import threading
+import time
+import uuid
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .._log import SafeLogger
+from ..events.event import Event
+from ..events.ids import iso_timestamp, uuid7
+from ..events.limits import MAX_AGENT_ID_LENGTH
+from .options import resolve_options
+from .queue import EventQueue
+from .retry import backoff_delay, is_retryable_status, parse_retry_after
+from .serialize import InvalidEvent, serialize_event
+from .transport import PrivateTransport, Response
+
+USER_AGENT = "trusera-sdk-python/0.1.0"
+_REGISTER_RETRIES = 2
+# A burst of track() calls is serialized together, at most this long after its first event.
+_SERIALIZE_DELAY = 0.05
+_INF = float("inf")
+
+_live: "weakref.WeakSet[TruseraClient]" = weakref.WeakSet()
+
+
+@dataclass(frozen=True)
+class ClientStats:
+    """What happened to tracked events since the client was made."""
+
+    tracked: int  # accepted into the buffer
+    queued: int  # waiting now (serialized or not)
+    queued_bytes: int  # bytes of the serialized ones waiting now
+    sent: int  # acknowledged by the server
+    dropped: int  # buffer full, or close() ran out of time; reported to the server
+    invalid: int  # not valid events, too large, or not serializable
+    after_close: int  # tracked after close(), dropped
+    rejected: int  # refused by the server with a 4xx other than 408 and 429
+    retries: int  # requests repeated after a network error, 5xx, 408 or 429
+
+
+class TruseraClient:
+    """Reports an agent's events to a Trusera server.
+
+    Example::
+
+        client = TruseraClient(api_key="tsk_...")          # or TRUSERA_API_KEY
+        client.register_agent("my-agent", "custom")
+        client.track(Event(EventType.TOOL_CALL, "web_search", {"query": "cats"}))
+        client.close()
+
+    Also a context manager (``with TruseraClient(...) as client:``); ``aflush()`` and ``aclose()``
+    do the same as ``flush()`` and ``close()`` without blocking an asyncio event loop.
+
+    :raises ConfigurationError: when no API key is given (argument or ``TRUSERA_API_KEY``), or an
+        option is out of range.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        agent_id: str | None = None,
+        flush_interval: float = 5.0,
+        batch_size: int = 100,
+        timeout: float = 10.0,
+        *,
+        max_queue_size: int = 10_000,
+        max_queue_bytes: int = 8 * 1024 * 1024,
+        max_batch_bytes: int = 1024 * 1024,
+        max_retries: int = 5,
+        close_timeout: float = 10.0,
+        retry_base_delay: float = 0.25,
+        retry_max_delay: float = 30.0,
+        debug: bool = False,
+        logger: Any = None,
+    ) -> None:
+        self._o = resolve_options(
+            api_key=api_key,
+            base_url=base_url,
+            agent_id=agent_id,
+            flush_interval=flush_interval,
+            batch_size=batch_size,
+            timeout=timeout,
+            max_queue_size=max_queue_size,
+            max_queue_bytes=max_queue_bytes,
+            max_batch_bytes=max_batch_bytes,
+            max_retries=max_retries,
+            close_timeout=close_timeout,
+            retry_base_delay=retry_base_delay,
+            retry_max_delay=retry_max_delay,
+            debug=debug,
+        )
+        self._log = SafeLogger(logger, self._o.debug)
+        self._events_url = self._o.base_url + "api/v1/events/batch"
+        self._agent_id: str | None = self._o.agent_id
+        self._agent_name: str | None = self._o.agent_id
+        self._closed = False
+        self._warned_auth = False
+        self._init_state()
+        _live.add(self)
+        self._start_worker()
+
+    def _init_state(self) -> None:
+        """Everything a forked child must have of its own."""
+        self._lock = threading.Lock()
+        self._cv = threading.Condition(self._lock)
+        self._pending: deque[tuple[Any, str | None]] = deque()
+        self._queue = EventQueue(self._o.max_queue_size, self._o.max_queue_bytes)
+        self._queued_items = self._queue._items  # its deque, for track()'s length check
+        self._max_queue = self._o.max_queue_size
+        self._armed = False
+        self._stop = False
+        self._flush_req = 0
+        self._flush_done = 0
+        self._deadline = _INF
+        self._sleeper = threading.Event()
+        self._transport = PrivateTransport()
+        self._worker: threading.Thread | None = None
+        self._unreported_drops = 0
+        self._tracked = self._sent = self._dropped = self._invalid = 0
+        self._after_close = self._rejected = self._retries = 0
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def agent_id(self) -> str | None:
+        """The agent id (or name) stamped on events that do not carry one."""
+        return self._agent_id
+
+    @property
+    def agent_name(self) -> str | None:
+        """The principal of this client's Cedar requests: the agent's name (from ``register_agent``
+        or ``agent_id``), even once the server has registered it under an ``agt_...`` id."""
+        return self._agent_name or self._agent_id
+
+    @property
+    def base_url(self) -> str:
+        """The server this client reports to, ending in ``/``."""
+        return self._o.base_url
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def stats(self) -> ClientStats:
+        with self._lock:
+            return ClientStats(
+                tracked=self._tracked,
+                queued=len(self._queue) + len(self._pending),
+                queued_bytes=self._queue.bytes,
+                sent=self._sent,
+                dropped=self._dropped,
+                invalid=self._invalid,
+                after_close=self._after_close,
+                rejected=self._rejected,
+                retries=self._retries,
+            )
+
+    def track(self, event: Event | Mapping[str, Any]) -> None:
+        """Queues one event. Never blocks, never raises: an invalid event, or one tracked after
+        ``close()``, is dropped and counted (see ``stats``). Secrets in ``name``, ``payload`` and
+        ``metadata`` are redacted when the event is serialized, shortly after this call."""
+        try:
+            if self._worker is None:
+                self._start_worker()  # first use after a fork
+            with self._lock:
+                if self._closed:
+                    self._after_close += 1
+                    return
+                self._tracked += 1
+                pending = self._pending
+                pending.append((event, self._agent_id))
+                if len(pending) + len(self._queued_items) > self._max_queue:
+                    if not self._queue.drop_oldest():
+                        pending.popleft()
+                    self._add_drops(1)
+                if not self._armed:
+                    self._armed = True
+                    self._cv.notify()
+        except Exception:  # noqa: BLE001 - telemetry never throws into the host
+            pass
+
+    def register_agent(self, name: str, framework: str = "custom") -> str:
+        """Registers (or finds) the agent ``name`` in the key's project and stamps its id on later
+        events. Never raises for a network or server failure: it then logs a warning and goes on
+        with ``name`` as the agent id, which the server resolves to the same agent."""
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_AGENT_ID_LENGTH:
+            self._log.warn(f"register_agent needs a name of 1 to {MAX_AGENT_ID_LENGTH} characters")
+            return self._agent_id or ""
+        if self._agent_id is None:
+            self._agent_id = name
+        self._agent_name = name
+        body = json.dumps({"name": name, "framework": str(framework)}).encode()
+        url = self._o.base_url + "api/v1/agents/register"
+        for attempt in range(min(self._o.retry.max_retries, _REGISTER_RETRIES) + 1):
+            wait = None
+            try:
+                res = self._post(url, body, None, _INF)
+                if 200 <= res.status < 300:
+                    agent = json.loads(res.body or b"{}").get("agent_id")
+                    if isinstance(agent, str) and agent:
+                        self._agent_id = agent
+                        return agent
+                    break
+                if not is_retryable_status(res.status):
+                    self._log.warn(f"register_agent: server answered {res.status}: {res.text()[:200]}")
+                    break
+                wait = parse_retry_after(res.headers.get("retry-after"))
+            except Exception as err:  # noqa: BLE001
+                self._log.debug(f"register_agent: {err}")
+            if attempt < min(self._o.retry.max_retries, _REGISTER_RETRIES):
+                with self._lock:
+                    self._retries += 1
+                time.sleep(min(wait if wait is not None else backoff_delay(self._o.retry, attempt), 5.0))
+        self._log.warn(f'register_agent: could not register with {self._o.base_url}; events carry the name "{name}"')
+        self._agent_id = name
+        return name
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Sends everything queued. Returns True once the buffer is empty, False when the server
+        could not be reached within the retry budget (events then stay queued) or ``timeout``
+        seconds passed. Never raises."""
+        try:
+            if self._closed:
+                return self._empty()
+            if self._worker is None:
+                self._start_worker()
+            worker = self._worker
+            if worker is threading.current_thread():
+                return False
+            end = _INF if timeout is None else time.monotonic() + timeout
+            with self._cv:
+                self._flush_req += 1
+                req = self._flush_req
+                self._cv.notify_all()
+                while self._flush_done < req and worker is not None and worker.is_alive():
+                    left = end - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._cv.wait(min(left, 1.0))
+            return self._empty()
+        except Exception:  # noqa: BLE001
+            return False
+
+    def close(self, timeout: float | None = None) -> None:
+        """Delivers everything queued within ``timeout`` (default: ``close_timeout``), then stops the
+        thread and releases the connection. Events tracked afterwards are dropped (counted). Never
+        hangs and never raises; safe to call more than once."""
+        try:
+            budget = self._o.close_timeout if timeout is None else max(0.0, float(timeout))
+            with self._cv:
+                already = self._closed
+                self._closed = True
+                if not already:
+                    self._deadline = time.monotonic() + budget
+                    self._stop = True
+                    self._cv.notify_all()
+                deadline = self._deadline
+            self._sleeper.set()
+            worker = self._worker
+            if worker is not None and worker.is_alive() and worker is not threading.current_thread():
+                # The worker bounds its own work by the deadline; the grace covers a request in flight.
+                worker.join(max(0.0, deadline - time.monotonic()) + 1.0)
+            elif not already and (worker is None or not worker.is_alive()):
+                self._serialize_pending()
+                self._drain()
+            if already:
+                return
+            with self._lock:
+                lost = self._queue.clear() + len(self._pending)
+                self._pending.clear()
+                self._dropped += lost
+            if lost:
+                self._log.warn(f"close(): {lost} events could not be delivered within {budget:g} s")
+            self._transport.close()
+            _live.discard(self)
+        except Exception:  # noqa: BLE001
+            pass
+
+    async def aflush(self, timeout: float | None = None) -> bool:
+        """``flush()`` for asyncio code: waits in an executor thread, not on the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(None, self.flush, timeout)
+
+    async def aclose(self, timeout: float | None = None) -> None:
+        """``close()`` for asyncio code: waits in an executor thread, not on the event loop."""
+        await asyncio.get_running_loop().run_in_executor(None, self.close, timeout)
+
+    def __enter__(self) -> "TruseraClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> "TruseraClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- for the interceptor and the integrations (not public API) --------------------------
+
+    def _get(self, url: str, headers: dict[str, str], timeout: float | None = None) -> Response:
+        """A GET to the client's server over its private transport, with its API key."""
+        h = {"authorization": f"Bearer {self._o.api_key}", "user-agent": USER_AGENT, **headers}
+        t = self._o.timeout if timeout is None else min(timeout, self._o.timeout)
+        return self._transport.send("GET", url, h, None, t)
+
+    @property
+    def _logger(self) -> SafeLogger:
+        return self._log
+
+    # -- the worker ---------------------------------------------------------------------------
+
+    def _start_worker(self) -> None:
+        with self._lock:
+            if self._worker is not None:
+                return
+            t = threading.Thread(target=self._run, name="trusera-client", daemon=True)
+            self._worker = t
+        t.start()
+
+    def _run(self) -> None:
+        next_flush = time.monotonic() + self._o.flush_interval
+        while True:
+            with self._cv:
+                while not (self._stop or self._flush_req > self._flush_done or self._armed):
+                    left = next_flush - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cv.wait(left)
+                if self._armed and not self._stop and self._flush_req == self._flush_done:
+                    # Let the burst grow: one serialization pass for many events.
+                    self._cv.wait(_SERIALIZE_DELAY)
+                self._armed = False
+                req, stop = self._flush_req, self._stop
+            try:
+                self._serialize_pending()
+                now = time.monotonic()
+                if stop or req > self._flush_done or now >= next_flush or len(self._queue) >= self._o.batch_size:
+                    self._drain()
+                    next_flush = time.monotonic() + self._o.flush_interval
+            except Exception as err:  # noqa: BLE001
+                self._log.debug(f"flush failed unexpectedly: {err}")
+            with self._cv:
+                self._flush_done = max(self._flush_done, req)
+                self._cv.notify_all()
+            if stop:
+                return
+
+    def _serialize_pending(self) -> None:
+        """Redacts, serializes and queues the events tracked since the last pass."""
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return
+                event, agent = self._pending.popleft()
+            try:
+                data = self._serialize(event, agent)
+            except Exception as err:  # noqa: BLE001
+                with self._lock:
+                    self._tracked -= 1
+                    self._invalid += 1
+                if self._o.debug:
+                    self._log.debug(f"dropped an event: {err}")
+                continue
+            with self._lock:
+                self._add_drops(self._queue.push(data, len(self._pending)))
+
+    @staticmethod
+    def _serialize(event: Any, agent: str | None) -> bytes:
+        if isinstance(event, Event):
+            return serialize_event(
+                event.id,
+                event.type,
+                event.name,
+                event.payload,
+                event.metadata,
+                event.timestamp,
+                event.agent_id if event.agent_id is not None else agent,
+            )
+        if isinstance(event, Mapping):
+            ts = event.get("timestamp")
+            return serialize_event(
+                event.get("id") or uuid7(),
+                event.get("type"),  # type: ignore[arg-type]
+                event.get("name"),
+                event.get("payload", {}),
+                event.get("metadata", {}),
+                ts if ts is not None else iso_timestamp(time.time()),
+                event.get("agent_id") if event.get("agent_id") is not None else agent,
+            )
+        raise InvalidEvent(f"track() takes an Event or a dict, got {type(event).__name__}")
+
+    def _drain(self) -> bool:
+        """Sends batches until the buffer is empty (True) or a batch fails after its retries (False)."""
+        while True:
+            with self._lock:
+                batch = self._queue.take(self._o.batch_size, self._o.max_batch_bytes)
+                drops = self._unreported_drops
+            if not batch:
+                return True
+            outcome = self._send_batch(batch, drops)
+            if outcome == "failed":
+                with self._lock:
+                    self._add_drops(self._queue.unshift(batch, len(self._pending)))
+                return False
+
+    def _send_batch(self, batch: list[bytes], drops: int) -> str:
+        body = b'{"events":[' + b",".join(batch) + b"]" + (b',"dropped":%d' % drops if drops else b"") + b"}"
+        key = str(uuid.uuid4())
+        policy = self._o.retry
+        attempt = 0
+        while True:
+            if time.monotonic() >= self._deadline:
+                return "failed"
+            wait = None
+            try:
+                res = self._post(self._events_url, body, key, self._deadline)
+                if 200 <= res.status < 300:
+                    with self._lock:
+                        self._sent += len(batch)
+                        self._unreported_drops -= drops
+                    return "sent"
+                if not is_retryable_status(res.status):
+                    with self._lock:
+                        self._rejected += len(batch)
+                        self._unreported_drops -= drops
+                    self._report_rejection(res, len(batch))
+                    return "rejected"
+                wait = parse_retry_after(res.headers.get("retry-after"))
+                self._log.debug(f"batch of {len(batch)}: server answered {res.status}, will retry")
+            except Exception as err:  # noqa: BLE001
+                self._log.debug(f"batch of {len(batch)}: {err}, will retry")
+            if attempt >= policy.max_retries:
+                return "failed"
+            delay = min(wait if wait is not None else backoff_delay(policy, attempt), policy.max_delay)
+            if time.monotonic() + delay >= self._deadline:
+                return "failed"
+            with self._lock:
+                self._retries += 1
+            attempt += 1
+            if not self._stop:
+                self._sleeper.wait(delay)
+            else:
+                time.sleep(delay)  # closing: the deadline above already bounds this wait
+
+    def _post(self, url: str, body: bytes, idempotency_key: str | None, deadline: float) -> Response:
+        headers = {
+            "authorization": f"Bearer {self._o.api_key}",
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+        }
+        if idempotency_key:
+            headers["idempotency-key"] = idempotency_key
+        left = deadline - time.monotonic()
+        return self._transport.send("POST", url, headers, body, max(0.001, min(self._o.timeout, left)))
+
+    def _report_rejection(self, res: Response, count: int) -> None:
+        if res.status in (401, 403):
+            if self._warned_auth:
+                return
+            self._warned_auth = True
+        self._log.warn(f"server refused a batch of {count} events ({res.status}): {res.text()[:300]}")
+
+    def _add_drops(self, count: int) -> None:
+        """Lock held."""
+        if count:
+            self._dropped += count
+            self._unreported_drops += count
+            if self._o.debug:
+                self._log.debug(f"buffer full: dropped the {count} oldest events")
+
+    def _empty(self) -> bool:
+        with self._lock:
+            return not self._pending and len(self._queue) == 0
+
+    def _after_fork_in_child(self) -> None:
+        self._init_state()
+        if self._closed:
+            return
+        # The parent's buffer is the parent's to send; the child starts empty, on its own thread
+        # (started by its first track()).
+
+
+def _close_all_at_exit() -> None:
+    for client in list(_live):
+        if not client.closed:
+            client.close()
+
+
+def _after_fork() -> None:
+    for client in list(_live):
+        client._after_fork_in_child()
+
+
+atexit.register(_close_all_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)

@@ -1,0 +1,84 @@
+"""httpx: ``Client._send_single_request`` and ``AsyncClient._send_single_request``, which every
+request and every redirect hop goes through, whatever the transport (``send`` on versions without
+them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import in_hooked_call
+from ..registry import Patch, active
+
+LIBRARY = "httpx"
+
+
+def _request_size(request: Any) -> int | None:
+    try:
+        value = request.headers.get("content-length")
+        if value is not None:
+            return int(value)
+        content = request.__dict__.get("_content")
+        return len(content) if isinstance(content, bytes) else None
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _response_size(response: Any) -> int | None:
+    content = response.__dict__.get("_content")
+    if isinstance(content, bytes):
+        return len(content)
+    value = response.headers.get("content-length")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def patches() -> list[Patch]:
+    try:
+        import httpx
+    except ImportError:
+        return []
+    sync_attr = "_send_single_request" if "_send_single_request" in httpx.Client.__dict__ else "send"
+    async_attr = "_send_single_request" if "_send_single_request" in httpx.AsyncClient.__dict__ else "send"
+
+    def make_sync(original: Any) -> Any:
+        def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+            core = active()
+            if core is None:
+                return original(self, request, *args, **kwargs)
+            call = core.begin(LIBRARY, request.method, str(request.url), request.headers, _request_size(request))
+            if call is None:
+                return original(self, request, *args, **kwargs)
+            token = in_hooked_call.set(LIBRARY)
+            try:
+                response = original(self, request, *args, **kwargs)
+            except BaseException as err:
+                core.end(call, None, None, err)
+                raise
+            finally:
+                in_hooked_call.reset(token)
+            core.end(call, response.status_code, _response_size(response), None)
+            return response
+
+        return send
+
+    def make_async(original: Any) -> Any:
+        async def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+            core = active()
+            if core is None:
+                return await original(self, request, *args, **kwargs)
+            call = core.begin(LIBRARY, request.method, str(request.url), request.headers, _request_size(request))
+            if call is None:
+                return await original(self, request, *args, **kwargs)
+            token = in_hooked_call.set(LIBRARY)
+            try:
+                response = await original(self, request, *args, **kwargs)
+            except BaseException as err:
+                core.end(call, None, None, err)
+                raise
+            finally:
+                in_hooked_call.reset(token)
+            core.end(call, response.status_code, _response_size(response), None)
+            return response
+
+        return send
+
+    return [Patch(httpx.Client, sync_attr, make_sync), Patch(httpx.AsyncClient, async_attr, make_async)]

@@ -1,0 +1,179 @@
+"""The one decision core every HTTP library's adapter calls: decide a call before it is sent (and
+block it in block mode), then record one ``api_call`` event when it ends, plus a
+``policy_violation`` whenever it was denied (docs/policy-model.md, "The event contract")."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import time
+from typing import Any
+
+from .._url import InvalidURL, parse_url
+from ..cedar.evaluator import CedarEvaluator
+from ..cedar.requests import http_request
+from ..errors import PolicyViolationError
+from ..events.event import Event
+from ..events.limits import MAX_NAME_LENGTH
+from ..policy.decide import ALLOW_UNASKED, Verdict, decide_request
+from ..redact import header_names, redact_text, redact_url
+from .cache import DecisionCache
+
+# Set while a library the interceptor hooks runs a call, so that a library underneath it (urllib3
+# under requests) does not record the same call twice.
+in_hooked_call: contextvars.ContextVar[str | None] = contextvars.ContextVar("trusera_in_hooked_call", default=None)
+
+_URL_CACHE_LIMIT = 256
+_URL_MAX = 1024
+
+
+class Call:
+    """One intercepted call between ``begin`` and ``end``."""
+
+    __slots__ = ("library", "method", "url", "headers", "verdict", "started", "request_size")
+
+    def __init__(self, library: str, method: str, url: str, headers: Any, verdict: Verdict, size: int | None) -> None:
+        self.library = library
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.verdict = verdict
+        self.request_size = size
+        self.started = time.perf_counter()
+
+
+def _lower_headers(headers: Any) -> dict[str, str]:
+    """Lower-case names; values stay as they are here: the client redacts every credential by name
+    (and every secret-shaped value) before the event is serialized."""
+    if not headers:
+        return {}
+    items = headers.multi_items() if hasattr(headers, "multi_items") else (
+        headers.items() if hasattr(headers, "items") else headers
+    )
+    out: dict[str, str] = {}
+    for k, v in items:
+        if isinstance(k, bytes):
+            k = k.decode("latin-1")
+        if isinstance(v, bytes):
+            v = v.decode("latin-1")
+        out[k.lower()] = v if isinstance(v, str) else str(v)
+    return out
+
+
+class DecisionCore:
+    def __init__(
+        self,
+        client: Any,
+        enforcement: str,
+        evaluator: CedarEvaluator | None,
+        exclude: re.Pattern[str] | None,
+        fail_closed: bool,
+        cache_size: int,
+    ) -> None:
+        self.client = client
+        self.enforcement = enforcement
+        self.evaluator = evaluator
+        self.exclude = exclude
+        self.fail_closed = fail_closed
+        self.cache = DecisionCache(cache_size)
+        self._urls: dict[str, tuple[str, Any]] = {}
+        self._log = client._logger
+
+    def _redacted(self, url: str) -> tuple[str, Any]:
+        """The normalized, redacted URL and its parsed form (None when not a URL), remembered per URL."""
+        hit = self._urls.get(url)
+        if hit is not None:
+            return hit
+        try:
+            normalized = parse_url(url).href
+            redacted = redact_url(normalized)
+            parsed: Any = parse_url(redacted) if redacted is not normalized else parse_url(normalized)
+        except InvalidURL:
+            redacted, parsed = redact_text(redact_url(url)), None
+        out = (redacted, parsed)
+        if len(url) <= _URL_MAX:
+            if len(self._urls) >= _URL_CACHE_LIMIT:
+                self._urls.clear()
+            self._urls[url] = out
+        return out
+
+    def begin(self, library: str, method: str, url: str, headers: Any, request_size: int | None = None) -> Call | None:
+        """Decides a call about to be sent. Returns None for an excluded URL. Records and raises
+        ``PolicyViolationError`` when the call is denied in block mode; never raises otherwise."""
+        if self.exclude is not None and self.exclude.search(url):
+            return None
+        try:
+            method = (method or "GET").upper()
+            redacted, parsed = self._redacted(url)
+            verdict = self._decide(method, redacted, parsed, headers)
+        except Exception as err:  # noqa: BLE001 - a failure here never stops the host's call
+            self._log.debug(f"interceptor: {err}")
+            return None
+        call = Call(library, method, redacted, headers, verdict, request_size)
+        if verdict.decision == "deny":
+            self._announce(call)
+            if verdict.blocked:
+                err = PolicyViolationError(
+                    method=method, url=redacted, library=library, policy_ids=verdict.policy_ids, reasons=verdict.reasons
+                )
+                self.end(call, None, None, err)
+                raise err
+        return call
+
+    def _decide(self, method: str, redacted: str, parsed: Any, headers: Any) -> Verdict:
+        evaluator = self.evaluator
+        if evaluator is None or not evaluator.loaded:
+            if not self.fail_closed:
+                return ALLOW_UNASKED
+            return decide_request(None, lambda: {}, self.enforcement, True)
+        if parsed is None:
+            return decide_request(evaluator, lambda: http_request(self.client.agent_name, redacted, method, headers), self.enforcement)
+        names = tuple(header_names(headers))
+        agent = self.client.agent_name
+        key = (agent, method, redacted, names)
+        generation = evaluator.generation
+        hit = self.cache.get(generation, key)
+        if hit is not None:
+            return hit
+        verdict = decide_request(
+            evaluator, lambda: http_request(agent, parsed, method, list(zip(names, names))), self.enforcement
+        )
+        self.cache.put(generation, key, verdict)
+        return verdict
+
+    def _announce(self, call: Call) -> None:
+        v = call.verdict
+        what = "blocked" if v.blocked else "allowed"
+        if v.blocked or self.enforcement == "warn":
+            self._log.warn(f"Policy violation ({what}): {call.method} {call.url} denied ({'; '.join(v.reasons)})")
+
+    def end(self, call: Call, status: int | None, response_size: int | None, error: BaseException | None) -> None:
+        """Records the call's event (and a ``policy_violation`` for a deny). Never raises."""
+        try:
+            v = call.verdict
+            payload: dict[str, Any] = {
+                "url": call.url,
+                "method": call.method,
+                "status_code": status,
+                "duration_ms": round((time.perf_counter() - call.started) * 1000, 3),
+                "request_size_bytes": call.request_size,
+                "response_size_bytes": response_size,
+                "request_headers": _lower_headers(call.headers),
+            }
+            if error is not None:
+                payload["error"] = redact_text(f"{type(error).__name__}: {error}")
+            metadata = {
+                "decision": v.decision,
+                "enforcement": self.enforcement,
+                "policy_ids": list(v.policy_ids),
+                "blocked": v.blocked,
+                "library": call.library,
+            }
+            name = f"{call.method} {call.url}"[:MAX_NAME_LENGTH]
+            self.client.track(Event("api_call", name, payload, metadata))
+            if v.decision == "deny":
+                self.client.track(
+                    Event("policy_violation", name, {**payload, "reasons": list(v.reasons)}, dict(metadata))
+                )
+        except Exception as err:  # noqa: BLE001
+            self._log.debug(f"interceptor: could not record a call: {err}")
