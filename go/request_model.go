@@ -1,6 +1,7 @@
 package trusera
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -18,7 +19,21 @@ type Entity struct {
 	UID     EntityRef         `json:"uid"`
 	Attrs   map[string]any    `json:"attrs"`
 	Parents []EntityRef       `json:"parents"`
-	Tags    map[string]string `json:"tags,omitempty"`
+	// Tags is Cedar's typed open map of the entity (a tool's arguments); nil when it has none.
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
+// MarshalJSON writes "tags" whenever the entity has a tag map, even an empty one (a tool without
+// arguments), as the request model's JSON form does.
+func (e Entity) MarshalJSON() ([]byte, error) {
+	type plain Entity
+	if e.Tags == nil || len(e.Tags) > 0 {
+		return json.Marshal(plain(e))
+	}
+	return json.Marshal(struct {
+		plain
+		Tags map[string]string `json:"tags"`
+	}{plain(e), e.Tags})
 }
 
 // Request is one authorization question in the request model of docs/policy-model.md. Context
@@ -78,6 +93,16 @@ func tagValue(v any) string {
 	if s, ok := v.(string); ok {
 		return RedactText(s)
 	}
+	if raw, ok := v.(json.RawMessage); ok {
+		var s string
+		if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+			return RedactText(s)
+		}
+		var compact bytes.Buffer
+		if json.Compact(&compact, raw) == nil {
+			return RedactText(compact.String())
+		}
+	}
 	b := marshalJSON(v)
 	if b == nil {
 		return ""
@@ -87,9 +112,18 @@ func tagValue(v any) string {
 
 // ToolRequest is a tool_call: each top-level argument of an object input becomes a tag of the Tool
 // entity; context.input is the whole input as JSON (a string input as it is). Pass nil for none.
+// A Go map's JSON lists its keys sorted (as encoding/json writes it); pass a json.RawMessage to keep
+// the arguments' text and order as they are.
 func ToolRequest(agentID, tool string, args any) Request {
 	tags := map[string]string{}
-	if m := asObject(args); m != nil {
+	if raw, ok := args.(json.RawMessage); ok {
+		var members map[string]json.RawMessage
+		if json.Unmarshal(raw, &members) == nil {
+			for k, v := range members {
+				tags[k] = tagValue(v)
+			}
+		}
+	} else if m := asObject(args); m != nil {
 		for k, v := range m {
 			tags[k] = tagValue(v)
 		}
