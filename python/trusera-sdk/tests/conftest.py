@@ -63,6 +63,17 @@ class ServerProcess:
             time.sleep(0.05)
 
 
+    def count(self, *, agent: str, wait_for: int = 0, timeout: float = 10.0) -> int:
+        """How many events the agent has stored, waiting until at least ``wait_for``."""
+        end = time.monotonic() + timeout
+        while True:
+            status, body = self.api("GET", f"/api/v1/events/summary?agent_id={agent}")
+            assert status == 200, body
+            if body["total"] >= wait_for or time.monotonic() > end:
+                return body["total"]
+            time.sleep(0.05)
+
+
 def _start_server() -> ServerProcess:
     if not SERVER_CLI.exists():
         raise RuntimeError(f"{SERVER_CLI} is missing: run `npm run build` first")
