@@ -188,6 +188,30 @@ def test_threads_share_one_chain(state_dir: Path) -> None:
     assert result.report.ok and result.exit_code == 0, result.report.problems
 
 
+def test_threads_racing_for_the_first_key_make_one(tmp_path: Path) -> None:
+    """The file locks name the process; threads of one process must still exclude each other."""
+    import threading
+
+    for attempt in range(8):
+        state = tmp_path / f"race{attempt}"
+        clients = [Client_init({"agentId": f"t{i}", "policy": ALLOW_ALL, "stateDir": str(state)}) for i in range(4)]
+        barrier = threading.Barrier(len(clients))
+
+        def first(c) -> None:
+            barrier.wait()
+            c.executeActionWithReceipt(lambda: 1, {"target": "x", "action_class": "read"})
+
+        threads = [threading.Thread(target=first, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        jwks = json.loads((state / "keys" / "jwks.json").read_text())
+        assert len(jwks["keys"]) == 1
+        assert {line["signature"]["kid"] for line in log_lines(state)} == {jwks["keys"][0]["kid"]}
+        assert verify_state_dir(str(state)).exit_code == 0
+
+
 def test_public_names() -> None:
     assert transient_trace.__version__ == "0.1.0"
     for name in transient_trace.__all__:

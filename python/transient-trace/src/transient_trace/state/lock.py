@@ -7,11 +7,36 @@ A lock whose holder is dead is broken at once; one older than ``stale_s`` is bro
 from __future__ import annotations
 
 import os
+import threading
 import time
 from contextlib import contextmanager
 from typing import Iterator
 
 from ..errors import StateError
+
+# The file lock treats a lock naming this process as left over (TypeScript never overlaps two
+# critical sections in one process); Python threads can, so they are serialized per path first.
+_thread_locks: dict[str, threading.Lock] = {}
+_registry_guard = threading.Lock()
+
+
+def _thread_lock(path: str) -> threading.Lock:
+    with _registry_guard:
+        lock = _thread_locks.get(path)
+        if lock is None:
+            lock = _thread_locks[path] = threading.Lock()
+        return lock
+
+
+def _after_fork_in_child() -> None:
+    # A lock another thread of the parent held would never be released in the child.
+    global _registry_guard
+    _thread_locks.clear()
+    _registry_guard = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _holder_alive(pid: int) -> bool:
@@ -32,14 +57,20 @@ def _holder_alive(pid: int) -> bool:
 
 @contextmanager
 def file_lock(path: str, timeout_s: float = 5.0, stale_s: float = 10.0) -> Iterator[None]:
-    _acquire(path, timeout_s, stale_s)
+    local = _thread_lock(os.path.abspath(path))
+    if not local.acquire(timeout=timeout_s):
+        raise StateError(f"timed out after {int(timeout_s * 1000)} ms waiting for the lock {path} held by another thread")
     try:
-        yield
-    finally:
+        _acquire(path, timeout_s, stale_s)
         try:
-            os.unlink(path)
-        except OSError:
-            pass  # broken by another process as stale: nothing left to release
+            yield
+        finally:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass  # broken by another process as stale: nothing left to release
+    finally:
+        local.release()
 
 
 def _acquire(path: str, timeout_s: float, stale_s: float) -> None:

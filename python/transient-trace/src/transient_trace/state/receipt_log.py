@@ -24,31 +24,6 @@ from .paths import StatePaths, ensure_private_dir
 
 _TAIL_CHUNK = 64 * 1024
 
-# The file lock treats a lock naming this process as left over (TypeScript appends never overlap in
-# one process); Python threads can, so appends to one path are also serialized in-process.
-_thread_locks: dict[str, threading.Lock] = {}
-_thread_locks_guard = threading.Lock()
-
-
-def _thread_lock(path: str) -> threading.Lock:
-    with _thread_locks_guard:
-        lock = _thread_locks.get(path)
-        if lock is None:
-            lock = _thread_locks[path] = threading.Lock()
-        return lock
-
-
-def _after_fork_in_child() -> None:
-    # A lock held by another thread of the parent would never be released in the child.
-    global _thread_locks_guard
-    _thread_locks.clear()
-    _thread_locks_guard = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
 class ReceiptLog:
     def __init__(self, paths: StatePaths, key: SigningKey, fsync: bool = False, lock_timeout_s: float = 5.0) -> None:
         self.paths = paths
@@ -60,6 +35,7 @@ class ReceiptLog:
         self._last_hash = GENESIS_HASH
         self._needs_newline = False
         self._closed = False
+        self._lock = threading.Lock()  # this object's fields; other writers are kept out by the file lock
         ensure_private_dir(paths.receipts_dir)
         try:
             self._fd = os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -69,7 +45,7 @@ class ReceiptLog:
 
     def append(self, body: dict[str, Any]) -> dict[str, Any]:
         """Chains, signs and appends one receipt; returns it sealed."""
-        with _thread_lock(self.paths.log):
+        with self._lock:
             if self._closed:
                 raise StateError("the receipt log is closed")
             with file_lock(self.paths.log_lock, timeout_s=self.lock_timeout_s):
@@ -91,7 +67,7 @@ class ReceiptLog:
                 return signed.receipt
 
     def close(self) -> None:
-        with _thread_lock(self.paths.log):
+        with self._lock:
             if self._closed:
                 return
             self._closed = True
