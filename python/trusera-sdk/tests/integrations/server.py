@@ -42,6 +42,8 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 

@@ -36,7 +36,13 @@ def make_agent(base_url: str, effects: list[str]) -> AssistantAgent:
 
 
 def run(agent: AssistantAgent, task: str):
-    return asyncio.run(asyncio.wait_for(agent.run(task=task), timeout=30))
+    async def main():
+        try:
+            return await asyncio.wait_for(agent.run(task=task), timeout=30)
+        finally:
+            await agent._model_client.close()  # noqa: SLF001 - the client the test made; closes its sockets
+
+    return asyncio.run(main())
 
 
 def test_tool_calls_observed_and_forbidden_one_blocked(server, client, agent):
