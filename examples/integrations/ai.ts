@@ -1,12 +1,13 @@
 // Vercel AI SDK: a language-model middleware that decides and records every model call and every tool
 // call the model asks for; in block mode a forbidden tool call stops generateText before it runs.
 //   TRUSERA_API_KEY=tsk_... TRUSERA_API_URL=http://127.0.0.1:7780 npx tsx examples/integrations/ai.ts
-// Offline: the model is the AI SDK's MockLanguageModelV2 (replace it with `openai("gpt-4o")`).
+// Offline: the model is the AI SDK's own mock (ai-mock-model.ts; replace it with `openai("gpt-4o")`).
+// Runs on ai 5, 6 and 7.
 import { generateText, stepCountIs, tool, wrapLanguageModel } from "ai";
-import { MockLanguageModelV2 } from "ai/test";
 import { CedarEvaluator, PolicyViolationError, TruseraClient } from "trusera-sdk";
 import { truseraMiddleware } from "trusera-sdk/ai";
 import { z } from "zod";
+import { mockModel } from "./ai-mock-model.js";
 
 const client = new TruseraClient({ agentId: "ai-sdk-example" });
 const cedarEvaluator = new CedarEvaluator();
@@ -26,25 +27,18 @@ const tools = {
     },
   }),
 };
-const usage = { inputTokens: 800, outputTokens: 60, totalTokens: 860 };
 /** A mock model that asks to read `path`, then answers. */
 const modelReading = (path: string) =>
   wrapLanguageModel({
-    model: new MockLanguageModelV2({
-      provider: "openai.chat",
-      modelId: "gpt-4o",
-      doGenerate: [
-        {
-          content: [
-            { type: "tool-call", toolCallId: "c1", toolName: "read_file", input: JSON.stringify({ path }) },
-          ],
-          finishReason: "tool-calls",
-          usage,
-          warnings: [],
-        },
-        { content: [{ type: "text", text: `Read ${path}.` }], finishReason: "stop", usage, warnings: [] },
-      ],
-    }),
+    model: mockModel("gpt-4o", [
+      {
+        content: [
+          { type: "tool-call", toolCallId: "c1", toolName: "read_file", input: JSON.stringify({ path }) },
+        ],
+        finishReason: "tool-calls",
+      },
+      { content: [{ type: "text", text: `Read ${path}.` }], finishReason: "stop" },
+    ]),
     middleware: truseraMiddleware(client, { enforcement: "block", cedarEvaluator }),
   });
 

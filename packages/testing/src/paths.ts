@@ -8,7 +8,7 @@ export const SERVER_CLI = fileURLToPath(new URL("../../server/dist/cli.js", impo
 
 /**
  * The Node that runs `trusera-server` in tests: the one the tests run on, unless TRUSERA_TEST_SERVER_NODE
- * names another. The SDK's tests also run on a second Node major (scripts/test-node22.mjs), against a
+ * names another. The SDK's tests also run on Node 22 and 24 (scripts/test-node-matrix.mjs), against a
  * server whose native addon (better-sqlite3) is built for the first.
  */
 export function serverNode(): string {

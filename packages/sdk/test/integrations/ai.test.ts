@@ -1,14 +1,17 @@
-import { type ServerProcess, startServerProcess } from "@trusera/testing";
-import { generateText, simulateReadableStream, stepCountIs, streamText, tool, wrapLanguageModel } from "ai";
-import { MockLanguageModelV2 } from "ai/test";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { REPO_ROOT, type ServerProcess, startServerProcess } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PolicyViolationError } from "../../src/index.js";
 import { truseraMiddleware } from "../../src/integrations/ai/index.js";
+import { aiMajors, mockModelOf } from "../support/ai-majors.js";
 import { clientFor, evaluatorWith, storedEvents, summary, TOOL_POLICIES } from "./support.js";
 
-// The Vercel AI SDK (v5) driving its own mock language model through wrapLanguageModel, with real
-// tools executed by generateText/streamText, reporting to a real trusera-server process.
+// The Vercel AI SDK (5, 6 and 7: support/ai-majors.ts) driving its own mock language model through
+// wrapLanguageModel, with real tools executed by generateText/streamText, reporting to a real
+// trusera-server process.
 
 let server: ServerProcess;
 beforeAll(async () => {
@@ -18,71 +21,65 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-const usage = { inputTokens: 1000, outputTokens: 200, totalTokens: 1200 };
-
-function makeTools() {
-  const ran: string[] = [];
-  const tools = {
-    read_file: tool({
-      description: "Reads a file",
-      inputSchema: z.object({ path: z.string() }),
-      execute: async ({ path }) => {
-        ran.push(`read_file ${path}`);
-        return `contents of ${path}`;
-      },
-    }),
-    delete_file: tool({
-      description: "Deletes a file",
-      inputSchema: z.object({ path: z.string() }),
-      execute: async ({ path }) => {
-        ran.push(`delete_file ${path}`);
-        return `deleted ${path}`;
-      },
-    }),
-  };
-  return { ran, tools };
-}
+const MAJORS = await aiMajors();
 
 const toolCall = (id: string, toolName: string, input: unknown) =>
   ({ type: "tool-call", toolCallId: id, toolName, input: JSON.stringify(input) }) as const;
 
-/** A mock model that first asks for `calls`, then answers "Done.". */
-function mockModel(modelId: string, calls: ReturnType<typeof toolCall>[]) {
-  return new MockLanguageModelV2({
-    provider: "openai.chat",
-    modelId,
-    doGenerate: [
-      { content: calls, finishReason: "tool-calls", usage, warnings: [] },
-      { content: [{ type: "text", text: "Done." }], finishReason: "stop", usage, warnings: [] },
-    ],
-    doStream: [
-      {
-        stream: simulateReadableStream({
+describe.each(MAJORS)("truseraMiddleware (Vercel AI SDK $major)", (lib) => {
+  const { generateText, stepCountIs, streamText, tool, wrapLanguageModel } = lib.ai;
+  const agentOf = (name: string) => `${name}-${lib.major}`;
+
+  function makeTools() {
+    const ran: string[] = [];
+    const tools = {
+      read_file: tool({
+        description: "Reads a file",
+        inputSchema: z.object({ path: z.string() }),
+        execute: async ({ path }) => {
+          ran.push(`read_file ${path}`);
+          return `contents of ${path}`;
+        },
+      }),
+      delete_file: tool({
+        description: "Deletes a file",
+        inputSchema: z.object({ path: z.string() }),
+        execute: async ({ path }) => {
+          ran.push(`delete_file ${path}`);
+          return `deleted ${path}`;
+        },
+      }),
+    };
+    return { ran, tools };
+  }
+
+  /** A mock model that first asks for `calls`, then answers "Done.". */
+  function mockModel(modelId: string, calls: ReturnType<typeof toolCall>[]) {
+    const model = mockModelOf(lib, {
+      modelId,
+      tokens: { input: 1000, output: 200 },
+      generate: [
+        { content: calls, finishReason: "tool-calls" },
+        { content: [{ type: "text", text: "Done." }], finishReason: "stop" },
+      ],
+      stream: [
+        { chunks: calls, finishReason: "tool-calls" },
+        {
           chunks: [
-            { type: "stream-start", warnings: [] },
-            ...calls,
-            { type: "finish", finishReason: "tool-calls", usage },
-          ],
-        }),
-      },
-      {
-        stream: simulateReadableStream({
-          chunks: [
-            { type: "stream-start", warnings: [] },
             { type: "text-start", id: "t" },
             { type: "text-delta", id: "t", delta: "Done." },
             { type: "text-end", id: "t" },
-            { type: "finish", finishReason: "stop", usage },
           ],
-        }),
-      },
-    ],
-  });
-}
+          finishReason: "stop",
+        },
+      ],
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: the model of whichever major is under test
+    return model as any;
+  }
 
-describe("truseraMiddleware (Vercel AI SDK)", () => {
   it("records model calls with usage and cost, and the model's tool calls (log mode)", async () => {
-    const agent = "ai-log";
+    const agent = agentOf("ai-log");
     const client = clientFor(server, agent);
     const { ran, tools } = makeTools();
     const model = wrapLanguageModel({
@@ -108,6 +105,8 @@ describe("truseraMiddleware (Vercel AI SDK)", () => {
         // 1000 * 2.5 / 1e6 + 200 * 10 / 1e6
         estimated_cost_usd: 0.0045,
         status: "ok",
+        // 6 and 7 give {unified, raw}: the unified reason is recorded.
+        finish_reason: "tool-calls",
       },
       metadata: { decision: "allow", library: "ai" },
     });
@@ -129,7 +128,7 @@ describe("truseraMiddleware (Vercel AI SDK)", () => {
   });
 
   it("block mode: generateText rejects at a denied tool call, and no tool of that step runs", async () => {
-    const agent = "ai-block";
+    const agent = agentOf("ai-block");
     const client = clientFor(server, agent);
     const { ran, tools } = makeTools();
     const model = wrapLanguageModel({
@@ -164,7 +163,7 @@ describe("truseraMiddleware (Vercel AI SDK)", () => {
   });
 
   it("block mode: a denied model is never called", async () => {
-    const agent = "ai-block-model";
+    const agent = agentOf("ai-block-model");
     const client = clientFor(server, agent);
     const inner = mockModel("gpt-4", []);
     const model = wrapLanguageModel({
@@ -195,7 +194,7 @@ describe("truseraMiddleware (Vercel AI SDK)", () => {
   });
 
   it("streamText: a denied tool call fails the stream before the tool runs; allowed ones stream on", async () => {
-    const agent = "ai-stream";
+    const agent = agentOf("ai-stream");
     const client = clientFor(server, agent);
     const evaluator = await evaluatorWith(TOOL_POLICIES);
 
@@ -242,5 +241,42 @@ describe("truseraMiddleware (Vercel AI SDK)", () => {
         .sort(),
     ).toEqual(["delete_file blocked", "read_file requested"]);
     await client.close();
+  });
+});
+
+// examples/integrations/ai.ts, unchanged, on each extra major (`ai` resolved from its .cache dir); the
+// workspace's own major runs it in examples/test.
+describe.each(MAJORS.filter((m) => m.dir !== null))("examples/integrations/ai.ts on ai $major", (lib) => {
+  it("the allowed read runs, the read under /etc stops generateText, tokens and cost are recorded", async () => {
+    const example = join(REPO_ROOT, "examples", "integrations", "ai.ts");
+    const hook = fileURLToPath(new URL("../support/ai-major-hook.mjs", import.meta.url));
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "--import", hook, example],
+        {
+          cwd: REPO_ROOT,
+          timeout: 60_000,
+          env: {
+            ...process.env,
+            TRUSERA_API_KEY: server.apiKey,
+            TRUSERA_API_URL: server.url,
+            TRUSERA_TEST_AI_DIR: lib.dir!,
+          },
+        },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+      );
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("read_file ran on /tmp/notes.txt\nallowed: Read /tmp/notes.txt.");
+    expect(run.stdout).toContain(
+      "blocked: [Trusera] Policy violation: tool read_file denied - forbidden by policy no-etc",
+    );
+    const res = await server.api("GET", "/api/v1/events?agent_id=ai-sdk-example&type=llm_invoke&limit=100");
+    const models = res.body.events as { payload: Record<string, unknown> }[];
+    expect(models.length).toBeGreaterThanOrEqual(3);
+    // 800 * 2.5 / 1e6 + 60 * 10 / 1e6
+    for (const m of models)
+      expect(m.payload).toMatchObject({ input_tokens: 800, total_tokens: 860, estimated_cost_usd: 0.0026 });
   });
 });

@@ -29,14 +29,23 @@ function toolInput(input: unknown): unknown {
   }
 }
 
-function usage(
-  u: { inputTokens?: number; outputTokens?: number; totalTokens?: number } | undefined,
-): TokenUsage {
-  return usageOf(u?.inputTokens, u?.outputTokens, u?.totalTokens);
+/** A token count as AI SDK 5 gives it (a number) or 6 and 7 do (`{total, ...}`). */
+const countOf = (c: unknown): unknown =>
+  c !== null && typeof c === "object" ? (c as { total?: unknown }).total : c;
+
+/** Usage of AI SDK 5 (`{inputTokens, outputTokens, totalTokens}`) or 6 and 7 (counts as objects, no total). */
+function usage(u: unknown): TokenUsage {
+  const o = (u ?? {}) as { inputTokens?: unknown; outputTokens?: unknown; totalTokens?: unknown };
+  return usageOf(countOf(o.inputTokens), countOf(o.outputTokens), o.totalTokens);
+}
+
+/** `"stop"` from AI SDK 5's text or 6 and 7's `{unified, raw}`. */
+function finishReasonOf(r: unknown): unknown {
+  return r !== null && typeof r === "object" ? ((r as { unified?: unknown }).unified ?? null) : (r ?? null);
 }
 
 /**
- * A Vercel AI SDK (v5) language-model middleware: `wrapLanguageModel({ model, middleware })`. Every
+ * A Vercel AI SDK (5, 6 and 7) language-model middleware: `wrapLanguageModel({ model, middleware })`. Every
  * model call is decided (`llm_invoke` on `Model::"<modelId>"`) before it is made and recorded with its
  * token usage, estimated cost and latency; every tool call the model returns is decided (`tool_call`)
  * and recorded before the AI SDK executes it.
@@ -97,7 +106,7 @@ export function truseraMiddleware(
       run.end({ error: err });
       throw err;
     }
-    run.end({ usage: usage(result.usage), payload: { finish_reason: result.finishReason } });
+    run.end({ usage: usage(result.usage), payload: { finish_reason: finishReasonOf(result.finishReason) } });
     // Every tool call is decided before any is handed on: a response with a blocked call is stopped
     // whole, and its event trail shows all of its calls.
     const calls = result.content.filter((p): p is ToolCallPart => p.type === "tool-call");
@@ -144,7 +153,7 @@ export function truseraMiddleware(
         controller.enqueue(part);
       },
       flush() {
-        run.end({ usage: used, error: failure, payload: { finish_reason: finishReason ?? null } });
+        run.end({ usage: used, error: failure, payload: { finish_reason: finishReasonOf(finishReason) } });
       },
     });
     return { ...result, stream: result.stream.pipeThrough(watch) };
