@@ -67,6 +67,16 @@ class SigningKey:
         )
 
 
+def anchored_lookup(base: KeyLookup, trusted: set[str]) -> KeyLookup:
+    """``base`` narrowed to the anchor's key ids; a known key outside them is reported as untrusted."""
+
+    def lookup(kid: str) -> Optional[Ed25519PublicKey]:
+        return base(kid) if kid in trusted else None
+
+    lookup.untrusted = lambda kid: kid not in trusted and base(kid) is not None  # type: ignore[attr-defined]
+    return lookup
+
+
 def jwks_lookup(jwks: dict[str, Any]) -> tuple[KeyLookup, list[str]]:
     """
     A lookup over a JWKS. A key whose ``kid`` is not its own thumbprint is refused (it would let a

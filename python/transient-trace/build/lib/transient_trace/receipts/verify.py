@@ -50,6 +50,10 @@ def verify_receipt_signature(receipt: Any, lookup: KeyLookup) -> SignatureCheck:
         return SignatureCheck(False, "malformed", "signature value is not canonical base64url", kid)
     key = lookup(kid)
     if key is None:
+        untrusted = getattr(lookup, "untrusted", None)
+        if untrusted is not None and untrusted(kid):
+            message = f"signed by key {kid}, which the trust anchor does not name (a key written into the state directory?)"
+            return SignatureCheck(False, "untrusted_key", message, kid)
         return SignatureCheck(False, "unknown_key", f"signed by unknown key {kid}", kid)
     rest = {k: v for k, v in receipt.items() if k != "signature"}
     try:
