@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -32,9 +33,11 @@ def received(calls_file: Path) -> list[dict]:
 
 async def with_session(calls_file: Path, body) -> None:
     params = StdioServerParameters(command=sys.executable, args=[str(SERVER)], env={"TRUSERA_MCP_CALLS": str(calls_file)})
-    async with stdio_client(params) as (read, write):
-        async with ClientSession(read, write) as session:
-            await body(session)
+    # The server's own log (a traceback for the failing tool) stays out of the test output.
+    with open(os.devnull, "w") as quiet:
+        async with stdio_client(params, errlog=quiet) as (read, write):
+            async with ClientSession(read, write) as session:
+                await body(session)
 
 
 def run(calls_file: Path, body) -> None:
@@ -82,7 +85,7 @@ def test_tool_errors_and_log_mode(server, client, agent, tmp_path):
         wrap_mcp_session(session, client, cedar_evaluator=evaluator_with(TOOL_POLICIES))  # log mode
         await session.initialize()
         result = await session.call_tool("fail", {"reason": "boom"})
-        assert result.isError is True
+        assert getattr(result, "is_error", None) or getattr(result, "isError", None)  # mcp 2.x, 1.x
         await session.call_tool("delete_file", {"path": "/tmp/x"})  # denied, but log mode runs it
 
     run(calls_file, body)
