@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The `transient-trace` command. npm links a package's bins when it installs it, and in this repository
+// that is before `prepare` builds dist/: the link points at this committed file, which loads the build.
+import { existsSync } from "node:fs";
+
+const cli = new URL("../dist/cli.js", import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write("transient-trace: not built yet (packages/cli/dist is missing): run npm run build\n");
+  process.exit(1);
+}
+await import(cli.href);
