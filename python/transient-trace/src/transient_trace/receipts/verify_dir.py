@@ -44,7 +44,7 @@ class VerifyResult:
         """1 (a fault) before 4 (no anchor) before 3 (half-written lines) before 0."""
         if not self.report.ok:
             return EXIT_FAULT
-        if not self.anchored:
+        if not self.anchored and self.report.receipts > 0:
             return EXIT_UNANCHORED
         return EXIT_INCOMPLETE if self.report.incomplete else EXIT_OK
 
@@ -60,8 +60,9 @@ def verify_state_dir(
     root = os.path.abspath(state_dir) if state_dir else resolve_state_dir(env)
     paths = StatePaths.of(root)
     warnings: list[str] = []
-    extra_keys = list((jwks or {}).get("keys", []))
-    lookup, rejected = jwks_lookup({"keys": list(KeyStore(paths).jwks()["keys"]) + extra_keys})
+    # A JWKS obtained another way replaces the state directory's (which proves nothing) and is trusted.
+    extra_keys = list(jwks.get("keys", [])) if jwks is not None else []
+    lookup, rejected = jwks_lookup(dict(jwks) if jwks is not None else KeyStore(paths).jwks())
 
     kids: list[str] = []
     sources: list[str] = []
@@ -89,6 +90,7 @@ def verify_state_dir(
         report = verify_log_text(text, anchored_lookup(lookup, set(kids)), head)
     else:
         report = verify_log_text(text, lookup, head)
+    if not kids and report.receipts > 0:
         warnings.append(
             f"WARNING: no trust anchor: the keys that verify {paths.log} come from the data itself, which whoever "
             "rewrote it could have rewritten too, so this proves only that it is self-consistent. Pin the key ids "
@@ -99,8 +101,11 @@ def verify_state_dir(
 
 
 def load_jwks_file(path: str) -> dict[str, Any]:
+    """A JWKS file, or the output of ``transient-trace keys list --json`` (``{"jwks": {...}}``)."""
     with open(path, encoding="utf-8") as f:
         value = json.load(f)
+    if isinstance(value, dict) and isinstance(value.get("jwks"), dict):
+        value = value["jwks"]
     if not isinstance(value, dict) or not isinstance(value.get("keys"), list):
         raise ValueError(f'{path} is not a JWKS ({{"keys": [...]}})')
     return value
