@@ -13,7 +13,8 @@ from typing import Any
 
 from ..errors import TransientTraceError
 
-_encode_string = json.JSONEncoder(ensure_ascii=False).encode
+# The C string encoder behind json.dumps(ensure_ascii=False): JSON's minimal escapes, as JCS asks.
+_encode_string = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SAFE_INT = 2**53
 
@@ -28,34 +29,40 @@ def canonical_json(value: Any) -> str:
     """The JCS text of a JSON value (dicts, lists, tuples, str, int, float, bool, None)."""
     out: list[str] = []
     _write(value, out)
-    return "".join(out)
+    text = "".join(out)
+    # ES2019 JSON.stringify writes a lone surrogate as an escape; Python would write it raw. Outside
+    # strings the text is ASCII, so one pass over the whole of it is the same as one per string.
+    if not text.isascii() and _LONE_SURROGATE.search(text):
+        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return text
 
 
 def canonical_bytes(value: Any) -> bytes:
     return canonical_json(value).encode("utf-8")
 
 
-def _string(text: str) -> str:
-    encoded = _encode_string(text)
-    # ES2019 JSON.stringify writes a lone surrogate as an escape; Python would write it raw.
-    if _LONE_SURROGATE.search(encoded):
-        encoded = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", encoded)
-    return encoded
-
-
 def _utf16_key(key: str) -> bytes:
     return key.encode("utf-16-be", "surrogatepass")
 
 
+def _sorted_keys(value: dict[str, Any]) -> list[str]:
+    # Code point order is UTF-16 order unless a key holds a character above U+FFFF.
+    if all(key.isascii() for key in value):
+        return sorted(value)
+    return sorted(value, key=_utf16_key)
+
+
 def _write(value: Any, out: list[str]) -> None:
-    if value is None:
+    if type(value) is str:  # the common case first
+        out.append(_encode_string(value))
+    elif value is None:
         out.append("null")
     elif value is True:
         out.append("true")
     elif value is False:
         out.append("false")
     elif isinstance(value, str):
-        out.append(_string(value))
+        out.append(_encode_string(value))
     elif isinstance(value, int):
         out.append(str(value) if -_SAFE_INT < value < _SAFE_INT else number_text(float(value)))
     elif isinstance(value, float):
@@ -66,11 +73,11 @@ def _write(value: Any, out: list[str]) -> None:
                 raise CanonicalizationError(f"object keys must be strings, got {type(key).__name__}")
         out.append("{")
         first = True
-        for key in sorted(value, key=_utf16_key):
+        for key in _sorted_keys(value):
             if not first:
                 out.append(",")
             first = False
-            out.append(_string(key))
+            out.append(_encode_string(key))
             out.append(":")
             _write(value[key], out)
         out.append("}")
