@@ -212,6 +212,27 @@ def test_threads_racing_for_the_first_key_make_one(tmp_path: Path) -> None:
         assert verify_state_dir(str(state)).exit_code == 0
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_appends_to_the_same_chain(state_dir: Path) -> None:
+    client = Client_init({"agentId": "parent", "policy": ALLOW_ALL})
+    client.executeActionWithReceipt(lambda: 1, {"target": "before", "action_class": "read"})
+    pid = os.fork()
+    if pid == 0:  # the child: its own appends, then out without running pytest's teardown
+        code = 0
+        try:
+            for _ in range(5):
+                client.executeActionWithReceipt(lambda: 1, {"target": "child", "action_class": "read"})
+        except BaseException:  # noqa: BLE001
+            code = 1
+        os._exit(code)
+    for _ in range(5):
+        client.executeActionWithReceipt(lambda: 1, {"target": "parent", "action_class": "read"})
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert [line["chain"]["seq"] for line in log_lines(state_dir)] == list(range(1, 12))
+    assert verify_state_dir().exit_code == 0
+
+
 def test_public_names() -> None:
     assert transient_trace.__version__ == "0.1.0"
     for name in transient_trace.__all__:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import weakref
 from typing import Any, Optional
 
 from ..errors import StateError
@@ -23,6 +24,19 @@ from .lock import file_lock
 from .paths import StatePaths, ensure_private_dir
 
 _TAIL_CHUNK = 64 * 1024
+
+_open_logs: "weakref.WeakSet[ReceiptLog]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # Another thread of the parent may have held a log's lock at the fork; the child must not wait on it.
+    for log in list(_open_logs):
+        log._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
 
 class ReceiptLog:
     def __init__(self, paths: StatePaths, key: SigningKey, fsync: bool = False, lock_timeout_s: float = 5.0) -> None:
@@ -42,6 +56,7 @@ class ReceiptLog:
             self._head_fd = os.open(paths.head, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as err:
             raise StateError(f"cannot open the receipt log in {paths.receipts_dir}: {err}") from err
+        _open_logs.add(self)
 
     def append(self, body: dict[str, Any]) -> dict[str, Any]:
         """Chains, signs and appends one receipt; returns it sealed."""
