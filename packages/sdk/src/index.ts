@@ -19,6 +19,8 @@ export {
   TruseraError,
   ValidationError,
 } from "./errors.js";
+export { TruseraLangChainHandler } from "./integrations/langchain/root-handler.js";
+export type { LangChainHandlerOptions } from "./integrations/langchain/types.js";
 export { TruseraInterceptor } from "./interceptor/interceptor.js";
 export type {
   EnforcementMode,

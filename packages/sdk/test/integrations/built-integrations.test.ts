@@ -22,4 +22,10 @@ describe("the built integrations", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(EXPECTED);
   });
+
+  it("ESM: the root entry's TruseraLangChainHandler (the seed's import) works as the subpath's", async () => {
+    const r = await runFixture("integrations-root-langchain.mjs");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ...EXPECTED, instanceOf: true });
+  });
 });
