@@ -50,6 +50,9 @@ describe("Client_init / executeActionWithReceipt", () => {
       target: { id: "resource-1" },
     });
     expect(receipt.signature.alg).toBe("Ed25519");
+    // The seed's receipt.outcome: the decision's, not a field of the signed JSON.
+    expect(receipt.outcome).toBe("allow");
+    expect(JSON.parse(JSON.stringify(receipt))).not.toHaveProperty("outcome");
     expect(receipt.output_hash).toEqual(contentHash({ ok: true }));
     expect(verifyReceiptSignature(receipt, new KeyStore(statePaths(stateDir)).lookup()).ok).toBe(true);
     const second = await client.executeActionWithReceipt(async () => 2, {
@@ -76,6 +79,7 @@ describe("Client_init / executeActionWithReceipt", () => {
     expect((err as Error).message).toBe("Denied: rule:no-delete");
     expect(ran).toBe(false);
     const receipt = (err as DeniedError).receipt;
+    expect((receipt as unknown as { outcome: string }).outcome).toBe("deny");
     expect(receipt).toMatchObject({
       execution_status: "blocked",
       decision: { outcome: "deny", enforced: true },

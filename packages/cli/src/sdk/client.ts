@@ -14,10 +14,11 @@ import {
   type PolicyDocument,
   ReceiptWriter,
   resolveStateDir,
+  type SealedReceipt,
   validatePolicy,
 } from "@trusera/core";
 import { DeniedError } from "./denied-error.js";
-import type { ActionOptions, ActionResult, ClientConfig } from "./options.js";
+import type { ActionOptions, ActionResult, ClientConfig, ReceiptWithOutcome } from "./options.js";
 
 function resolvePolicy(policy: ClientConfig["policy"]): PolicyDocument {
   if (policy === undefined || typeof policy === "string") return loadPolicy({ flag: policy }).policy;
@@ -133,7 +134,10 @@ export class TransientTraceClient {
     const base = { target, context: options.context, inputHash: hashOf(options.input) };
 
     if (decision.block)
-      throw new DeniedError(decision.reasonCode, session.seal(action, decision, "blocked", base));
+      throw new DeniedError(
+        decision.reasonCode,
+        withOutcome(session.seal(action, decision, "blocked", base)),
+      );
     let result: Awaited<T>;
     try {
       result = await fn();
@@ -146,7 +150,9 @@ export class TransientTraceClient {
     }
     return {
       result,
-      receipt: session.seal(action, decision, "executed", { ...base, outputHash: hashOf(result) }),
+      receipt: withOutcome(
+        session.seal(action, decision, "executed", { ...base, outputHash: hashOf(result) }),
+      ),
     };
   }
 
@@ -154,6 +160,14 @@ export class TransientTraceClient {
   async close(): Promise<void> {
     await this.writer.close();
   }
+}
+
+/** `receipt.outcome` as the seed reads it: the decision's outcome, not a signed field of its own. */
+function withOutcome(receipt: SealedReceipt): ReceiptWithOutcome {
+  return Object.defineProperty(receipt, "outcome", {
+    get: () => receipt.decision.outcome,
+    enumerable: false,
+  }) as ReceiptWithOutcome;
 }
 
 /**

@@ -50,7 +50,13 @@ export interface ActionOptions {
   input?: unknown;
 }
 
+/**
+ * A sealed receipt with the seed's `outcome` (`receipt.outcome`): `decision.outcome` read through a
+ * non-enumerable getter, so the signed JSON is unchanged.
+ */
+export type ReceiptWithOutcome = SealedReceipt & { readonly outcome: SealedReceipt["decision"]["outcome"] };
+
 export interface ActionResult<T> {
   result: T;
-  receipt: SealedReceipt;
+  receipt: ReceiptWithOutcome;
 }
