@@ -28,9 +28,10 @@ type Stats struct {
 // pendingEvent is a tracked event not serialized yet. An event built by this package's interceptor
 // carries its own serializer (values already redacted, shape known valid): it skips the generic path.
 type pendingEvent struct {
-	ev  Event
-	at  time.Time // when it was tracked: the timestamp unless the event has one
-	raw func(id, timestamp, agentID string) []byte
+	ev        Event
+	at        time.Time   // when it was tracked: the timestamp unless the event has one
+	call      *callRecord // an intercepted call: ev holds only its agent id
+	violation bool        // the call's policy_violation rather than its api_call
 }
 
 // Client is the authenticated connection to a Trusera server: it buffers events and sends them in
@@ -45,6 +46,9 @@ type Client struct {
 
 	mu         sync.Mutex
 	pending    []pendingEvent
+	head       int            // pending[:head] were dropped (oldest first)
+	spare      []pendingEvent // the other pending slice, emptied, waiting to be used again
+	quietUntil time.Time      // after a failed send, kicks wait for the timer (no retry storm)
 	queue      queue
 	agentID    string
 	agentName  string
@@ -159,7 +163,7 @@ func (c *Client) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.stats
-	s.Queued, s.QueuedBytes = c.queue.len()+len(c.pending), c.queue.bytes
+	s.Queued, s.QueuedBytes = c.queue.len()+len(c.pending)-c.head, c.queue.bytes
 	return s
 }
 
@@ -202,22 +206,35 @@ func (c *Client) enqueue(p pendingEvent) {
 	c.stats.Tracked++
 	c.pending = append(c.pending, p)
 	// The count bound holds at once; the byte bound when events are serialized.
-	if len(c.pending)+c.queue.len() > c.cfg.maxQueueSize {
+	if len(c.pending)-c.head+c.queue.len() > c.cfg.maxQueueSize {
 		if c.queue.len() > 0 {
 			c.queue.take(1, 1<<62)
 		} else {
-			c.pending[0] = pendingEvent{}
-			c.pending = c.pending[1:]
+			c.pending[c.head] = pendingEvent{}
+			c.head++
+			if c.head > 1024 && c.head*2 > len(c.pending) {
+				n := copy(c.pending, c.pending[c.head:])
+				clear(c.pending[n:])
+				c.pending, c.head = c.pending[:n], 0
+			}
 		}
 		c.addDropsLocked(1)
 	}
-	full := len(c.pending)+c.queue.len() >= c.cfg.batchSize
+	full := len(c.pending)-c.head+c.queue.len() >= c.cfg.batchSize && !c.quietUntil.After(p.at)
 	c.mu.Unlock()
 	if full {
 		select {
 		case c.kick <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// enqueueCall queues an intercepted call's api_call event, and its policy_violation when denied.
+func (c *Client) enqueueCall(r *callRecord, at time.Time) {
+	c.enqueue(pendingEvent{call: r, at: at})
+	if r.verdict.decision == "deny" {
+		c.enqueue(pendingEvent{call: r, at: at, violation: true})
 	}
 }
 
@@ -237,12 +254,14 @@ func (c *Client) serializePending() {
 	c.serializeMu.Lock()
 	defer c.serializeMu.Unlock()
 	c.mu.Lock()
-	pending := c.pending
-	c.pending = nil
-	c.mu.Unlock()
+	whole := c.pending
+	pending := whole[c.head:]
 	if len(pending) == 0 {
+		c.mu.Unlock()
 		return
 	}
+	c.pending, c.spare, c.head = c.spare[:0], nil, 0
+	c.mu.Unlock()
 	out := make([][]byte, 0, len(pending))
 	invalid := 0
 	for i := range pending {
@@ -257,6 +276,11 @@ func (c *Client) serializePending() {
 	c.stats.Invalid += invalid
 	for _, b := range out {
 		c.addDropsLocked(c.queue.push(b))
+	}
+	// The slice goes back for the next round of Track calls (two used in turn): no growth per call.
+	if c.spare == nil && cap(whole) <= 2*c.cfg.maxQueueSize+2 {
+		clear(whole)
+		c.spare = whole[:0]
 	}
 	c.mu.Unlock()
 }
@@ -275,8 +299,8 @@ func (c *Client) serializeOne(p *pendingEvent) (out []byte) {
 	if e.Timestamp == "" {
 		e.Timestamp = isoTime(p.at)
 	}
-	if p.raw != nil {
-		out = p.raw(e.ID, e.Timestamp, e.AgentID)
+	if p.call != nil {
+		out = p.call.appendEvent(make([]byte, 0, 512), p.violation, e.ID, e.Timestamp, e.AgentID)
 	} else {
 		if problems := e.Validate(); len(problems) > 0 {
 			c.debugf("dropped an event: %v", problems)

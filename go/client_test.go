@@ -22,8 +22,12 @@ type recordingLogger struct {
 	warns []string
 }
 
-func (l *recordingLogger) Warn(msg string) { l.mu.Lock(); l.warns = append(l.warns, msg); l.mu.Unlock() }
-func (l *recordingLogger) Debug(string)    {}
+func (l *recordingLogger) Warn(msg string) {
+	l.mu.Lock()
+	l.warns = append(l.warns, msg)
+	l.mu.Unlock()
+}
+func (l *recordingLogger) Debug(string) {}
 func (l *recordingLogger) all() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()

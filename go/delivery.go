@@ -70,11 +70,14 @@ func (c *Client) drain(deadline time.Time) error {
 		case sent:
 			c.stats.Sent += len(batch)
 			c.unreported -= reported
+			c.quietUntil = time.Time{}
 		case rejected:
 			c.stats.Rejected += len(batch)
 			c.unreported -= reported
 		default:
 			c.addDropsLocked(c.queue.unshift(batch))
+			// Reaching the batch size again does not retry at once: the timer (or a Flush) does.
+			c.quietUntil = time.Now().Add(c.cfg.flushInterval)
 		}
 		left := c.queue.len()
 		c.mu.Unlock()

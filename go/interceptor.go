@@ -154,12 +154,12 @@ func (i *Interceptor) RoundTrip(req *http.Request) (res *http.Response, err erro
 	}
 	rec.start = start
 	if err != nil {
-		rec.finish(0, 0, err)
+		rec.finish(0, err)
 		return res, err
 	}
 	rec.status = res.StatusCode
 	if res.Body == nil || res.Body == http.NoBody {
-		rec.finish(0, 0, nil)
+		rec.finish(0, nil)
 		return res, nil
 	}
 	res.Body = &countingBody{ReadCloser: res.Body, rec: rec}
@@ -180,10 +180,10 @@ func (i *Interceptor) begin(req *http.Request) (*callRecord, bool) {
 		i:        i,
 		method:   method,
 		url:      safe.href,
-		headers:  RedactHeaders(req.Header),
+		headers:  headerSnapshot(req.Header),
 		reqBytes: req.ContentLength,
 	}
-	rec.verdict = i.decide(safe, method, req.Header)
+	rec.verdict = i.decide(safe, method, rec.headers)
 	blocked := rec.verdict.decision == "deny" && i.mode == ModeBlock
 	if rec.verdict.decision == "deny" {
 		what := "allowed"
@@ -203,7 +203,7 @@ var (
 	failClosedDeny   = &verdict{decision: "deny", policyIDs: []string{}, reasons: []string{"no policy is available and failClosed is on"}}
 )
 
-func (i *Interceptor) decide(u *safeURL, method string, header http.Header) *verdict {
+func (i *Interceptor) decide(u *safeURL, method string, headers []string) *verdict {
 	ev := i.evaluator
 	if ev == nil || !ev.Loaded() {
 		if i.opts.FailClosed {
@@ -212,9 +212,21 @@ func (i *Interceptor) decide(u *safeURL, method string, header http.Header) *ver
 		return allowUnevaluated
 	}
 	principal := i.client.principal()
-	names := HeaderNames(header)
 	generation := ev.Generation()
-	key := principal + "\x00" + method + "\x00" + u.href + "\x00" + strings.Join(names, ",")
+	var kb strings.Builder
+	kb.Grow(len(principal) + len(method) + len(u.href) + 16*len(headers)/2 + 4)
+	kb.WriteString(principal)
+	kb.WriteByte(0)
+	kb.WriteString(method)
+	kb.WriteByte(0)
+	kb.WriteString(u.href)
+	names := make([]string, len(headers)/2)
+	for k := range names {
+		names[k] = headers[2*k]
+		kb.WriteByte(0)
+		kb.WriteString(names[k])
+	}
+	key := kb.String()
 	if v := i.cache.get(generation, key); v != nil {
 		return v
 	}
@@ -254,7 +266,7 @@ func (i *Interceptor) block(req *http.Request, rec *callRecord) (*http.Response,
 		Library: Library,
 	}
 	rec.start = time.Now()
-	rec.finish(0, 0, violation)
+	rec.finish(0, violation)
 	if !i.opts.BlockedResponse {
 		return nil, violation
 	}

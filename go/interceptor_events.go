@@ -3,59 +3,33 @@ package trusera
 import (
 	"errors"
 	"io"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// callRecord is one intercepted call, from its decision to the end of its response body.
+// callRecord is one intercepted call, from its decision to the end of its response body. Once
+// finished it is read only, by the client's serializer, which writes its events.
 type callRecord struct {
-	i        *Interceptor
-	method   string
-	url      string
-	headers  map[string]string // lower-case names, credentials redacted
-	reqBytes int64             // -1 when unknown
-	verdict  *verdict
-	blocked  bool
-	start    time.Time
-	status   int // 0: no response
-	done     atomic.Bool
-}
-
-// The api_call event's wire form (docs/policy-model.md, "The event contract").
-type apiCallPayload struct {
-	URL            string            `json:"url"`
-	Method         string            `json:"method"`
-	StatusCode     *int              `json:"status_code"`
-	DurationMs     float64           `json:"duration_ms"`
-	RequestBytes   *int64            `json:"request_size_bytes"`
-	ResponseBytes  int64             `json:"response_size_bytes"`
-	RequestHeaders map[string]string `json:"request_headers"`
-	Error          string            `json:"error,omitempty"`
-	Reasons        []string          `json:"reasons,omitempty"`
-}
-
-type apiCallMetadata struct {
-	Decision    string   `json:"decision"`
-	Enforcement Mode     `json:"enforcement"`
-	PolicyIDs   []string `json:"policy_ids"`
-	Blocked     bool     `json:"blocked"`
-	Library     string   `json:"library"`
-}
-
-type apiCallEvent struct {
-	ID        string          `json:"id"`
-	Type      EventType       `json:"type"`
-	Name      string          `json:"name"`
-	Payload   apiCallPayload  `json:"payload"`
-	Metadata  apiCallMetadata `json:"metadata"`
-	Timestamp string          `json:"timestamp"`
-	AgentID   string          `json:"agent_id,omitempty"`
+	i         *Interceptor
+	method    string
+	url       string
+	headers   []string // headerSnapshot: lower-case names and redacted values, sorted
+	reqBytes  int64    // -1 when unknown
+	verdict   *verdict
+	blocked   bool
+	start     time.Time
+	status    int // 0: no response
+	respBytes int64
+	duration  time.Duration
+	failure   string // the error, redacted; "" for none
+	done      atomic.Bool
 }
 
 // finish records the call once: its api_call event, and a policy_violation when it was denied.
 // The events are serialized later, off the caller's goroutine, from values already redacted.
-func (r *callRecord) finish(respBytes int64, _ int, failure error) {
+func (r *callRecord) finish(respBytes int64, failure error) {
 	if r.done.Swap(true) {
 		return
 	}
@@ -63,40 +37,86 @@ func (r *callRecord) finish(respBytes int64, _ int, failure error) {
 	if client == nil {
 		return
 	}
-	duration := float64(time.Since(r.start).Microseconds()) / 1000
-	payload := apiCallPayload{
-		URL: r.url, Method: r.method, DurationMs: duration, ResponseBytes: respBytes, RequestHeaders: r.headers,
-	}
-	if r.status != 0 {
-		status := r.status
-		payload.StatusCode = &status
-	}
-	if r.reqBytes >= 0 {
-		n := r.reqBytes
-		payload.RequestBytes = &n
-	}
+	r.duration = time.Since(r.start)
+	r.respBytes = respBytes
 	if failure != nil {
-		payload.Error = errorText(failure)
+		r.failure = errorText(failure)
 	}
-	meta := apiCallMetadata{
-		Decision: r.verdict.decision, Enforcement: r.i.mode, PolicyIDs: r.verdict.policyIDs, Blocked: r.blocked, Library: Library,
+	at := time.Now()
+	client.enqueueCall(r, at)
+}
+
+// appendEvent writes the call's api_call event (or its policy_violation) as JSON, in the shape of
+// docs/policy-model.md "The event contract", with the id, timestamp and agent id given.
+func (r *callRecord) appendEvent(dst []byte, violation bool, id, timestamp, agent string) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, id)
+	if violation {
+		dst = append(dst, `,"type":"policy_violation","name":`...)
+	} else {
+		dst = append(dst, `,"type":"api_call","name":`...)
 	}
 	name := r.method + " " + r.url
 	if jsLength(name) > MaxNameLength {
 		name = cutUTF16(name, MaxNameLength)
 	}
-	at := time.Now()
-	client.enqueue(pendingEvent{at: at, raw: rawAPICall(EventAPICall, name, payload, meta)})
-	if r.verdict.decision == "deny" {
-		payload.Reasons = r.verdict.reasons
-		client.enqueue(pendingEvent{at: at, raw: rawAPICall(EventPolicyViolation, name, payload, meta)})
+	dst = appendJSONString(dst, name)
+	dst = append(dst, `,"payload":{"url":`...)
+	dst = appendJSONString(dst, r.url)
+	dst = append(dst, `,"method":`...)
+	dst = appendJSONString(dst, r.method)
+	dst = append(dst, `,"status_code":`...)
+	if r.status != 0 {
+		dst = strconv.AppendInt(dst, int64(r.status), 10)
+	} else {
+		dst = append(dst, "null"...)
 	}
-}
-
-func rawAPICall(t EventType, name string, p apiCallPayload, m apiCallMetadata) func(id, ts, agent string) []byte {
-	return func(id, ts, agent string) []byte {
-		return marshalJSON(&apiCallEvent{ID: id, Type: t, Name: name, Payload: p, Metadata: m, Timestamp: ts, AgentID: agent})
+	dst = append(dst, `,"duration_ms":`...)
+	dst = strconv.AppendFloat(dst, float64(r.duration.Microseconds())/1000, 'f', -1, 64)
+	dst = append(dst, `,"request_size_bytes":`...)
+	if r.reqBytes >= 0 {
+		dst = strconv.AppendInt(dst, r.reqBytes, 10)
+	} else {
+		dst = append(dst, "null"...)
 	}
+	dst = append(dst, `,"response_size_bytes":`...)
+	dst = strconv.AppendInt(dst, r.respBytes, 10)
+	dst = append(dst, `,"request_headers":{`...)
+	for k := 0; k < len(r.headers); k += 2 {
+		if k > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, r.headers[k])
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, r.headers[k+1])
+	}
+	dst = append(dst, '}')
+	if r.failure != "" {
+		dst = append(dst, `,"error":`...)
+		dst = appendJSONString(dst, r.failure)
+	}
+	if violation {
+		dst = append(dst, `,"reasons":`...)
+		dst = appendJSONStrings(dst, r.verdict.reasons)
+	}
+	dst = append(dst, `},"metadata":{"decision":`...)
+	dst = appendJSONString(dst, r.verdict.decision)
+	dst = append(dst, `,"enforcement":`...)
+	dst = appendJSONString(dst, string(r.i.mode))
+	dst = append(dst, `,"policy_ids":`...)
+	dst = appendJSONStrings(dst, r.verdict.policyIDs)
+	if r.blocked {
+		dst = append(dst, `,"blocked":true`...)
+	} else {
+		dst = append(dst, `,"blocked":false`...)
+	}
+	dst = append(dst, `,"library":"`+Library+`"},"timestamp":`...)
+	dst = appendJSONString(dst, timestamp)
+	if agent != "" {
+		dst = append(dst, `,"agent_id":`...)
+		dst = appendJSONString(dst, agent)
+	}
+	return append(dst, '}')
 }
 
 // errorText is an error as one line for an event, with anything secret-shaped in it redacted.
@@ -127,10 +147,9 @@ func cutUTF16(s string, n int) string {
 // countingBody counts the response bytes and records the call at EOF, on a read error, or at Close.
 type countingBody struct {
 	io.ReadCloser
-	rec   *callRecord
-	n     int64
-	once  sync.Once
-	final error
+	rec  *callRecord
+	n    int64
+	once sync.Once
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {
@@ -151,5 +170,5 @@ func (b *countingBody) Close() error {
 }
 
 func (b *countingBody) record(err error) {
-	b.once.Do(func() { b.rec.finish(b.n, 0, err) })
+	b.once.Do(func() { b.rec.finish(b.n, err) })
 }

@@ -27,40 +27,49 @@ var harmlessNames = map[string]bool{
 	"author": true, "authors": true, "session_id": true, "sessionid": true,
 }
 
-// Answers for names seen before: payloads and headers repeat the same few names. Bounded, as names are input.
+// Answers for names seen before: payloads and headers repeat the same few names. Bounded, as names
+// are input. Each entry also keeps the lower-case form, which header snapshots need.
 const nameCacheLimit = 4096
+
+type nameInfo struct {
+	lower     string
+	sensitive bool
+}
 
 var nameCache = struct {
 	sync.RWMutex
-	m map[string]bool
-}{m: make(map[string]bool)}
+	m map[string]nameInfo
+}{m: make(map[string]nameInfo)}
 
 // IsSensitiveName reports whether a header, query parameter or object key with this name holds a secret.
-func IsSensitiveName(name string) bool {
+func IsSensitiveName(name string) bool { return lookupName(name).sensitive }
+
+func lookupName(name string) nameInfo {
 	nameCache.RLock()
-	answer, ok := nameCache.m[name]
+	info, ok := nameCache.m[name]
 	nameCache.RUnlock()
 	if ok {
-		return answer
+		return info
 	}
 	lower := strings.ToLower(name)
+	info.lower = lower
 	switch {
 	case sensitiveHeaderNames[lower]:
-		answer = true
+		info.sensitive = true
 	case harmlessNames[lower]:
-		answer = false
+		info.sensitive = false
 	default:
-		answer = sensitiveNamePattern.MatchString(lower)
+		info.sensitive = sensitiveNamePattern.MatchString(lower)
 	}
 	if len(name) <= 64 {
 		nameCache.Lock()
 		if len(nameCache.m) >= nameCacheLimit {
-			nameCache.m = make(map[string]bool)
+			nameCache.m = make(map[string]nameInfo)
 		}
-		nameCache.m[name] = answer
+		nameCache.m[name] = info
 		nameCache.Unlock()
 	}
-	return answer
+	return info
 }
 
 // Values that are secrets whatever they are called: provider API keys, bearer tokens, JWTs, cloud

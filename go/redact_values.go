@@ -11,31 +11,65 @@ import (
 // RedactHeaders gives headers as a map with lower-case names and every credential replaced by
 // [REDACTED]; several values of one name are joined with ", ".
 func RedactHeaders(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
-	for name, values := range h {
-		lower := strings.ToLower(name)
-		if IsSensitiveName(lower) {
-			out[lower] = Redacted
-		} else {
-			out[lower] = strings.Join(values, ", ")
-		}
+	pairs := headerSnapshot(h)
+	out := make(map[string]string, len(pairs)/2)
+	for k := 0; k < len(pairs); k += 2 {
+		out[pairs[k]] = pairs[k+1]
 	}
 	return out
 }
 
 // HeaderNames gives the lower-case header names, sorted: what a Cedar request's context holds.
 func HeaderNames(h http.Header) []string {
-	names := make([]string, 0, len(h))
-	seen := make(map[string]bool, len(h))
-	for name := range h {
-		lower := strings.ToLower(name)
-		if !seen[lower] {
-			seen[lower] = true
-			names = append(names, lower)
-		}
+	pairs := headerSnapshot(h)
+	names := make([]string, len(pairs)/2)
+	for k := range names {
+		names[k] = pairs[2*k]
 	}
-	sort.Strings(names)
 	return names
+}
+
+// headerSnapshot is the headers as [name, value, name, value, ...]: lower-case names, sorted,
+// unique (values of names that differ only in case are joined), credentials redacted. One
+// allocation for the common case; what the interceptor decides on and records.
+func headerSnapshot(h http.Header) []string {
+	pairs := make([]string, 0, 2*len(h))
+	for name, values := range h {
+		info := lookupName(name)
+		value := Redacted
+		if !info.sensitive {
+			if len(values) == 1 {
+				value = values[0]
+			} else {
+				value = strings.Join(values, ", ")
+			}
+		}
+		pairs = append(pairs, info.lower, value)
+	}
+	if len(pairs) > 2 {
+		sort.Sort(pairSorter(pairs))
+		out := pairs[:2]
+		for k := 2; k < len(pairs); k += 2 {
+			if pairs[k] == out[len(out)-2] {
+				if out[len(out)-1] != Redacted {
+					out[len(out)-1] += ", " + pairs[k+1]
+				}
+				continue
+			}
+			out = append(out, pairs[k], pairs[k+1])
+		}
+		pairs = out
+	}
+	return pairs
+}
+
+type pairSorter []string
+
+func (p pairSorter) Len() int           { return len(p) / 2 }
+func (p pairSorter) Less(i, j int) bool { return p[2*i] < p[2*j] }
+func (p pairSorter) Swap(i, j int) {
+	p[2*i], p[2*j] = p[2*j], p[2*i]
+	p[2*i+1], p[2*j+1] = p[2*j+1], p[2*i+1]
 }
 
 const maxScrubDepth = 32

@@ -16,9 +16,9 @@ type EntityRef struct {
 // Entity is an entity with attributes (and tags) passed with a request, so that policies can read
 // resource.hostname or resource.getTag("path").
 type Entity struct {
-	UID     EntityRef         `json:"uid"`
-	Attrs   map[string]any    `json:"attrs"`
-	Parents []EntityRef       `json:"parents"`
+	UID     EntityRef      `json:"uid"`
+	Attrs   map[string]any `json:"attrs"`
+	Parents []EntityRef    `json:"parents"`
 	// Tags is Cedar's typed open map of the entity (a tool's arguments); nil when it has none.
 	Tags map[string]string `json:"tags,omitempty"`
 }
