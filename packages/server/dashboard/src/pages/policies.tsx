@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, api, dateTime } from "../api.js";
 import { DiffView } from "../components/diff-view.js";
+import { LegacyClientsNote } from "../components/legacy-clients.js";
 import { type Diagnostic, PolicyEditor } from "../components/policy-editor.js";
 import { ReplayReport } from "../components/replay-report.js";
 
@@ -176,6 +177,7 @@ export function PoliciesPage() {
             Roll back
           </button>
         </div>
+        <LegacyClientsNote version={versions.find((v) => v.active)?.id ?? null} />
         <table data-testid="policy-versions">
           <thead>
             <tr>
