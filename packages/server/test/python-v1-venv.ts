@@ -9,9 +9,10 @@ export const PYPI_VERSION = "1.2.0";
  * A virtualenv under .cache/ holding the published Python SDK (PyPI `trusera-sdk==1.2.0`), made on
  * first use (pip's cache makes a second install quick). Returns its python, or null with the reason
  * when it cannot be made: the caller fails loudly, unless TRUSERA_OFFLINE=1 says there is no registry
- * on purpose (then it skips with one notice).
+ * on purpose (then it skips with one notice). `install: false` only looks (for a second test file
+ * that must not race the first one's install).
  */
-export function pythonV1(): { python: string } | { error: string } {
+export function pythonV1(options: { install?: boolean } = {}): { python: string } | { error: string } {
   const dir = join(REPO_ROOT, ".cache", `pypi-trusera-${PYPI_VERSION}`);
   const python = join(dir, "bin", "python");
   const installed = () =>
@@ -20,6 +21,7 @@ export function pythonV1(): { python: string } | { error: string } {
       encoding: "utf8",
     }).stdout?.trim() === PYPI_VERSION;
   if (installed()) return { python };
+  if (options.install === false) return { error: `no ${dir} (python-sdk-v1.test.ts makes it)` };
   const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: "utf8", timeout: 240_000 });
   const venv = existsSync(python) ? null : run("python3", ["-m", "venv", dir]);
   if (venv && venv.status !== 0) return { error: `python3 -m venv failed: ${venv.stderr || venv.error}` };

@@ -85,11 +85,12 @@ function fieldOf(e: Expr): string {
 function likeCondition(field: string, pattern: unknown[]): Condition {
   const lead = pattern[0] === "Wildcard";
   const trail = pattern.length > 1 && pattern.at(-1) === "Wildcard";
+  // The engine gives a pattern's text one character at a time.
   const middle = pattern.slice(lead ? 1 : 0, trail ? -1 : undefined);
-  if (middle.length !== 1 || typeof middle[0] !== "object") {
+  if (middle.length === 0 || middle.some((p) => typeof p !== "object")) {
     fail("uses a `like` pattern with a wildcard inside the text");
   }
-  const value = (middle[0] as { Literal: string }).Literal;
+  const value = middle.map((p) => (p as { Literal: string }).Literal).join("");
   const op = lead && trail ? "contains" : lead ? "endswith" : trail ? "startswith" : "==";
   return { field, op, value };
 }
