@@ -26,9 +26,9 @@ if (!existsSync(join(root, "packages", "server", "dist", "cli.js"))) {
   process.exit(1);
 }
 
-function step(args) {
+function step(args, cwd = dir) {
   const started = Date.now();
-  const res = spawnSync("go", args, { cwd: dir, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const res = spawnSync("go", args, { cwd, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   const out = `${res.stdout ?? ""}${res.stderr ?? ""}`;
   if (res.error || res.status !== 0) {
     process.stderr.write(out);
@@ -41,6 +41,10 @@ function step(args) {
 }
 
 step(["vet", "./..."]);
+// The runnable example and the benchmark program are modules of their own: vetted so they never rot
+// (the example also runs, in go/example_agent_test.go).
+step(["vet", "./..."], join(root, "examples", "go"));
+step(["vet", "./..."], join(root, "bench", "go"));
 const test = step(["test", "-race", "-count=1", "-v", "./..."]);
 const passed = (test.out.match(/^\s*--- PASS/gm) ?? []).length;
 const skipped = test.out.match(/^\s*--- SKIP.*$/gm) ?? [];

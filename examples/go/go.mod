@@ -1,0 +1,13 @@
+module trusera-example-go-agent
+
+go 1.26.0
+
+require github.com/Trusera/ai-bom/trusera-sdk-go v0.0.0
+
+require (
+	github.com/cedar-policy/cedar-go v1.9.2 // indirect
+	github.com/go-json-experiment/json v1.27.2 // indirect
+	golang.org/x/exp v0.0.0-20220921023135-46d9e7742f1e // indirect
+)
+
+replace github.com/Trusera/ai-bom/trusera-sdk-go => ../../go
