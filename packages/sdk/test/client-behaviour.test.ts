@@ -1,4 +1,4 @@
-import { FaultProxy, freePort, type ServerProcess, startServerProcess } from "@trusera/testing";
+import { FaultProxy, freePort, type ServerProcess, startServerProcess, tempDir } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ConfigurationError,
@@ -225,7 +225,32 @@ describe("flushing", () => {
     await c.close();
   });
 
-  it("close() gives up at its deadline when the server never answers, and says how many were lost", async () => {
+  it("close() gives up at its deadline when the server never answers, and keeps the rest on disk", async () => {
+    const port = await freePort();
+    const warnings: string[] = [];
+    const dir = tempDir("spool-");
+    try {
+      const c = new TruseraClient({
+        apiKey: server.apiKey,
+        baseUrl: `http://127.0.0.1:${port}`,
+        closeTimeout: 500,
+        logger: { debug() {}, warn: (m) => warnings.push(m) },
+        spool: { dir: dir.path },
+      });
+      for (let i = 0; i < 10; i++) c.track(createEvent(EventType.DECISION, `d${i}`));
+      const started = Date.now();
+      await c.close();
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(c.stats).toMatchObject({ sent: 0, dropped: 0, spooled: 10, queued: 0 });
+      expect(warnings.join("\n")).toMatch(
+        /close\(\): 10 events could not be delivered within 500 ms: kept in /,
+      );
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it("close() with the spool off gives up at its deadline and says how many were lost", async () => {
     const port = await freePort();
     const warnings: string[] = [];
     const c = new TruseraClient({
@@ -233,6 +258,7 @@ describe("flushing", () => {
       baseUrl: `http://127.0.0.1:${port}`,
       closeTimeout: 500,
       logger: { debug() {}, warn: (m) => warnings.push(m) },
+      spool: false,
     });
     for (let i = 0; i < 10; i++) c.track(createEvent(EventType.DECISION, `d${i}`));
     const started = Date.now();

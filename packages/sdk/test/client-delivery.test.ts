@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import {
   FaultProxy,
   freePort,
@@ -115,15 +116,16 @@ describe("TruseraClient delivery against a real server", () => {
       flushInterval: 200,
       maxRetries: 1,
       logger: quiet,
+      spool: { dir: join(dir.path, "spool") },
     });
     clients.push(c);
     const ids = track(c, 25);
-    await c.flush(); // nobody listens: the batch goes back to the queue
-    expect(c.stats).toMatchObject({ queued: 25, sent: 0, dropped: 0 });
+    await c.flush(); // nobody listens: after its retries the batch goes to the disk spool
+    expect(c.stats).toMatchObject({ queued: 0, spooled: 25, sent: 0, dropped: 0 });
     const late = await startServerProcess({ port, dataDir: dir.path });
     try {
-      // No explicit flush: the client's timer delivers once the server is up.
-      await waitFor(() => c.stats.sent === 25, { what: "background delivery" });
+      // No explicit flush: the client's timer delivers from the spool once the server is up.
+      await waitFor(() => c.stats.recovered === 25, { what: "background delivery" });
       const res = await late.api("GET", "/api/v1/events?agent_id=late-agent&limit=1000", undefined, key);
       expect(res.body.events.map((e: { id: string }) => e.id).sort()).toEqual(ids.sort());
     } finally {

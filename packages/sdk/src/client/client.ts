@@ -10,10 +10,11 @@ import {
 import type { Logger } from "../log.js";
 import { type PrivateResponse, PrivateTransport } from "../transport/private-http.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../transport/retry.js";
-import { EventQueue, type QueuedEvent } from "./event-queue.js";
+import { EventQueue } from "./event-queue.js";
 import { type ExitFlushable, unwatchExit, watchExit } from "./exit-hook.js";
 import { type ResolvedClientOptions, resolveClientOptions, type TruseraClientOptions } from "./options.js";
 import { sleep } from "./sleep.js";
+import { Spool, type SpooledBatch } from "./spool.js";
 
 /** What `track()` takes: an event from `createEvent`, or any object with at least `type` and `name`. */
 export type EventInput = Pick<TruseraEvent, "type" | "name"> & Partial<TruseraEvent>;
@@ -38,9 +39,24 @@ export interface ClientStats {
   rejected: number;
   /** Requests repeated after a network error, 5xx, 408 or 429. */
   retries: number;
+  /** Events written to the disk spool (undelivered when retries ran out or the process ended). */
+  spooled: number;
+  /** Events this client delivered from the spool (written by it or by an earlier client). */
+  recovered: number;
 }
 
 type SendOutcome = "sent" | "rejected" | "failed";
+
+/** A batch on its way to the server: kept so that an exit can put it on disk (see `spoolOnExit`). */
+interface Flight {
+  events: string[];
+  key: string;
+  drops: number;
+  /** Set when it came from the spool: at exit its file is put back instead of written again. */
+  fromSpool?: SpooledBatch;
+  /** Set once an exit handler kept it on disk. */
+  kept?: boolean;
+}
 
 /** What other parts of the SDK (the interceptor) may use of a client; never part of the public API. */
 export interface ClientInternals {
@@ -136,6 +152,12 @@ export class TruseraClient implements ExitFlushable {
   #unreportedDrops = 0;
   #exitFlushed = false;
   #warnedAuth = false;
+  readonly #spool: Spool | undefined;
+  /** The spool may hold batches (of this or other clients): look again. */
+  #spoolPending = true;
+  /** After a failed delivery from the spool, the next attempt waits until then. */
+  #spoolRetryAt = 0;
+  readonly #flights = new Set<Flight>();
   readonly #stats: Omit<ClientStats, "queued" | "queuedBytes"> = {
     tracked: 0,
     sent: 0,
@@ -144,6 +166,8 @@ export class TruseraClient implements ExitFlushable {
     afterClose: 0,
     rejected: 0,
     retries: 0,
+    spooled: 0,
+    recovered: 0,
   };
 
   static {
@@ -176,9 +200,21 @@ export class TruseraClient implements ExitFlushable {
     this.#agentName = this.#o.agentId;
     this.#queue = new EventQueue(this.#o.maxQueueSize, this.#o.maxQueueBytes);
     this.#eventsUrl = new URL("api/v1/events/batch", this.#o.baseUrl);
-    this.#timer = setInterval(() => this.#kick(), this.#o.flushInterval);
+    const spool = this.#o.spool;
+    this.#spool = spool ? new Spool(spool.dir, spool.maxBytes, spool.maxFiles) : undefined;
+    this.#timer = setInterval(() => {
+      this.#spoolPending = true;
+      this.#kick();
+    }, this.#o.flushInterval);
     this.#timer.unref();
     watchExit(this);
+    // What an earlier process left in the spool goes out first.
+    if (this.#spool) setImmediate(() => this.#kick());
+  }
+
+  /** @internal True when undelivered events go to the disk spool at exit. */
+  get spoolsOnExit(): boolean {
+    return this.#spool !== undefined;
   }
 
   /** The agent id (or name) stamped on events that do not carry one. */
@@ -391,7 +427,16 @@ export class TruseraClient implements ExitFlushable {
           this.#wake.signal.addEventListener("abort", resolve, { once: true });
         });
         await Promise.race([sources, woken]);
+        const spooledBefore = this.#stats.spooled;
         await this.#drainAll();
+        if (this.#spool && this.#queue.length > 0)
+          this.#keepQueued(`close() ran out of its ${this.#o.closeTimeout} ms`);
+        this.#spool?.releaseAll();
+        const kept = this.#stats.spooled - spooledBefore;
+        if (kept > 0)
+          this.#o.logger.warn(
+            `close(): ${kept} events could not be delivered within ${this.#o.closeTimeout} ms: kept in ${this.#spool!.dir} for the next client`,
+          );
         const lost = this.#queue.clear();
         if (lost > 0) {
           this.#stats.dropped += lost;
@@ -413,7 +458,7 @@ export class TruseraClient implements ExitFlushable {
   flushOnExit(): void {
     this.#serializePending();
     if (this.#closed || this.#exitFlushed) return;
-    if (this.#queue.length === 0 && !this.#sourcesBusy()) return;
+    if (this.#queue.length === 0 && !this.#sourcesBusy() && !this.#spoolReady()) return;
     this.#exitFlushed = true;
     // Bounded like close(): a server that is down must not hold the process for long.
     this.#deadline = Date.now() + this.#o.closeTimeout;
@@ -424,13 +469,61 @@ export class TruseraClient implements ExitFlushable {
       });
   }
 
+  /**
+   * @internal The process ends now (`exit`, or a terminating signal): what is queued or on its way is
+   * written to the spool, synchronously, for the next client; with the spool off it is counted as
+   * dropped and the loss is printed. Never throws.
+   */
+  spoolOnExit(why: string): void {
+    try {
+      this.#serializePending();
+      const flights = [...this.#flights].filter((f) => !f.kept);
+      if (!this.#spool) {
+        const lost =
+          this.#queue.clear() + flights.reduce((n, f) => n + (f.fromSpool ? 0 : f.events.length), 0);
+        for (const f of flights) f.kept = true;
+        if (lost > 0) {
+          this.#stats.dropped += lost;
+          this.#o.logger.warn(`${lost} events were not delivered when ${why} (the disk spool is off): lost`);
+        }
+      } else {
+        const before = this.#stats.spooled;
+        for (const f of flights) {
+          f.kept = true;
+          if (f.fromSpool) f.fromSpool.release();
+          else this.#keep(f.events, f.key, f.drops);
+        }
+        this.#keepQueued(why);
+        this.#spool.releaseAll();
+        const kept = this.#stats.spooled - before;
+        if (kept > 0)
+          this.#o.logger.warn(
+            `${kept} events were not delivered when ${why}: kept in ${this.#spool.dir} for the next client`,
+          );
+      }
+      if (this.#sourcesBusy())
+        this.#o.logger.warn(
+          `events of intercepted calls still on the event thread when ${why} were lost (not counted)`,
+        );
+    } catch (err) {
+      this.#o.logger.debug(`spooling at exit failed: ${(err as Error)?.message}`);
+    }
+  }
+
   async #drainAll(): Promise<void> {
     this.#serializePending();
-    while (this.#queue.length > 0 || this.#pump) {
-      if (!this.#pump && this.#queue.length > 0) this.#kick();
+    while (this.#queue.length > 0 || this.#pump || this.#spoolReady()) {
+      if (!this.#pump) this.#kick();
       const ok = await this.#pump;
-      if (ok === false && this.#queue.length > 0 && this.#pump === null) return;
+      if (ok === false && this.#pump === null) return;
     }
+  }
+
+  #spoolReady(): boolean {
+    const now = Date.now();
+    return (
+      this.#spool !== undefined && this.#spoolPending && now >= this.#spoolRetryAt && now < this.#deadline
+    );
   }
 
   #scheduleKick(): void {
@@ -444,21 +537,38 @@ export class TruseraClient implements ExitFlushable {
 
   /** Starts the one background drain if none is running. */
   #kick(): void {
-    if (this.#pump || this.#queue.length === 0) return;
+    if (this.#pump || (this.#queue.length === 0 && !this.#spoolReady())) return;
     this.#pump = this.#drain().finally(() => {
       this.#pump = null;
     });
   }
 
-  /** Sends batches until the buffer is empty (true) or a batch fails after its retries (false). */
+  /**
+   * Sends batches until the buffer is empty, then what the spool holds (true), or until a batch fails
+   * after its retries (false): with the spool on, that batch and everything queued go to disk.
+   */
   async #drain(): Promise<boolean> {
     try {
       this.#serializePending();
-      while (this.#queue.length > 0) {
+      while (this.#queue.length > 0 || this.#spoolReady()) {
+        if (this.#queue.length === 0) {
+          if (!(await this.#sendSpooled())) return false;
+          continue;
+        }
         const batch = this.#queue.take(this.#o.batchSize, this.#o.maxBatchBytes);
-        const outcome = await this.#sendBatch(batch);
-        if (outcome === "failed") {
-          this.#addDrops(this.#queue.unshift(batch));
+        const flight: Flight = {
+          events: batch.map((e) => e.json),
+          key: globalThis.crypto.randomUUID(),
+          drops: this.#unreportedDrops,
+        };
+        const outcome = await this.#fly(flight);
+        if (outcome === "sent") this.#stats.sent += batch.length;
+        if (outcome !== "failed") this.#unreportedDrops -= flight.drops;
+        if (outcome === "failed" && !flight.kept) {
+          if (this.#spool) {
+            this.#keep(flight.events, flight.key, flight.drops);
+            this.#keepQueued("retries ran out");
+          } else this.#addDrops(this.#queue.unshift(batch));
           return false;
         }
       }
@@ -469,31 +579,99 @@ export class TruseraClient implements ExitFlushable {
     }
   }
 
-  async #sendBatch(batch: QueuedEvent[]): Promise<SendOutcome> {
-    const reportedDrops = this.#unreportedDrops;
-    const body = `{"events":[${batch.map((e) => e.json).join(",")}]${reportedDrops > 0 ? `,"dropped":${reportedDrops}` : ""}}`;
-    const idempotencyKey = globalThis.crypto.randomUUID();
+  /** Delivers the oldest batch of the spool no other client holds; false when it could not. */
+  async #sendSpooled(): Promise<boolean> {
+    const batch = this.#spool!.claim();
+    if (!batch) {
+      this.#spoolPending = false;
+      return true;
+    }
+    const flight: Flight = {
+      events: batch.events,
+      key: batch.idempotencyKey,
+      drops: batch.dropped,
+      fromSpool: batch,
+    };
+    const outcome = await this.#fly(flight);
+    if (flight.kept) return false; // the process is ending: the file was put back
+    if (outcome === "failed") {
+      batch.release();
+      this.#spoolRetryAt = Date.now() + this.#o.flushInterval;
+      return false;
+    }
+    batch.done();
+    if (outcome === "sent") this.#stats.recovered += batch.events.length;
+    return true;
+  }
+
+  async #fly(flight: Flight): Promise<SendOutcome> {
+    this.#flights.add(flight);
+    try {
+      return await this.#sendBatch(flight);
+    } finally {
+      this.#flights.delete(flight);
+    }
+  }
+
+  /** Writes what is queued to the spool, in batches as they would have been sent. */
+  #keepQueued(why: string): void {
+    let lost = 0;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.take(this.#o.batchSize, this.#o.maxBatchBytes);
+      if (
+        !this.#keep(
+          batch.map((e) => e.json),
+          globalThis.crypto.randomUUID(),
+          this.#unreportedDrops,
+        )
+      )
+        lost += batch.length;
+    }
+    if (lost > 0)
+      this.#o.logger.warn(`${lost} events were lost when ${why}: the disk spool is full or not writable`);
+  }
+
+  /** Writes one batch to the spool; false (the events counted as dropped) when it cannot. */
+  #keep(events: string[], key: string, drops: number): boolean {
+    let ok = false;
+    try {
+      ok = this.#spool!.write(events, key, drops);
+    } catch (err) {
+      this.#o.logger.debug(`cannot write to the spool ${this.#spool!.dir}: ${(err as Error)?.message}`);
+    }
+    if (!ok) {
+      this.#addDrops(events.length);
+      return false;
+    }
+    this.#stats.spooled += events.length;
+    // The file carries the drops not yet reported; the client that delivers it reports them.
+    this.#unreportedDrops -= Math.min(drops, this.#unreportedDrops);
+    this.#spoolPending = true;
+    this.#spoolRetryAt = Math.max(this.#spoolRetryAt, Date.now() + this.#o.flushInterval);
+    return true;
+  }
+
+  async #sendBatch({ events, key, drops }: Flight): Promise<SendOutcome> {
+    const body = `{"events":[${events.join(",")}]${drops > 0 ? `,"dropped":${drops}` : ""}}`;
+    const idempotencyKey = key;
     for (let attempt = 0; ; attempt++) {
       if (Date.now() >= this.#deadline) return "failed";
       let wait: number | undefined;
       try {
         const res = await this.#post(this.#eventsUrl, body, idempotencyKey);
         if (res.status >= 200 && res.status < 300) {
-          this.#stats.sent += batch.length;
-          this.#unreportedDrops -= reportedDrops;
           this.#exitFlushed = false;
           return "sent";
         }
         if (!isRetryableStatus(res.status)) {
-          this.#stats.rejected += batch.length;
-          this.#unreportedDrops -= reportedDrops;
-          this.#reportRejection(res, batch.length);
+          this.#stats.rejected += events.length;
+          this.#reportRejection(res, events.length);
           return "rejected";
         }
         wait = parseRetryAfter(res.headers["retry-after"]);
-        this.#o.logger.debug(`batch of ${batch.length}: server answered ${res.status}, will retry`);
+        this.#o.logger.debug(`batch of ${events.length}: server answered ${res.status}, will retry`);
       } catch (err) {
-        this.#o.logger.debug(`batch of ${batch.length}: ${(err as Error).message}, will retry`);
+        this.#o.logger.debug(`batch of ${events.length}: ${(err as Error).message}, will retry`);
       }
       if (attempt >= this.#o.retry.maxRetries) return "failed";
       const delay = Math.min(wait ?? backoffDelay(this.#o.retry, attempt), this.#o.retry.maxDelayMs);

@@ -1,6 +1,8 @@
+import { join, resolve } from "node:path";
 import { ConfigurationError } from "@trusera/core";
 import { consoleLogger, type Logger, safeLogger } from "../log.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "../transport/retry.js";
+import { defaultSpoolDir, spoolPartition } from "./spool.js";
 
 /** The local server started by `trusera-server start` (or `npm start`). Never a third party's host. */
 export const DEFAULT_BASE_URL = "http://127.0.0.1:7780";
@@ -33,6 +35,22 @@ export interface TruseraClientOptions {
   closeTimeout?: number;
   /** Where warnings and debug lines go. Default: the console, prefixed `[Trusera]`. */
   logger?: Logger;
+  /**
+   * The disk spool for events that could not be delivered (retries exhausted, or still queued when
+   * the process ends), delivered by the next client with the same server and key. On by default in
+   * `$TRUSERA_SPOOL_DIR`, else `~/.trusera/spool`; `false` turns it off. See docs/spool.md.
+   */
+  spool?: false | SpoolOptions;
+}
+
+/** Where and how much the disk spool keeps (per server and API key). */
+export interface SpoolOptions {
+  /** Directory of spools (one sub-directory per server and key). Default `$TRUSERA_SPOOL_DIR`, else `~/.trusera/spool`. */
+  dir?: string;
+  /** Bytes the spool may hold; batches beyond it are lost and counted. Default 64 MiB. */
+  maxBytes?: number;
+  /** Files (batches) the spool may hold. Default 10,000. */
+  maxFiles?: number;
 }
 
 export interface ResolvedClientOptions {
@@ -49,6 +67,8 @@ export interface ResolvedClientOptions {
   closeTimeout: number;
   retry: RetryPolicy;
   logger: Logger;
+  /** The spool directory of this server and key, and its bounds; undefined when off. */
+  spool: { dir: string; maxBytes: number; maxFiles: number } | undefined;
 }
 
 function positiveInt(
@@ -118,5 +138,27 @@ export function resolveClientOptions(
     closeTimeout: positiveInt("closeTimeout", options.closeTimeout, 10_000),
     retry: { ...DEFAULT_RETRY, maxRetries },
     logger: safeLogger(options.logger ?? consoleLogger(debug)),
+    spool: resolveSpool(options.spool, baseUrl.href, apiKey, env),
+  };
+}
+
+function resolveSpool(
+  spool: TruseraClientOptions["spool"],
+  baseUrl: string,
+  apiKey: string,
+  env: NodeJS.ProcessEnv,
+): ResolvedClientOptions["spool"] {
+  if (spool === false) return undefined;
+  if (spool !== undefined && (typeof spool !== "object" || spool === null))
+    throw new ConfigurationError(
+      "TruseraClient option spool must be false or { dir?, maxBytes?, maxFiles? }",
+    );
+  const o = spool ?? {};
+  if (o.dir !== undefined && (typeof o.dir !== "string" || o.dir === ""))
+    throw new ConfigurationError("TruseraClient option spool.dir must be a non-empty path");
+  return {
+    dir: join(o.dir !== undefined ? resolve(o.dir) : defaultSpoolDir(env), spoolPartition(baseUrl, apiKey)),
+    maxBytes: positiveInt("spool.maxBytes", o.maxBytes, 64 * 1024 * 1024),
+    maxFiles: positiveInt("spool.maxFiles", o.maxFiles, 10_000),
   };
 }
