@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -50,7 +50,7 @@ class Node:
         if not (CLI_DIST / "cli.js").exists():
             pytest.fail(f"{CLI_DIST / 'cli.js'} is missing: run `npm run build -w packages/cli` first")
 
-    def cli(self, *args: str, env: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["node", str(CLI_DIST / "cli.js"), *args],
             capture_output=True,
@@ -59,7 +59,7 @@ class Node:
             timeout=60,
         )
 
-    def script(self, source: str, *args: str, env: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    def script(self, source: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """Runs an ES module that may import ``SDK`` (transient-trace) and ``RECEIPTS`` (transient-trace/receipts)."""
         source = source.replace("SDK", json.dumps((CLI_DIST / "index.js").as_uri())).replace(
             "RECEIPTS", json.dumps((CLI_DIST / "receipts.js").as_uri())

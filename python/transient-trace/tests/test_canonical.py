@@ -6,13 +6,22 @@ import json
 import math
 
 import pytest
+from conftest import load_vectors
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from conftest import load_vectors
-from transient_trace.receipts.canonical import CanonicalizationError, canonical_json, number_text
+from transient_trace.receipts.canonical import (
+    CanonicalizationError,
+    canonical_json,
+    number_text,
+)
 from transient_trace.receipts.hashing import event_snapshot_hash, sha256_hex
-from transient_trace.receipts.keys import SigningKey, jwk_thumbprint, jwks_lookup, public_jwk
+from transient_trace.receipts.keys import (
+    SigningKey,
+    jwk_thumbprint,
+    jwks_lookup,
+    public_jwk,
+)
 from transient_trace.receipts.sign import sign_receipt
 from transient_trace.receipts.verify import verify_receipt_signature
 

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 import transient_trace
-from transient_trace import Client_init, ConfigurationError, DeniedError, client_init, verify_state_dir
+from transient_trace import (
+    Client_init,
+    ConfigurationError,
+    DeniedError,
+    client_init,
+    verify_state_dir,
+)
 from transient_trace.state.paths import StatePaths
 
 ALLOW_ALL = {"version": 1, "defaultAction": "allow", "rules": [{"id": "allow-all", "action": "allow"}]}

@@ -7,10 +7,16 @@ import random
 import re
 
 import pytest
-
 from conftest import REPO, load_vectors
+
 from transient_trace.errors import ConfigurationError
-from transient_trace.policy import Governor, load_policy, parse_policy_text, policy_to_cedar, validate_policy
+from transient_trace.policy import (
+    Governor,
+    load_policy,
+    parse_policy_text,
+    policy_to_cedar,
+    validate_policy,
+)
 from transient_trace.policy.governor import AgentAction, CommandAction
 from transient_trace.policy.schema import REQUEST_MODEL_SCHEMA
 

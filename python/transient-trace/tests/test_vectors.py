@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import load_vectors
+
 from transient_trace.receipts.keys import jwks_lookup
 from transient_trace.receipts.verify_log import verify_log_text
-from transient_trace.redact import REDACTED, is_sensitive_name, redact_text, scrub_secrets
+from transient_trace.redact import (
+    REDACTED,
+    is_sensitive_name,
+    redact_text,
+    scrub_secrets,
+)
 
 RECEIPTS = load_vectors("receipts.json")
 REDACTION = load_vectors("redaction.json")

@@ -10,7 +10,7 @@ import argparse
 import dataclasses
 import json
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from .policy.document import format_policy_problems, parse_policy_text
 from .policy.to_cedar import policy_to_cedar
@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.group == "receipts":
         return _verify(args)

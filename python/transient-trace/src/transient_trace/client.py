@@ -10,7 +10,8 @@ import inspect
 import os
 import secrets
 import threading
-from typing import Any, Awaitable, Callable, Mapping, Optional, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 from .errors import ConfigurationError, DeniedError
 from .policy.governor import AgentAction, Decision, Governor
@@ -34,7 +35,7 @@ def _pick(config: Mapping[str, Any], camel: str, snake: str) -> Any:
     return config[camel] if camel in config else config.get(snake)
 
 
-def _hash_of(value: Any) -> Optional[dict[str, str]]:
+def _hash_of(value: Any) -> dict[str, str] | None:
     """The JCS hash of plain JSON data; None for anything else (an object, a cycle, NaN)."""
     if not isinstance(value, (dict, list, tuple, str, int, float, bool)) and value is not None:
         return None
@@ -128,9 +129,8 @@ class TransientTraceClient:
         """``executeActionWithReceipt`` for async actions: ``fn()`` may return an awaitable."""
         act, decision, base = self._begin(fn, options)
         try:
-            result = fn()
-            if inspect.isawaitable(result):
-                result = await result
+            pending: Any = fn()
+            result = await pending if inspect.isawaitable(pending) else pending
         except BaseException as err:
             self._seal(act, decision, "error", {**base, "error": _error_text(err)})
             raise
@@ -146,7 +146,7 @@ class TransientTraceClient:
         """Flushes and closes the log; the client can still be used afterwards (the log reopens)."""
         self._writer.close()
 
-    def __enter__(self) -> "TransientTraceClient":
+    def __enter__(self) -> TransientTraceClient:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -206,13 +206,13 @@ def _error_text(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def _action(options: Mapping[str, Any]) -> tuple[AgentAction, dict[str, Any], dict[str, Any], Optional[dict[str, str]]]:
+def _action(options: Mapping[str, Any]) -> tuple[AgentAction, dict[str, Any], dict[str, Any], dict[str, str] | None]:
     if not isinstance(options, Mapping):
         raise ConfigurationError('executeActionWithReceipt needs {"target": ..., "action_class": ...}')
     unknown = sorted(set(options) - _OPTION_KEYS)
     if unknown:
         raise ConfigurationError(f"unknown action option(s) {', '.join(unknown)} (known: {', '.join(sorted(_OPTION_KEYS))})")
-    action_class = options.get("action_class")
+    action_class: Any = options.get("action_class")
     if not is_action_class(action_class):
         raise ConfigurationError(f"action_class must be one of {', '.join(ACTION_CLASSES)}, got {action_class!r}")
     raw_target = options.get("target")

@@ -1,6 +1,12 @@
 """The JSON policy format, its translation into Cedar, and the decision core."""
 
-from .document import DENY_ALL_POLICY, PolicyProblem, format_policy_problems, parse_policy_text, validate_policy
+from .document import (
+    DENY_ALL_POLICY,
+    PolicyProblem,
+    format_policy_problems,
+    parse_policy_text,
+    validate_policy,
+)
 from .governor import AgentAction, Decision, Governor
 from .modes import ACTION_CLASSES, MODES
 from .source import LoadedPolicy, load_policy

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .json_locate import JsonSyntaxError, parse_json_located
 from .modes import ACTION_CLASSES, is_action_class
@@ -34,8 +35,8 @@ class PolicyProblem:
 
     pointer: str
     message: str
-    line: Optional[int] = None
-    column: Optional[int] = None
+    line: int | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}: {self.message}" if self.line else self.message
@@ -44,7 +45,7 @@ class PolicyProblem:
 @dataclass(frozen=True)
 class PolicyParseResult:
     ok: bool
-    policy: Optional[dict[str, Any]] = None
+    policy: dict[str, Any] | None = None
     errors: tuple[PolicyProblem, ...] = ()
 
 
@@ -65,7 +66,7 @@ def parse_policy_text(text: str) -> PolicyParseResult:
     return validate_policy(located.value, located.position_of)
 
 
-def validate_policy(value: Any, locate: Optional[Callable[[str], tuple[int, int]]] = None) -> PolicyParseResult:
+def validate_policy(value: Any, locate: Callable[[str], tuple[int, int]] | None = None) -> PolicyParseResult:
     """Checks a policy value and returns a normalized copy (host patterns lower-cased)."""
     errors: list[PolicyProblem] = []
 
@@ -131,10 +132,10 @@ def validate_policy(value: Any, locate: Optional[Callable[[str], tuple[int, int]
             if len(v) > MAX_PATTERNS:
                 err(f"{at}/{m}", f'{label}: at most {MAX_PATTERNS} entries in "{m}"')
             out: list[str] = []
-            for k, p in enumerate(v):
+            for j, p in enumerate(v):
                 problem = _pattern_problem(m, p)
                 if problem:
-                    err(f"{at}/{m}/{k}", f"{label}: {m}[{k}] {problem}")
+                    err(f"{at}/{m}/{j}", f"{label}: {m}[{j}] {problem}")
                 else:
                     out.append(p.lower() if m == "hosts" else p)
             rule[m] = out
@@ -148,7 +149,7 @@ def validate_policy(value: Any, locate: Optional[Callable[[str], tuple[int, int]
     return PolicyParseResult(True, policy=policy)
 
 
-def _pattern_problem(matcher: str, p: Any) -> Optional[str]:
+def _pattern_problem(matcher: str, p: Any) -> str | None:
     if not isinstance(p, str) or p == "":
         return "must be a non-empty string"
     if _utf16_len(p) > MAX_PATTERN_LENGTH:

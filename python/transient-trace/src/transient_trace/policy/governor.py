@@ -7,8 +7,9 @@ classification the caller gives (the classification table itself is the CLI's, c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import cedarpy
 
@@ -21,7 +22,7 @@ from .modes import is_action_class, is_mode
 from .schema import REQUEST_MODEL_SCHEMA
 from .to_cedar import DEFAULT_ALLOW_POLICY_ID, policy_to_cedar, policy_uses
 
-_schema: Optional[Any] = None
+_schema: Any | None = None
 
 
 def _request_schema() -> Any:
@@ -127,8 +128,8 @@ class Governor:
         path_list = paths if self._uses_paths and paths else [""]
 
         # Every (host, file) pair must be allowed; a deny by a rule settles it at once.
-        denied: Optional[tuple[list[str], list[str]]] = None
-        allowed_by: Optional[list[str]] = None
+        denied: tuple[list[str], list[str]] | None = None
+        allowed_by: list[str] | None = None
         errors: list[str] = []
         for host in host_list:
             for path in path_list:
@@ -150,14 +151,14 @@ class Governor:
             else:
                 continue
             break
-        base = dict(mode=self.mode, action_class=act.action_class, hosts=hosts, paths=paths, errors=errors)
         if denied is not None:
             rule_ids = self._order(denied[0])
             reason = f"rule:{rule_ids[0]}" if rule_ids else "policy_error" if denied[1] else "default_deny"
             block = self.mode == "strict" or (self.mode == "permissive" and (bool(rule_ids) or reason == "policy_error"))
-            return Decision("deny", block, reason_code=reason, rule_ids=rule_ids, **base)
+            return Decision("deny", block, self.mode, reason, rule_ids, act.action_class, hosts, paths, errors)
         rule_ids = self._order([i for i in (allowed_by or []) if i != DEFAULT_ALLOW_POLICY_ID])
-        return Decision("allow", False, reason_code=f"rule:{rule_ids[0]}" if rule_ids else "default_allow", rule_ids=rule_ids, **base)
+        reason = f"rule:{rule_ids[0]}" if rule_ids else "default_allow"
+        return Decision("allow", False, self.mode, reason, rule_ids, act.action_class, hosts, paths, errors)
 
     def _evaluate(self, request: dict[str, Any], entities: list[dict[str, Any]]) -> tuple[str, list[str], list[str]]:
         try:

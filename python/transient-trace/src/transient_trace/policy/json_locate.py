@@ -148,8 +148,9 @@ def parse_json_located(text: str) -> LocatedJson:
             string()
             return
         m = _LITERAL.match(text, i)
-        if not m:
+        if m is None:
             fail(f"unexpected {what()}")
+            return
         i = m.end()
 
     value("", 0)

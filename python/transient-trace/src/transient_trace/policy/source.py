@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from ..errors import ConfigurationError
 from ..state.paths import POLICY_PATH_ENV, resolve_path
-from .document import DENY_ALL_POLICY, format_policy_problems, parse_policy_text, validate_policy
+from .document import (
+    DENY_ALL_POLICY,
+    format_policy_problems,
+    parse_policy_text,
+    validate_policy,
+)
 
 
 @dataclass(frozen=True)
@@ -20,7 +26,7 @@ class LoadedPolicy:
     where: str
 
 
-def load_policy(given: Any = None, env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None) -> LoadedPolicy:
+def load_policy(given: Any = None, env: Mapping[str, str] | None = None, cwd: str | None = None) -> LoadedPolicy:
     """
     ``given`` (a dict, JSON text, or a file path), else ``$ATP_POLICY_PATH``, else
     ``./.atp/policy.json``, else deny-all.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .. import __version__
 from ..redact import redact_text, scrub_secrets
@@ -28,7 +29,7 @@ def build_action_receipt(
     action: str,
     action_class: str,
     target: dict[str, Any],
-    context: Optional[dict[str, Any]],
+    context: dict[str, Any] | None,
     outcome: str,
     block: bool,
     mode: str,
@@ -40,11 +41,11 @@ def build_action_receipt(
     requested_at: str,
     decided_at: str,
     correlation_id: str,
-    completed_at: Optional[str] = None,
-    input_hash: Optional[dict[str, str]] = None,
-    output_hash: Optional[dict[str, str]] = None,
-    error: Optional[str] = None,
-    metadata: Optional[dict[str, Any]] = None,
+    completed_at: str | None = None,
+    input_hash: dict[str, str] | None = None,
+    output_hash: dict[str, str] | None = None,
+    error: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """
     Denied actions get a receipt too: ``decision.outcome`` is the policy's verdict,

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
-KeyLookup = Callable[[str], Optional[Ed25519PublicKey]]
+KeyLookup = Callable[[str], Ed25519PublicKey | None]
 
 
 def b64url(data: bytes) -> str:
@@ -47,13 +51,13 @@ class SigningKey:
     public_key: Ed25519PublicKey
 
     @staticmethod
-    def generate() -> "SigningKey":
+    def generate() -> SigningKey:
         private = Ed25519PrivateKey.generate()
         public = private.public_key()
         return SigningKey(jwk_thumbprint(public_x(public)), private, public)
 
     @staticmethod
-    def from_pem(pem: bytes) -> "SigningKey":
+    def from_pem(pem: bytes) -> SigningKey:
         """A PKCS#8 PEM private key (what ``keys/<kid>.pem`` holds, from either writer)."""
         private = serialization.load_pem_private_key(pem, password=None)
         if not isinstance(private, Ed25519PrivateKey):
@@ -70,7 +74,7 @@ class SigningKey:
 def anchored_lookup(base: KeyLookup, trusted: set[str]) -> KeyLookup:
     """``base`` narrowed to the anchor's key ids; a known key outside them is reported as untrusted."""
 
-    def lookup(kid: str) -> Optional[Ed25519PublicKey]:
+    def lookup(kid: str) -> Ed25519PublicKey | None:
         return base(kid) if kid in trusted else None
 
     lookup.untrusted = lambda kid: kid not in trusted and base(kid) is not None  # type: ignore[attr-defined]

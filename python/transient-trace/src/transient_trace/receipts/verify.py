@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
@@ -20,7 +20,7 @@ class SignatureCheck:
     #: "malformed", "unknown_key" or "bad_signature" when not ok.
     reason: str = ""
     message: str = ""
-    kid: Optional[str] = None
+    kid: str | None = None
     #: JCS of the receipt without its signature, when ok.
     body: str = ""
 

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
 from ..errors import StateError
 from ..state.key_store import KeyStore
 from ..state.paths import StatePaths, resolve_state_dir
 from ..state.receipt_log import read_receipt_log
-from ..state.trust import TRUSTED_KEYS_ENV, is_inside, read_pins, real_dir, split_kids, trust_file_path
+from ..state.trust import (
+    TRUSTED_KEYS_ENV,
+    is_inside,
+    read_pins,
+    real_dir,
+    split_kids,
+    trust_file_path,
+)
 from .keys import anchored_lookup, jwks_lookup
 from .verify_log import LogReport, verify_log_text
 
@@ -50,10 +58,10 @@ class VerifyResult:
 
 
 def verify_state_dir(
-    state_dir: Optional[str] = None,
+    state_dir: str | None = None,
     trust: Iterable[str] = (),
-    jwks: Optional[Mapping[str, Any]] = None,
-    env: Optional[Mapping[str, str]] = None,
+    jwks: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> VerifyResult:
     """Checks signatures, the chain and the head checkpoint of a state directory's log."""
     env = os.environ if env is None else env

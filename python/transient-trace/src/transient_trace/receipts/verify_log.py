@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .canonical import CanonicalizationError, canonical_json
 from .hashing import event_snapshot_hash, sha256_hex
@@ -27,19 +27,19 @@ class LogProblem:
     kind: str
     line: int
     message: str
-    receipt_id: Optional[str] = None
-    seq: Optional[int] = None
+    receipt_id: str | None = None
+    seq: int | None = None
 
 
 @dataclass
 class RecordCheck:
     line: int
     torn: bool
-    receipt_id: Optional[str] = None
-    seq: Optional[int] = None
-    prev_hash: Optional[str] = None
-    hash: Optional[str] = None
-    kid: Optional[str] = None
+    receipt_id: str | None = None
+    seq: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+    kid: str | None = None
     problems: list[LogProblem] = field(default_factory=list)
 
 
@@ -121,12 +121,12 @@ def check_log_text(text: str, lookup: KeyLookup, first_line: int = 1) -> list[Re
     return [check_record(line, n, lookup) for n, line in enumerate(text.split("\n"), first_line) if line]
 
 
-def link_records(records: list[RecordCheck], lookup: KeyLookup, head_text: Optional[str] = None, check_head: bool = True) -> LogReport:
+def link_records(records: list[RecordCheck], lookup: KeyLookup, head_text: str | None = None, check_head: bool = True) -> LogReport:
     """Links checked records into a chain and checks the head checkpoint (``head_text``: its first line)."""
     problems: list[LogProblem] = []
     incomplete: list[LogProblem] = []
     keys: list[str] = []
-    prev: Optional[RecordCheck] = None
+    prev: RecordCheck | None = None
     torn: list[RecordCheck] = []
     count = 0
     by_seq: dict[Any, RecordCheck] = {}
@@ -183,9 +183,9 @@ def link_records(records: list[RecordCheck], lookup: KeyLookup, head_text: Optio
 
 
 def _check_head(
-    head_text: Optional[str],
+    head_text: str | None,
     lookup: KeyLookup,
-    last: Optional[RecordCheck],
+    last: RecordCheck | None,
     by_seq: dict[Any, RecordCheck],
     count: int,
     problems: list[LogProblem],
@@ -217,6 +217,6 @@ def _check_head(
         )
 
 
-def verify_log_text(text: str, lookup: KeyLookup, head_text: Optional[str] = None, check_head: bool = True) -> LogReport:
+def verify_log_text(text: str, lookup: KeyLookup, head_text: str | None = None, check_head: bool = True) -> LogReport:
     """Checks a whole log text (NDJSON, one receipt a line)."""
     return link_records(check_log_text(text, lookup), lookup, head_text, check_head)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 from ..errors import StateError
 from ..receipts.clock import now_iso
@@ -22,7 +22,7 @@ from .trust import pin_key, read_pins, real_dir, trust_file_path
 class KeyStore:
     def __init__(self, paths: StatePaths) -> None:
         self.paths = paths
-        self._active: Optional[SigningKey] = None
+        self._active: SigningKey | None = None
 
     def jwks(self) -> dict[str, Any]:
         """The public keys (JWKS); empty before the first receipt."""
@@ -77,7 +77,7 @@ class KeyStore:
     def _private_path(self, kid: str) -> str:
         return os.path.join(self.paths.keys_dir, f"{kid}.pem")
 
-    def _load_active(self) -> Optional[SigningKey]:
+    def _load_active(self) -> SigningKey | None:
         entry = next((k for k in self.jwks()["keys"] if isinstance(k, dict) and k.get("status") == "active"), None)
         if entry is None:
             return None

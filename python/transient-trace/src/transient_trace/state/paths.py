@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
 
 from ..errors import ConfigurationError
 
@@ -25,7 +25,7 @@ class StatePaths:
     log_lock: str
 
     @staticmethod
-    def of(root: str) -> "StatePaths":
+    def of(root: str) -> StatePaths:
         keys_dir = os.path.join(root, "keys")
         receipts_dir = os.path.join(root, "receipts")
         return StatePaths(
@@ -40,7 +40,7 @@ class StatePaths:
         )
 
 
-def resolve_path(p: str, cwd: Optional[str] = None) -> str:
+def resolve_path(p: str, cwd: str | None = None) -> str:
     if p == "~" or p.startswith("~/"):
         return os.path.expanduser(p)
     return os.path.abspath(os.path.join(cwd or os.getcwd(), p))
@@ -55,7 +55,7 @@ def ensure_private_dir(path: str) -> None:
     os.makedirs(path, mode=0o700, exist_ok=True)
 
 
-def resolve_state_dir(env: Optional[Mapping[str, str]] = None) -> str:
+def resolve_state_dir(env: Mapping[str, str] | None = None) -> str:
     """
     The CLI's state directory: ``$TRANSIENT_TRACE_STATE_DIR``, else ``state_dir`` from
     ``~/.transient-trace/config.json`` (what ``transient-trace config set state_dir`` writes), else

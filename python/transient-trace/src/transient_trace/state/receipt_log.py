@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import weakref
-from typing import Any, Optional
+from typing import Any
 
 from ..errors import StateError
 from ..receipts.canonical import canonical_json
@@ -25,7 +25,7 @@ from .paths import StatePaths, ensure_private_dir
 
 _TAIL_CHUNK = 64 * 1024
 
-_open_logs: "weakref.WeakSet[ReceiptLog]" = weakref.WeakSet()
+_open_logs: weakref.WeakSet[ReceiptLog] = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
@@ -135,7 +135,7 @@ class ReceiptLog:
             os.close(rfd)
 
 
-def _write_all(fd: int, data: bytes, position: Optional[int]) -> None:
+def _write_all(fd: int, data: bytes, position: int | None) -> None:
     off = 0
     while off < len(data):
         n = os.write(fd, data[off:]) if position is None else os.pwrite(fd, data[off:], position + off)
@@ -144,7 +144,7 @@ def _write_all(fd: int, data: bytes, position: Optional[int]) -> None:
         off += n
 
 
-def read_receipt_log(paths: StatePaths) -> tuple[str, Optional[str], bool]:
+def read_receipt_log(paths: StatePaths) -> tuple[str, str | None, bool]:
     """The log's text, the head checkpoint's first line, and whether the log exists."""
     try:
         with open(paths.log, encoding="utf-8", errors="replace", newline="") as f:
@@ -153,7 +153,7 @@ def read_receipt_log(paths: StatePaths) -> tuple[str, Optional[str], bool]:
         return "", None, False
     try:
         with open(paths.head, encoding="utf-8", errors="replace", newline="") as f:
-            head: Optional[str] = f.read().split("\n", 1)[0]
+            head: str | None = f.read().split("\n", 1)[0]
     except OSError:
         head = None
     return text, head, True

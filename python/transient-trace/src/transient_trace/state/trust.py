@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from ..errors import StateError
 from ..receipts.clock import now_iso
@@ -22,7 +23,7 @@ MAX_PINS = 1_000
 _SEPARATORS = re.compile(r"[\s,]+")
 
 
-def trust_file_path(env: Optional[Mapping[str, str]] = None) -> str:
+def trust_file_path(env: Mapping[str, str] | None = None) -> str:
     """``$TRANSIENT_TRACE_TRUST_FILE``, else ``$XDG_CONFIG_HOME/transient-trace/trusted-keys.json``,
     else ``~/.config/transient-trace/trusted-keys.json``."""
     env = os.environ if env is None else env
@@ -70,7 +71,7 @@ def read_pins(path: str) -> list[dict[str, Any]]:
     ]
 
 
-def pin_key(state_dir: str, kid: str, file: Optional[str] = None) -> None:
+def pin_key(state_dir: str, kid: str, file: str | None = None) -> None:
     """
     Pins ``kid`` as a key of ``state_dir`` (idempotent), under the file's lock, replacing the file by
     rename. Drops pins of state directories that no longer exist and keeps the newest ``MAX_PINS``.

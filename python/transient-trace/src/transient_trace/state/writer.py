@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Optional
+from typing import Any
 
 from .key_store import KeyStore
 from .paths import StatePaths
@@ -15,7 +15,7 @@ class ReceiptWriter:
         self.paths = StatePaths.of(state_dir)
         self.keys = KeyStore(self.paths)
         self.fsync = fsync
-        self._log: Optional[ReceiptLog] = None
+        self._log: ReceiptLog | None = None
         self._open_lock = threading.Lock()
 
     def record(self, body: dict[str, Any]) -> dict[str, Any]:
