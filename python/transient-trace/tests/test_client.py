@@ -44,6 +44,8 @@ def test_the_seed_example_runs_as_written(state_dir: Path) -> None:
     assert line["intent"]["target"] == {"id": "resource-1"} and line["intent"]["actor_id"] == "my-agent"
     assert line["decision"]["reason_code"] == "rule:allow-all" and line["execution_status"] == "executed"
     assert stat.S_IMODE(os.stat(state_dir / "receipts" / "receipts.ndjson").st_mode) == 0o600
+    for d in (state_dir, state_dir / "receipts", state_dir / "keys"):
+        assert stat.S_IMODE(os.stat(d).st_mode) == 0o700, d
     assert verify_state_dir().exit_code == 0  # the key was pinned when it was made
 
 

@@ -51,8 +51,17 @@ def default_state_dir() -> str:
 
 
 def ensure_private_dir(path: str) -> None:
-    """Makes a directory only its owner can enter (0700), parents included."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
+    """Makes a directory only its owner can enter (0700), parents it makes included (as Node's
+    recursive mkdir does; Python's makedirs gives new parents the umask's mode)."""
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    if parent != path:
+        ensure_private_dir(parent)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
 
 
 def resolve_state_dir(env: Mapping[str, str] | None = None) -> str:
