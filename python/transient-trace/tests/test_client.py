@@ -137,6 +137,10 @@ def test_hosts_paths_context_input_and_secrets(state_dir: Path) -> None:
     assert intent["context"] == {"note": "Bearer [REDACTED]", "password": "[REDACTED]", "hosts": ["api.example.com"]}
     assert intent["action"] == "web.fetch"
     assert r["receipt"]["input_hash"]["alg"] == "sha256" and r["receipt"]["output_hash"]["alg"] == "sha256"
+    from transient_trace.receipts.hashing import content_hash
+
+    assert r["receipt"]["output_hash"] == content_hash([1, 2]) and r["receipt"]["input_hash"] == content_hash({"q": 1})
+    assert "output_hash" not in client.executeActionWithReceipt(lambda: None, {"target": "v", "action_class": "read"})["receipt"]
     with pytest.raises(RuntimeError, match="Denied: rule:no-evil"):
         client.executeActionWithReceipt(lambda: 1, {"target": "u", "action_class": "network", "hosts": ["api.example.com", "x.evil.test"]})
     assert "hunter2" not in (state_dir / "receipts" / "receipts.ndjson").read_text()

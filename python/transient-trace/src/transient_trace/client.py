@@ -45,6 +45,11 @@ def _hash_of(value: Any) -> dict[str, str] | None:
         return None
 
 
+def _output_hash(result: Any) -> dict[str, str] | None:
+    # A function that returns nothing (None) is TypeScript's void function: no output to hash.
+    return None if result is None else _hash_of(result)
+
+
 class Receipt(dict):  # type: ignore[type-arg]
     """
     A sealed receipt, exactly as written to the log. ``receipt["outcome"]`` is the seed's shorthand
@@ -123,7 +128,7 @@ class TransientTraceClient:
                 close()
             self._seal(act, decision, "error", {**base, "error": "TypeError: the action returned an awaitable"})
             raise ConfigurationError("the action returned an awaitable; use aexecute_action_with_receipt for async actions")
-        return {"result": result, "receipt": self._seal(act, decision, "executed", {**base, "output_hash": _hash_of(result)})}
+        return {"result": result, "receipt": self._seal(act, decision, "executed", {**base, "output_hash": _output_hash(result)})}
 
     async def aexecute_action_with_receipt(self, fn: Callable[[], Awaitable[T]], options: Mapping[str, Any]) -> dict[str, Any]:
         """``executeActionWithReceipt`` for async actions: ``fn()`` may return an awaitable."""
@@ -134,7 +139,7 @@ class TransientTraceClient:
         except BaseException as err:
             self._seal(act, decision, "error", {**base, "error": _error_text(err)})
             raise
-        return {"result": result, "receipt": self._seal(act, decision, "executed", {**base, "output_hash": _hash_of(result)})}
+        return {"result": result, "receipt": self._seal(act, decision, "executed", {**base, "output_hash": _output_hash(result)})}
 
     execute_action_with_receipt = executeActionWithReceipt
 
