@@ -25,6 +25,7 @@ const JWT = [
   ".",
   "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
 ].join("");
+const AWS_SECRET = ["wJalrXUtnFEMI/K7MDENG", "/bPxRfiCYEXAMPLEKEY"].join("");
 const PEM = [
   "-----BEGIN ",
   "RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----",
@@ -114,6 +115,45 @@ const TEXTS = [
   "the word token alone",
   "a sketch-abcdefghijklmnopqrst is not a key (sk- inside a word)",
   "unicode café ☕ and sk-abcdefghijklmnopqrstu",
+  // URLs inside free text.
+  "GET https://user:hunter2@db.example.com/x failed",
+  "postgres://app:s3cret@10.0.0.5:5432/db",
+  "https://:onlypass@example.com/",
+  "https://user@example.com/ has no password",
+  "POST https://api.example.com/v1?api_key=abc123&page=2",
+  "https://x.test/cb#access_token=abc&state=1",
+  "https://keycloak.example.com:8443/auth/realms/x is a host, not a name",
+  "ssh git@keyserver.example.com:22",
+  // AWS secret access keys.
+  AWS_SECRET,
+  `aws_secret_access_key = ${AWS_SECRET}`,
+  `creds ${AWS_ID} ${AWS_SECRET} end`,
+  `AWS credentials ${AWS_SECRET}`,
+  `unrelated ${AWS_SECRET} without context`,
+  "commit 3f786850e387550fdab836ed7e6dc881de23001b",
+  `secret ${AWS_SECRET}${AWS_SECRET}`,
+  `secret ${AWS_SECRET}=`,
+  "secret /home/ann/Projects/agent-2/src/components/App.tsx",
+  // Assignments and key words.
+  "export OPENAI_API_KEY=abc123def",
+  "export DB_PASSWORD='hunter2 with spaces'",
+  "login failed: password=hunter2 for ann",
+  'config {"db_password": "p4ss word", "port": 5432}',
+  '{"password":"x","api_key":"y","max_tokens":5}',
+  "Authorization: token 0123abcd4567ef",
+  "Authorization: Bearer",
+  "using token 9f8e7d6c5b4a3210 for the call",
+  "client_secret: xyz",
+  "--api-key=abc --password hunter22x",
+  "Set-Cookie: sid=abc; Path=/",
+  "the token expired, please log in again",
+  "max_tokens=512 and session_id=abc",
+  "password reset instructions were sent",
+  "keys: 3",
+  "token: null",
+  "password=",
+  'password="unterminated',
+  "a monkey: banana (any name holding key counts)",
 ];
 
 const OBJECTS: [string, unknown][] = [
@@ -135,6 +175,16 @@ const OBJECTS: [string, unknown][] = [
   ["mixed case sensitive keys", { Password: "p", API_KEY: "k", XAuthToken: "t" }],
   ["unicode values", { note: "café", secret: "ß" }],
   ["depth cut at 32 levels", nest(34, { leaf: "x" })],
+  ["sensitive key holding an array", { password: ["x"], user: "ann" }],
+  ["sensitive key holding an object", { credentials: { user: "ann", pass: "x" } }],
+  ["sensitive key holding empty containers", { password: [], token: {} }],
+  ["nested sensitive arrays", { nested: [{ api_keys: [{ id: 1 }] }] }],
+  [
+    "URLs with secrets in payload strings",
+    { url: "postgres://app:s3cret@10.0.0.5:5432/db", next: "https://x.test/?token=abc" },
+  ],
+  ["an AWS secret key alone under a harmless name", { value: AWS_SECRET }],
+  ["error message with an assignment", { error: "connect failed: password=hunter2" }],
 ];
 
 function nest(levels: number, leaf: unknown): unknown {
@@ -160,6 +210,9 @@ const URLS = [
   "https://example.com/?q=a+b&secret=c%20d",
   "http://[::1]:8080/x?token=abc",
   "https://example.com/search?q=caf%C3%A9",
+  "https://user:p%40ss@example.com/?x=1",
+  `https://example.com/?note=${AWS_SECRET}`,
+  "https://example.com/?q=password%3Dhunter2",
 ];
 
 const HEADERS: [string, Record<string, string | number | string[] | null>][] = [

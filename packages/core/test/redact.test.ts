@@ -97,3 +97,99 @@ describe("scrubSecrets and redactText", () => {
     );
   });
 });
+
+// Secrets an attack run planted that came through (issue 16, item 4). Built from parts so that no
+// scanner takes this file for a leak.
+const AWS_SECRET = ["wJalrXUtnFEMI/K7MDENG", "/bPxRfiCYEXAMPLEKEY"].join("");
+
+describe("redaction gaps closed", () => {
+  it("a sensitive key holding an array or an object is redacted whole", () => {
+    expect(scrubSecrets({ password: ["x"], user: "ann" })).toEqual({ password: REDACTED, user: "ann" });
+    expect(scrubSecrets({ credentials: { user: "ann", pass: "x" } })).toEqual({ credentials: REDACTED });
+    expect(scrubSecrets({ nested: [{ api_keys: [{ id: 1 }] }] })).toEqual({ nested: [{ api_keys: REDACTED }] });
+    // Nothing to hide: kept as they are.
+    expect(scrubSecrets({ password: [], token: {}, secret: null, pwd: "" })).toEqual({
+      password: [],
+      token: {},
+      secret: null,
+      pwd: "",
+    });
+  });
+
+  it("secrets inside URLs in free text and payload strings", () => {
+    expect(redactText("GET https://user:hunter2@db.example.com/x failed")).toBe(
+      `GET https://user:${REDACTED}@db.example.com/x failed`,
+    );
+    expect(redactText("POST https://api.example.com/v1?api_key=abc123&page=2")).toBe(
+      `POST https://api.example.com/v1?api_key=${REDACTED}&page=2`,
+    );
+    expect(scrubSecrets({ url: "postgres://app:s3cret@10.0.0.5:5432/db" })).toEqual({
+      url: `postgres://app:${REDACTED}@10.0.0.5:5432/db`,
+    });
+    expect(scrubSecrets({ target: { id: "https://x.test/cb#access_token=abc&state=1" } })).toEqual({
+      target: { id: `https://x.test/cb#access_token=${REDACTED}&state=1` },
+    });
+  });
+
+  it("a 40-character AWS secret access key, alone or near its name", () => {
+    expect(redactText(AWS_SECRET)).toBe(REDACTED);
+    expect(redactText(`aws_secret_access_key = ${AWS_SECRET}`)).toBe(`aws_secret_access_key = ${REDACTED}`);
+    expect(redactText(`creds AKIAIOSFODNN7EXAMPLE ${AWS_SECRET} end`)).toBe(`creds ${REDACTED} ${REDACTED} end`);
+    // Not the shape: a git commit id (lower-case hex), a longer base64 run, a path.
+    const sha = "3f786850e387550fdab836ed7e6dc881de23001b";
+    expect(redactText(`commit ${sha}`)).toBe(`commit ${sha}`);
+    const blob = `${AWS_SECRET}${AWS_SECRET}`;
+    expect(redactText(blob)).toBe(blob);
+    const path = "/home/ann/Projects/agent-2/src/components/App.tsx";
+    expect(redactText(path)).toBe(path);
+  });
+
+  it("assignments and key words in commands, configs and error messages", () => {
+    expect(redactText("export OPENAI_API_KEY=abc123def")).toBe(`export OPENAI_API_KEY=${REDACTED}`);
+    expect(redactText("login failed: password=hunter2 for ann")).toBe(
+      `login failed: password=${REDACTED} for ann`,
+    );
+    expect(redactText('config {"db_password": "p4ss word", "port": 5432}')).toBe(
+      `config {"db_password": "${REDACTED}", "port": 5432}`,
+    );
+    expect(redactText("Authorization: token 0123abcd4567ef")).toBe(`Authorization: token ${REDACTED}`);
+    expect(redactText("using token 9f8e7d6c5b4a3210 for the call")).toBe(`using token ${REDACTED} for the call`);
+    expect(redactText("client_secret: xyz")).toBe(`client_secret: ${REDACTED}`);
+    // Prose and harmless names are kept.
+    for (const text of [
+      "the token expired, please log in again",
+      "max_tokens=512 and session_id=abc",
+      "password reset instructions were sent",
+      "keys: 3",
+    ])
+      expect(redactText(text)).toBe(text);
+  });
+
+  it("is idempotent: redacting twice changes nothing more", () => {
+    for (const text of [
+      "export OPENAI_API_KEY=abc123def",
+      'curl -H "Authorization: Bearer abcdefgh12345" https://u:p@x.test/?token=t',
+      `aws ${AWS_SECRET}`,
+      '{"password":"x","api_key":"y"}',
+    ]) {
+      const once = redactText(text);
+      expect(redactText(once)).toBe(once);
+    }
+  });
+
+  it("stays linear on hostile input", () => {
+    const hostile = [
+      "token".repeat(40_000),
+      `${"a".repeat(200_000)}token=`,
+      `key="${"x".repeat(200_000)}`,
+      "A1b/".repeat(50_000),
+      `password${" ".repeat(100_000)}=`,
+    ];
+    for (const text of hostile) {
+      const started = performance.now();
+      redactText(text);
+      // A bound far above the ~ms it takes, to catch quadratic time (minutes) without timing flakes.
+      expect(performance.now() - started).toBeLessThan(2_000);
+    }
+  });
+});

@@ -5,7 +5,8 @@ const MAX_DEPTH = 32;
 
 /**
  * A copy of a JSON-like value with every secret replaced: values under a sensitive key
- * (`password`, `api_key`, `authorization`, ...) and secret-shaped strings anywhere.
+ * (`password`, `api_key`, `authorization`, ...), whole when they are arrays or objects, and every
+ * string anywhere through `redactText`.
  * Returns the value itself, not a copy, when nothing needs replacing, so the common case allocates nothing.
  * Nesting deeper than 32 levels is cut with `[TRUNCATED]`, and a reference to an enclosing object
  * (a cycle) is replaced by `[Circular]`, so the result can always be serialized.
@@ -27,6 +28,18 @@ function scrub(value: unknown, depth: number, ancestors: object[]): unknown {
   }
 }
 
+/**
+ * Whether a value under a sensitive key has anything to hide: any scalar but null and "", and any
+ * non-empty array or object, which is replaced whole (`{"credentials": {...}}`, `{"password": ["x"]}`).
+ */
+function holdsSomething(value: unknown): boolean {
+  if (value === null || value === "" || value === undefined) return false;
+  if (typeof value !== "object") return true;
+  if (Array.isArray(value)) return value.length > 0;
+  for (const k in value) if (Object.hasOwn(value, k)) return true;
+  return false;
+}
+
 function scrubObject(value: object, depth: number, ancestors: object[]): unknown {
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
@@ -46,9 +59,7 @@ function scrubObject(value: object, depth: number, ancestors: object[]): unknown
     if (!Object.hasOwn(record, key)) continue;
     const current = record[key];
     const next =
-      isSensitiveName(key) && current !== null && typeof current !== "object" && current !== ""
-        ? REDACTED
-        : scrub(current, depth + 1, ancestors);
+      isSensitiveName(key) && holdsSomething(current) ? REDACTED : scrub(current, depth + 1, ancestors);
     if (next !== current) {
       copy ??= { ...record };
       copy[key] = next;

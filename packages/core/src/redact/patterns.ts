@@ -83,3 +83,9 @@ export const SECRET_VALUE_PATTERN = new RegExp(
   ].join("|"),
   "g",
 );
+
+/**
+ * The user info of a URL with a password (`https://user:PASS@host`): group 1 is `://user:`, group 2
+ * the password.
+ */
+export const URL_USERINFO_PATTERN = /(:\/\/[^\s/?#@:]*:)([^\s/?#@[]+)@/g;
