@@ -88,11 +88,11 @@ var secretValuePattern = regexp.MustCompile(strings.Join([]string{
 	`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)`,
 }, "|"))
 
-// Every secret shape starts with one of these; text without any of them is skipped without running
-// the regular expression, which is most text.
+// Every secret shape starts with one of these; text without any of them skips the regular
+// expression, which is most text.
 var secretPrefixes = []string{"sk-", "tsk_", "AKIA", "gh", "github_pat_", "xox", "AIza", "eyJ", "earer", "asic", "-----BEGIN"}
 
-func mayHoldSecret(text string) bool {
+func mayHoldShape(text string) bool {
 	for _, p := range secretPrefixes {
 		if strings.Contains(text, p) {
 			return true
@@ -101,25 +101,53 @@ func mayHoldSecret(text string) bool {
 	return false
 }
 
-// ContainsSecret reports whether free text contains something shaped like a secret.
-func ContainsSecret(text string) bool {
-	return mayHoldSecret(text) && secretValuePattern.MatchString(text)
+// urlUserinfo is the user info of a URL with a password: group 1 is "://user:", group 2 the password.
+var urlUserinfo = regexp.MustCompile(`(://[^\s/?#@:]*:)([^\s/?#@\[]+)@`)
+
+// ContainsSecret reports whether free text contains a secret RedactText would replace.
+func ContainsSecret(text string) bool { return RedactText(text) != text }
+
+// RedactText replaces every secret in free text (a command line, a body, an error message, a URL),
+// the rules of packages/core redactText:
+//   - secret-shaped runs: provider API keys, bearer tokens, JWTs, cloud keys, private key blocks;
+//   - the password of a URL's user info (https://user:[REDACTED]@host);
+//   - the value after a sensitive name (password=..., "api_key": "...", ?token=...,
+//     export OPENAI_API_KEY=..., Authorization: token ...): see redactAssignments;
+//   - a 40-character AWS secret access key when it is the whole text, or when the text names one
+//     ("aws" or "secret", any case) or holds another secret shape.
+//
+// It returns text itself when there is nothing to replace; redacting twice changes nothing more.
+func RedactText(text string) string {
+	if len(text) == 40 && isAwsSecretShape(text) {
+		return Redacted
+	}
+	out := text
+	awsOrSecret := false
+	if mayHoldShape(out) && secretValuePattern.MatchString(out) {
+		out = secretValuePattern.ReplaceAllStringFunc(out, replaceShape)
+		awsOrSecret = true
+	}
+	if strings.Contains(out, "://") && strings.Contains(out, "@") {
+		out = urlUserinfo.ReplaceAllString(out, "${1}"+Redacted+"@")
+	}
+	// A name and its value are apart by "=", ":" or spaces: texts without any (ids, names) skip the scan.
+	if strings.ContainsAny(out, " =:\t") {
+		out = redactAssignments(out, &awsOrSecret)
+	}
+	if awsOrSecret && len(out) > 40 {
+		out = redactAwsSecrets(out)
+	}
+	return out
 }
 
-// RedactText replaces every secret-shaped run in free text; it returns text itself when there is none.
-func RedactText(text string) string {
-	if !ContainsSecret(text) {
-		return text
-	}
-	return secretValuePattern.ReplaceAllStringFunc(text, func(match string) string {
-		// Keep the scheme word so that a reader still sees what kind of credential was there.
-		for _, scheme := range []string{"Bearer", "bearer", "Basic", "basic"} {
-			if strings.HasPrefix(match, scheme) && len(match) > len(scheme) && isSpace(match[len(scheme)]) {
-				return scheme + " " + Redacted
-			}
+func replaceShape(match string) string {
+	// Keep the scheme word so that a reader still sees what kind of credential was there.
+	for _, scheme := range []string{"Bearer", "bearer", "Basic", "basic"} {
+		if strings.HasPrefix(match, scheme) && len(match) > len(scheme) && isSpace(match[len(scheme)]) {
+			return scheme + " " + Redacted
 		}
-		return Redacted
-	})
+	}
+	return Redacted
 }
 
 func isSpace(b byte) bool {

@@ -151,7 +151,7 @@ func scrubMap(m map[string]any, depth int, ancestors []uintptr) any {
 	ancestors = append(ancestors, p)
 	out := make(map[string]any, len(m))
 	for k, current := range m {
-		if IsSensitiveName(k) && isScalar(current) && current != "" {
+		if IsSensitiveName(k) && holdsSomething(current) {
 			out[k] = Redacted
 		} else {
 			out[k] = scrub(current, depth+1, ancestors)
@@ -174,6 +174,36 @@ func scrubSlice(s []any, depth int, ancestors []uintptr) any {
 		out[i] = scrub(v, depth+1, ancestors)
 	}
 	return out
+}
+
+// holdsSomething: whether a value under a sensitive key has anything to hide: any scalar but nil
+// and "", and any non-empty list or map, which is replaced whole.
+func holdsSomething(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case string:
+		return x != ""
+	case map[string]any:
+		return len(x) > 0
+	case []any:
+		return len(x) > 0
+	case map[string]string:
+		return len(x) > 0
+	case []string:
+		return len(x) > 0
+	}
+	if isScalar(v) {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Array:
+		return rv.Len() > 0
+	case reflect.Pointer:
+		return !rv.IsNil()
+	}
+	return true // a struct: has fields
 }
 
 // isScalar: not nil and not an object or array, as the TypeScript rule reads it.
