@@ -1,4 +1,11 @@
-import { isJsonObject, parseTimestamp, scrubSecrets, validateEvent } from "@trusera/core";
+import {
+  EVENT_LIMITS,
+  isJsonObject,
+  parseTimestamp,
+  redactText,
+  scrubSecrets,
+  validateEvent,
+} from "@trusera/core";
 
 /** An incoming event after normalization, before its agent is resolved. */
 export interface NormalizedEvent {
@@ -60,7 +67,8 @@ export function normalizeEvent(raw: unknown, fallbackAgent: string | null): Norm
   return {
     id: candidate.id as string,
     type: candidate.type as string,
-    name: candidate.name as string,
+    // Redacted like the payload; "[REDACTED]" can be longer than what it hides, so cut again.
+    name: redactText(candidate.name as string).slice(0, EVENT_LIMITS.maxNameLength),
     ts: ts.micros,
     payload: JSON.stringify(payload),
     metadata: JSON.stringify(metadata),
