@@ -1,4 +1,11 @@
-import { REDACTED, redactHeaders, redactText, redactUrl, scrubSecrets } from "@trusera/core";
+import {
+  buildActionReceipt,
+  REDACTED,
+  redactHeaders,
+  redactText,
+  redactUrl,
+  scrubSecrets,
+} from "@trusera/core";
 import { describe, expect, it } from "vitest";
 
 describe("redactHeaders", () => {
@@ -106,7 +113,9 @@ describe("redaction gaps closed", () => {
   it("a sensitive key holding an array or an object is redacted whole", () => {
     expect(scrubSecrets({ password: ["x"], user: "ann" })).toEqual({ password: REDACTED, user: "ann" });
     expect(scrubSecrets({ credentials: { user: "ann", pass: "x" } })).toEqual({ credentials: REDACTED });
-    expect(scrubSecrets({ nested: [{ api_keys: [{ id: 1 }] }] })).toEqual({ nested: [{ api_keys: REDACTED }] });
+    expect(scrubSecrets({ nested: [{ api_keys: [{ id: 1 }] }] })).toEqual({
+      nested: [{ api_keys: REDACTED }],
+    });
     // Nothing to hide: kept as they are.
     expect(scrubSecrets({ password: [], token: {}, secret: null, pwd: "" })).toEqual({
       password: [],
@@ -134,7 +143,9 @@ describe("redaction gaps closed", () => {
   it("a 40-character AWS secret access key, alone or near its name", () => {
     expect(redactText(AWS_SECRET)).toBe(REDACTED);
     expect(redactText(`aws_secret_access_key = ${AWS_SECRET}`)).toBe(`aws_secret_access_key = ${REDACTED}`);
-    expect(redactText(`creds AKIAIOSFODNN7EXAMPLE ${AWS_SECRET} end`)).toBe(`creds ${REDACTED} ${REDACTED} end`);
+    expect(redactText(`creds AKIAIOSFODNN7EXAMPLE ${AWS_SECRET} end`)).toBe(
+      `creds ${REDACTED} ${REDACTED} end`,
+    );
     // Not the shape: a git commit id (lower-case hex), a longer base64 run, a path.
     const sha = "3f786850e387550fdab836ed7e6dc881de23001b";
     expect(redactText(`commit ${sha}`)).toBe(`commit ${sha}`);
@@ -153,7 +164,9 @@ describe("redaction gaps closed", () => {
       `config {"db_password": "${REDACTED}", "port": 5432}`,
     );
     expect(redactText("Authorization: token 0123abcd4567ef")).toBe(`Authorization: token ${REDACTED}`);
-    expect(redactText("using token 9f8e7d6c5b4a3210 for the call")).toBe(`using token ${REDACTED} for the call`);
+    expect(redactText("using token 9f8e7d6c5b4a3210 for the call")).toBe(
+      `using token ${REDACTED} for the call`,
+    );
     expect(redactText("client_secret: xyz")).toBe(`client_secret: ${REDACTED}`);
     // Prose and harmless names are kept.
     for (const text of [
@@ -163,6 +176,37 @@ describe("redaction gaps closed", () => {
       "keys: 3",
     ])
       expect(redactText(text)).toBe(text);
+  });
+
+  it("receipt targets, context and errors keep no URL secret", () => {
+    const at = new Date().toISOString();
+    const body = buildActionReceipt({
+      actorId: "agent",
+      connector: "transient-trace/test",
+      action: "web.fetch",
+      actionClass: "network",
+      target: { id: "https://ann:hunter2@api.example.com/v1?api_key=abc123&page=2" },
+      context: { command: "curl -u ann:pw https://x.test/?token=t0k3n --password hunter22x" },
+      decision: {
+        outcome: "allow",
+        block: false,
+        mode: "audit",
+        reasonCode: "default_allow",
+        ruleIds: [],
+        policyDigest: "0".repeat(64),
+      },
+      executionStatus: "error",
+      requestedAt: at,
+      decidedAt: at,
+      correlationId: "c:1",
+      error: "fetch failed: postgres://app:s3cret@db/x password=hunter2",
+    });
+    const text = JSON.stringify(body);
+    for (const secret of ["hunter2", "abc123", "t0k3n", "hunter22x", "s3cret"])
+      expect(text).not.toContain(secret);
+    expect(body.intent.target).toEqual({
+      id: `https://ann:${REDACTED}@api.example.com/v1?api_key=${REDACTED}&page=2`,
+    });
   });
 
   it("is idempotent: redacting twice changes nothing more", () => {
