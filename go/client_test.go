@@ -113,8 +113,11 @@ func TestCloseDeliversWhatWasTrackedWithoutFlush(t *testing.T) {
 // A loopback proxy in front of the real server that answers 503 with Retry-After to the first
 // `fail` batches, and records the Idempotency-Key and body of every batch it sees.
 type flakyProxy struct {
-	srv   *httptest.Server
-	fail  atomic.Int32
+	srv      *httptest.Server
+	fail     atomic.Int32
+	delay    time.Duration
+	inFlight atomic.Int32
+	maxSeen  atomic.Int32
 	mu    sync.Mutex
 	keys  []string
 	drops []string
@@ -127,6 +130,11 @@ func newFlakyProxy(t *testing.T, target string, fail int32, retryAfter string) *
 	p.fail.Store(fail)
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/events" {
+			n := p.inFlight.Add(1)
+			defer p.inFlight.Add(-1)
+			for old := p.maxSeen.Load(); n > old && !p.maxSeen.CompareAndSwap(old, n); old = p.maxSeen.Load() {
+			}
+			time.Sleep(p.delay)
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(strings.NewReader(string(body)))
 			p.mu.Lock()
@@ -298,5 +306,34 @@ func TestConcurrentUseDeliversEverything(t *testing.T) {
 	}
 	if n := len(s.events(t, agent)); n != 400 {
 		t.Fatalf("stored %d, want 400", n)
+	}
+}
+
+func TestOneFlushInFlight(t *testing.T) {
+	s := realServer(t)
+	agent := uniqueAgent(t)
+	proxy := newFlakyProxy(t, s.url, 0, "0")
+	proxy.delay = 20 * time.Millisecond
+	c := NewClient(s.apiKey, WithBaseURL(proxy.srv.URL), WithAgentID(agent), WithBatchSize(5), WithFlushInterval(5*time.Millisecond))
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < 10; k++ {
+				c.Track(NewEvent(EventToolCall, "t"))
+				_ = c.Flush()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if proxy.maxSeen.Load() != 1 {
+		t.Fatalf("%d batches were in flight at once", proxy.maxSeen.Load())
+	}
+	if n := len(s.events(t, agent)); n != 40 {
+		t.Fatalf("stored %d, want 40", n)
 	}
 }

@@ -1,6 +1,7 @@
 package trusera
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -91,7 +92,7 @@ func WrapHTTPClient(c *http.Client, client *Client, opts InterceptorOptions) *ht
 }
 
 // Ready waits until the first policy bundle fetch has finished (at once without PolicyURL), or ctx ends.
-func (i *Interceptor) Ready(ctx interface{ Done() <-chan struct{} }) bool {
+func (i *Interceptor) Ready(ctx context.Context) bool {
 	if i == nil || i.bundle == nil {
 		return true
 	}
@@ -162,7 +163,13 @@ func (i *Interceptor) RoundTrip(req *http.Request) (res *http.Response, err erro
 		rec.finish(0, nil)
 		return res, nil
 	}
-	res.Body = &countingBody{ReadCloser: res.Body, rec: rec}
+	counted := &countingBody{ReadCloser: res.Body, rec: rec}
+	if w, ok := res.Body.(io.Writer); ok {
+		// A 101 Switching Protocols body is read and written (WebSocket clients rely on it).
+		res.Body = &countingReadWriteBody{countingBody: counted, w: w}
+	} else {
+		res.Body = counted
+	}
 	return res, nil
 }
 

@@ -172,3 +172,11 @@ func (b *countingBody) Close() error {
 func (b *countingBody) record(err error) {
 	b.once.Do(func() { b.rec.finish(b.n, err) })
 }
+
+// countingReadWriteBody keeps the Write of a body that has one.
+type countingReadWriteBody struct {
+	*countingBody
+	w io.Writer
+}
+
+func (b *countingReadWriteBody) Write(p []byte) (int, error) { return b.w.Write(p) }
