@@ -156,3 +156,21 @@ def test_options_are_checked(client):
         TruseraCallbackHandler(client, steps="some")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="enforcement"):
         TruseraCallbackHandler(client, enforcement="strict")
+
+
+def test_tool_node_can_tell_the_model_instead(server, client, agent):
+    """The documented alternative: a ToolNode that handles PolicyViolationError hands the model a
+    ToolMessage with the violation, and the tool still never runs."""
+    from langgraph.graph import END, START, MessagesState, StateGraph
+    from langgraph.prebuilt import ToolNode
+
+    effects: list[str] = []
+    graph = StateGraph(MessagesState)
+    graph.add_node("tools", ToolNode(make_tools(effects), handle_tool_errors=(PolicyViolationError,)))
+    graph.add_edge(START, "tools")
+    graph.add_edge("tools", END)
+    handler = TruseraCallbackHandler(client, enforcement="block", cedar_evaluator=evaluator_with(TOOL_POLICIES))
+    out = graph.compile().invoke({"messages": [calls(("delete_file", {"path": "/tmp/x"}))]}, config={"callbacks": [handler]})
+    message = out["messages"][-1]
+    assert message.status == "error" and "[Trusera] Policy violation: tool delete_file denied" in message.content
+    assert effects == []
