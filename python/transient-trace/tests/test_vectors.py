@@ -52,3 +52,35 @@ def test_text(case: dict) -> None:
 @pytest.mark.parametrize("case", REDACTION["objects"], ids=lambda c: c["name"])
 def test_objects(case: dict) -> None:
     assert scrub_secrets(case["input"]) == case["expected"]
+
+
+def test_redaction_agrees_with_the_typescript_source() -> None:
+    """Random texts of names, separators and secret shapes, redacted by core's redactText (run with tsx) and here."""
+    import json
+    import random
+    import subprocess
+
+    from conftest import REPO
+
+    tsx = REPO / "node_modules" / ".bin" / "tsx"
+    assert tsx.exists(), "npm ci installs tsx (a root devDependency)"
+    rng = random.Random(16)
+    parts = [
+        "password", "api_key", "Authorization", "token", "TOKEN", "aws", "secret", "session_id", "max_tokens", "keycloak",
+        "=", ": ", " ", "\t", '"', "'", "&", ",", ";", "}", "<", "Bearer ", "basic ", "token ", "hunter22x", "abc",
+        "9f8e7d6c5b4a3210", "sk-abcdefghijklmnopqrstu", "AKIAABCDEFGHIJKLMNOP", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "https://user:pw@host/x", "//", "@", "null", "é", "ſecret", "\u00a0", "\n", "x" * 70, "-----BEGIN PRIVATE KEY-----\nabc\n",
+        "?token=abc&a=1", "export OPENAI_API_KEY=", "[REDACTED]",
+    ]
+    cases = ["".join(rng.choice(parts) for _ in range(rng.randint(1, 9))) for _ in range(1500)]
+    script = (
+        f'import {{ redactText }} from {json.dumps(str(REPO / "packages/core/src/redact/text.ts"))};\n'
+        'import { readFileSync } from "node:fs";\n'
+        'process.stdout.write(JSON.stringify(JSON.parse(readFileSync(0, "utf8")).map(redactText)));\n'
+    )
+    r = subprocess.run([str(tsx), "--eval", script], input=json.dumps(cases), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    want = json.loads(r.stdout)
+    differing = [(c, w, redact_text(c)) for c, w in zip(cases, want) if redact_text(c) != w]
+    assert differing == []
+    assert sum(w != c for c, w in zip(cases, want)) > 500  # the sample does redact
