@@ -106,6 +106,12 @@ def test_typescript_cli_verifies_a_log_python_wrote(node, state_dir: Path, tmp_p
     # The Python writer pinned its key in the trust file, where the TypeScript verifier looks.
     assert report["trust"]["anchored"] is True
 
+    # The CLI's other readers take Python's receipts as their own.
+    summary = node.cli("receipts", "summary", "--json")
+    assert summary.returncode == 0, summary.stderr
+    s = json.loads(summary.stdout)["summary"]
+    assert (s["total"], s["denied"], s["blocked"], s["by_action_class"]["read"]["total"]) == (4, 1, 1, 3)
+
     kid = kid_of(state_dir)
     for name, copy in tampered_copies(state_dir, tmp_path / "tampered").items():
         r = node.cli("receipts", "verify", "--trust", kid, env={"TRANSIENT_TRACE_STATE_DIR": str(copy)})
