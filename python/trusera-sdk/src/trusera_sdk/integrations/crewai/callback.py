@@ -204,11 +204,14 @@ class TruseraCrewCallback:
             from crewai import hooks  # noqa: PLC0415 - lazy: the framework
         except ImportError as err:
             raise ConfigurationError(f"{WHO}.install needs crewai 1.0 or later (crewai.hooks): {err}") from err
+        try:
+            from crewai.events import crewai_event_bus  # noqa: PLC0415
+            from crewai.events.types.llm_events import LLMCallCompletedEvent, LLMCallFailedEvent, LLMCallStartedEvent  # noqa: PLC0415
+        except ImportError as err:
+            raise ConfigurationError(f"{WHO}.install needs crewai 1.0 or later (crewai.events): {err}") from err
         hooks.register_before_tool_call_hook(self.before_tool_call)
         hooks.register_after_tool_call_hook(self.after_tool_call)
         hooks.register_before_llm_call_hook(self.before_llm_call)
-        from crewai.events import crewai_event_bus  # noqa: PLC0415
-        from crewai.events.types.llm_events import LLMCallCompletedEvent, LLMCallFailedEvent, LLMCallStartedEvent  # noqa: PLC0415
 
         self._bus_handlers = [
             (LLMCallStartedEvent, self._on_llm_started),
