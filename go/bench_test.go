@@ -3,6 +3,7 @@ package trusera
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -56,3 +57,27 @@ func BenchmarkInterceptorOwnWork(b *testing.B) {
 		_ = res.Body.Close()
 	}
 }
+
+func benchLoopback(b *testing.B, wrap bool) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) }))
+	defer srv.Close()
+	c := benchClient()
+	defer c.Close()
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	if wrap {
+		hc = WrapHTTPClient(hc, c, InterceptorOptions{})
+	}
+	url := srv.URL + "/v1/models?limit=10"
+	b.ReportAllocs()
+	for k := 0; k < b.N; k++ {
+		res, err := hc.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+	}
+}
+
+func BenchmarkLoopbackBare(b *testing.B)    { benchLoopback(b, false) }
+func BenchmarkLoopbackWrapped(b *testing.B) { benchLoopback(b, true) }

@@ -286,6 +286,7 @@ func TestBadBundleKeepsTheLastGoodPolicy(t *testing.T) {
 	var mu sync.Mutex
 	body := `{"version":"v1","digest":"sha256:1","policies":"@id(\"no-x\") forbid (principal, action == Action::\"api_call\", resource) when { context.path == \"/x\" };","default_decision":"allow"}`
 	status := 200
+	var notModified atomic.Int32
 	bundles := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -295,6 +296,7 @@ func TestBadBundleKeepsTheLastGoodPolicy(t *testing.T) {
 		}
 		w.Header().Set("ETag", fmt.Sprintf("%q", fmt.Sprint(len(body))))
 		if r.Header.Get("If-None-Match") == fmt.Sprintf("%q", fmt.Sprint(len(body))) {
+			notModified.Add(1)
 			w.WriteHeader(304)
 			return
 		}
@@ -311,6 +313,10 @@ func TestBadBundleKeepsTheLastGoodPolicy(t *testing.T) {
 	blocked := func() bool { _, err := hc.Get(tg.URL + "/x"); return IsPolicyViolation(err) }
 	if !blocked() {
 		t.Fatalf("good bundle not applied: %+v", i.Status())
+	}
+	i.RefreshPolicy() // unchanged: the ETag comes back and the answer is a 304
+	if notModified.Load() != 1 || i.Status().State != "active" {
+		t.Fatalf("304s: %d, status %+v", notModified.Load(), i.Status())
 	}
 	for _, bad := range []struct {
 		status int
