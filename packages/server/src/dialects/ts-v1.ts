@@ -12,7 +12,9 @@ export function withMetadataAgent(raw: unknown): unknown {
   if (!isJsonObject(raw) || (typeof raw.agent_id === "string" && raw.agent_id !== "")) return raw;
   const m = raw.metadata;
   if (!isJsonObject(m) || typeof m.agent_id !== "string" || m.agent_id === "") return raw;
-  return { ...raw, agent_id: m.agent_id };
+  // The fields normalizeEvent reads (a spread of the whole event is V8's slower object-clone path).
+  const { id, type, name, timestamp, payload } = raw;
+  return { id, type, name, agent_id: m.agent_id, timestamp, payload, metadata: m };
 }
 
 const LEGACY_ACTION = /^http\.([a-z]+)$/i;
