@@ -152,7 +152,7 @@ func (b *bundleSource) fetchOnce(etag string) {
 	if etag != "" {
 		header.Set("If-None-Match", etag)
 	}
-	status, resHeader, body, err := b.client.get(context.Background(), b.url, header)
+	status, resHeader, body, err := b.client.request(context.Background(), http.MethodGet, b.url, nil, header)
 	if err != nil {
 		b.fail(fmt.Sprintf("cannot reach %s: %v", b.url, err), "network")
 		return

@@ -118,9 +118,9 @@ type flakyProxy struct {
 	delay    time.Duration
 	inFlight atomic.Int32
 	maxSeen  atomic.Int32
-	mu    sync.Mutex
-	keys  []string
-	drops []string
+	mu       sync.Mutex
+	keys     []string
+	drops    []string
 }
 
 func newFlakyProxy(t *testing.T, target string, fail int32, retryAfter string) *flakyProxy {

@@ -190,26 +190,40 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// post sends one request over the private transport, bounded by the request timeout, the deadline
+// post sends one batch over the private transport, bounded by the request timeout, the deadline
 // and Close's deadline.
 func (c *Client) post(url string, body []byte, idempotencyKey string, deadline time.Time) (int, http.Header, string, error) {
-	ctx, cancel := context.WithTimeout(c.stopCtx, c.cfg.requestTimeout)
-	defer cancel()
+	ctx := c.stopCtx
 	if !deadline.IsZero() {
-		var cancelDeadline context.CancelFunc
-		ctx, cancelDeadline = context.WithDeadline(ctx, deadline)
-		defer cancelDeadline()
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	header := http.Header{"Content-Type": {"application/json"}}
+	if idempotencyKey != "" {
+		header.Set("Idempotency-Key", idempotencyKey)
+	}
+	return c.request(ctx, http.MethodPost, url, body, header)
+}
+
+// request sends one request to the server over the private transport, authenticated, bounded by
+// ctx and the request timeout; it reads up to 1 MiB of the answer.
+func (c *Client) request(ctx context.Context, method, url string, body []byte, header http.Header) (int, http.Header, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
+	defer cancel()
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, reader)
 	if err != nil {
 		return 0, nil, "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	if idempotencyKey != "" {
-		req.Header.Set("Idempotency-Key", idempotencyKey)
+	for k, v := range header {
+		req.Header[k] = v
 	}
+	req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	req.Header.Set("User-Agent", userAgent)
 	return c.do(req)
 }
 
@@ -341,7 +355,7 @@ func (c *Client) RegisterAgentContext(ctx context.Context, name, framework strin
 	url := c.base.JoinPath("v1/agents").String()
 	var lastErr error
 	for attempt := 0; ; attempt++ {
-		status, header, text, err := c.postContext(ctx, url, body)
+		status, header, text, err := c.request(ctx, http.MethodPost, url, body, http.Header{"Content-Type": {"application/json"}})
 		var wait time.Duration
 		var asked bool
 		if err == nil && status >= 200 && status < 300 {
@@ -384,33 +398,4 @@ func (c *Client) RegisterAgentContext(ctx context.Context, name, framework strin
 	c.agentID = name
 	c.mu.Unlock()
 	return name, &Error{Code: CodeUndelivered, Message: "[Trusera] RegisterAgent: " + lastErr.Error()}
-}
-
-func (c *Client) postContext(ctx context.Context, url string, body []byte) (int, http.Header, string, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	return c.do(req)
-}
-
-// get is a GET to the client's server over its private transport (the policy bundle).
-func (c *Client) get(ctx context.Context, url string, header http.Header) (int, http.Header, string, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, nil, "", err
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	req.Header.Set("User-Agent", userAgent)
-	return c.do(req)
 }

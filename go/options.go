@@ -3,6 +3,7 @@ package trusera
 import (
 	"fmt"
 	"log"
+	"math"
 	"net/url"
 	"os"
 	"strings"
@@ -84,57 +85,27 @@ func WithAgentID(id string) Option {
 
 // WithFlushInterval sets the time between automatic flushes (default 5s).
 func WithFlushInterval(d time.Duration) Option {
-	return func(c *config) {
-		if d < time.Millisecond {
-			c.bad("WithFlushInterval must be at least 1ms, got %v", d)
-			return
-		}
-		c.flushInterval = d
-	}
+	return duration("WithFlushInterval", d, func(c *config) { c.flushInterval = d })
 }
 
 // WithBatchSize sets the events per request; reaching it starts a flush (default 100, at most 1000).
 func WithBatchSize(n int) Option {
-	return func(c *config) {
-		if n < 1 || n > MaxBatchEvents {
-			c.bad("WithBatchSize must be from 1 to %d, got %d", MaxBatchEvents, n)
-			return
-		}
-		c.batchSize = n
-	}
+	return count("WithBatchSize", n, 1, MaxBatchEvents, func(c *config) { c.batchSize = n })
 }
 
 // WithMaxQueueSize bounds the events waiting to be sent; past it the oldest are dropped and counted (default 10,000).
 func WithMaxQueueSize(n int) Option {
-	return func(c *config) {
-		if n < 1 {
-			c.bad("WithMaxQueueSize must be at least 1, got %d", n)
-			return
-		}
-		c.maxQueueSize = n
-	}
+	return count("WithMaxQueueSize", n, 1, math.MaxInt, func(c *config) { c.maxQueueSize = n })
 }
 
 // WithMaxQueueBytes bounds the serialized bytes waiting to be sent (default 8 MiB).
 func WithMaxQueueBytes(n int) Option {
-	return func(c *config) {
-		if n < 1 {
-			c.bad("WithMaxQueueBytes must be at least 1, got %d", n)
-			return
-		}
-		c.maxQueueBytes = n
-	}
+	return count("WithMaxQueueBytes", n, 1, math.MaxInt, func(c *config) { c.maxQueueBytes = n })
 }
 
 // WithMaxRetries sets the retries per batch after the first attempt (default 5, at most 20).
 func WithMaxRetries(n int) Option {
-	return func(c *config) {
-		if n < 0 || n > 20 {
-			c.bad("WithMaxRetries must be from 0 to 20, got %d", n)
-			return
-		}
-		c.maxRetries = n
-	}
+	return count("WithMaxRetries", n, 0, 20, func(c *config) { c.maxRetries = n })
 }
 
 // WithRetryDelays sets the backoff: the first wait is at most base, doubling per retry (full
@@ -151,24 +122,12 @@ func WithRetryDelays(base, max time.Duration) Option {
 
 // WithRequestTimeout bounds one request to the server (default 10s).
 func WithRequestTimeout(d time.Duration) Option {
-	return func(c *config) {
-		if d < time.Millisecond {
-			c.bad("WithRequestTimeout must be at least 1ms, got %v", d)
-			return
-		}
-		c.requestTimeout = d
-	}
+	return duration("WithRequestTimeout", d, func(c *config) { c.requestTimeout = d })
 }
 
 // WithCloseTimeout bounds Close() when its context has no deadline (default 10s).
 func WithCloseTimeout(d time.Duration) Option {
-	return func(c *config) {
-		if d < time.Millisecond {
-			c.bad("WithCloseTimeout must be at least 1ms, got %v", d)
-			return
-		}
-		c.closeTimeout = d
-	}
+	return duration("WithCloseTimeout", d, func(c *config) { c.closeTimeout = d })
 }
 
 // WithLogger sends warnings and debug lines to l (default: the standard log package, prefixed [Trusera]).
@@ -176,6 +135,32 @@ func WithLogger(l Logger) Option { return func(c *config) { c.logger = l } }
 
 // WithDebug logs every dropped event and retry.
 func WithDebug(on bool) Option { return func(c *config) { c.debug = on } }
+
+// duration is an option that takes a time of at least 1ms.
+func duration(name string, d time.Duration, set func(*config)) Option {
+	return func(c *config) {
+		if d < time.Millisecond {
+			c.bad("%s must be at least 1ms, got %v", name, d)
+			return
+		}
+		set(c)
+	}
+}
+
+// count is an option that takes a whole number from min to max.
+func count(name string, n, min, max int, set func(*config)) Option {
+	return func(c *config) {
+		if n < min || n > max {
+			if max == math.MaxInt {
+				c.bad("%s must be at least %d, got %d", name, min, n)
+			} else {
+				c.bad("%s must be from %d to %d, got %d", name, min, max, n)
+			}
+			return
+		}
+		set(c)
+	}
+}
 
 // resolveKey and resolveBaseURL apply the environment fallbacks; an empty key or URL means unusable.
 func resolveKey(apiKey string) (string, string) {
