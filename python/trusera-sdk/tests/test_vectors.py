@@ -26,6 +26,7 @@ from trusera_sdk.cedar import (
 from trusera_sdk.cedar.evaluator import DEFAULT_ALLOW_POLICY_ID
 from trusera_sdk.errors import PolicyLoadError
 from trusera_sdk.events import EVENT_TYPES, MAX_AGENT_ID_LENGTH, MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_NAME_LENGTH, validate_event
+from trusera_sdk.events.limits import MAX_DROPPED_PER_BATCH
 from trusera_sdk.redact import REDACTED, contains_secret, header_names, is_sensitive_name, redact_headers, redact_text, redact_url, scrub_secrets
 
 VECTORS = Path(__file__).resolve().parents[3] / "spec" / "vectors"
@@ -53,6 +54,7 @@ def test_event_limits_and_types_match():
         "maxAgentIdLength": MAX_AGENT_ID_LENGTH,
         "maxEventBytes": MAX_EVENT_BYTES,
         "maxBatchEvents": MAX_BATCH_EVENTS,
+        "maxDroppedPerBatch": MAX_DROPPED_PER_BATCH,
     }
     assert set(data["event_types"]) == EVENT_TYPES
 
