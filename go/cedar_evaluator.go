@@ -263,7 +263,11 @@ func compilePolicySet(text, defaultDecision string, v *validate.Validator) (*com
 	}
 	list, err := cedar.NewPolicyListFromBytes("policies.cedar", []byte(text))
 	if err != nil {
-		return nil, []Diagnostic{parseDiagnostic(text, err)}
+		d := parseDiagnostic(text, err)
+		if templateSlot.MatchString(text) {
+			d.Message = "policy templates are not supported; link them first (" + d.Message + ")"
+		}
+		return nil, []Diagnostic{d}
 	}
 	set := cedar.NewPolicySet()
 	ids := make([]string, 0, len(list))
@@ -313,11 +317,15 @@ func compilePolicySet(text, defaultDecision string, v *validate.Validator) (*com
 	return &compiledSet{policies: set, ids: ids, defaultDecision: defaultDecision}, nil
 }
 
-var parsePosition = regexp.MustCompile(`:(\d+):(\d+)`)
+var (
+	parsePosition = regexp.MustCompile(`:(\d+):(\d+)`)
+	templateSlot  = regexp.MustCompile(`==\s*\?(?:principal|resource)\b|\bin\s*\?(?:principal|resource)\b`)
+)
 
 // parseDiagnostic places a parse error ("parse error at <input>:3:14 ...") in the text.
 func parseDiagnostic(text string, err error) Diagnostic {
 	msg := strings.TrimPrefix(err.Error(), "parser error: ")
+	msg = strings.Replace(msg, " at <input>", " at", 1)
 	d := Diagnostic{Message: msg, Line: 1, Column: 1}
 	if m := parsePosition.FindStringSubmatch(msg); m != nil {
 		fmt.Sscanf(m[1], "%d", &d.Line)

@@ -61,6 +61,7 @@ func TestEvaluatorRefusesWhatDoesNotFitAndKeepsTheLastGoodSet(t *testing.T) {
 		`@id("path") forbid (principal, action, resource) when { context.path == "/x" };`,
 		`forbid (principal, action, resource) when { x == };`,
 		`@id("d") forbid (principal, action, resource); @id("d") forbid (principal, action, resource);`,
+		`permit (principal == ?principal, action, resource);`,
 	} {
 		err := ev.Load(bad)
 		var le *PolicyLoadError
@@ -93,5 +94,12 @@ func TestDefaultDenyIsAnAllowList(t *testing.T) {
 	}
 	if d := ev.Evaluate(mustHTTP(t, "a", "https://example.com/", "GET", nil)); d.Decision != "deny" || len(d.PolicyIDs) != 0 {
 		t.Fatalf("%+v", d)
+	}
+}
+
+func TestTemplatesAreRefusedWithAClearMessage(t *testing.T) {
+	_, err := NewCedarEvaluator(`permit (principal == ?principal, action, resource);`)
+	if err == nil || !strings.Contains(err.Error(), "policy templates are not supported") {
+		t.Fatalf("%v", err)
 	}
 }
