@@ -74,7 +74,8 @@ describe("the server redacts what senders missed", () => {
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
       const bytes = readFileSync(join(t.dataDir, f)).toString("latin1");
-      for (const [label, secret] of Object.entries(PLANTED)) expect(bytes, `${label} in ${f}`).not.toContain(secret);
+      for (const [label, secret] of Object.entries(PLANTED))
+        expect(bytes, `${label} in ${f}`).not.toContain(secret);
     }
   });
 });
