@@ -26,7 +26,7 @@ class Seen:
 @dataclass
 class Front:
     """A loopback server in front of ``upstream``. ``plan(n, seen)`` decides the n-th request (from
-    0): ``None`` forwards it; ``(status, headers)`` answers it; ``"hang"`` never answers;
+    0): ``None`` forwards it; ``(status, headers[, body])`` answers it; ``"hang"`` never answers;
     ``("delay", seconds)`` forwards it after a pause."""
 
     upstream: str
@@ -68,8 +68,8 @@ class Front:
                     if action is None:
                         status, headers, data = front._forward(seen)
                     else:
-                        status, headers = action
-                        data = b'{"error":"test"}'
+                        status, headers = action[0], action[1]
+                        data = action[2] if len(action) > 2 else b'{"error":"test"}'
                     self.send_response(status)
                     for k, v in headers.items():
                         self.send_header(k, v)

@@ -97,3 +97,16 @@ def test_an_unreachable_bundle_denies_with_fail_closed_and_allows_without(server
         assert any("cannot reach" in r.getMessage() for r in caplog.records)  # never silent
     finally:
         client.close(0.5)
+
+
+def test_no_active_policy_allows_even_with_fail_closed(server, origin):
+    none = b'{"version":null,"digest":"sha256:00","policies":"","default_decision":"allow"}'
+    front = Front(server.url, lambda n, seen: (200, {"content-type": "application/json"}, none))
+    client = TruseraClient(api_key=server.api_key, base_url=front.url, agent_id="bundle-agent")
+    try:
+        with intercept(client, enforcement="block", policy_url="/api/v1/policies/bundle", fail_closed=True) as i:
+            assert i.ready(10) and i.status.policy.state == "none"
+            assert httpx.get(origin.url + "/open", timeout=5).status_code == 200
+    finally:
+        client.close(5)
+        front.close()

@@ -59,6 +59,7 @@ class DecisionCore:
         self.exclude = exclude
         self.fail_closed = fail_closed
         self.cache = DecisionCache(cache_size)
+        self.bundle: Any = None  # the PolicyBundleSource, when the policy comes from the server
         self._urls: dict[str, tuple[str, Any]] = {}
         self._log = client._logger
 
@@ -110,7 +111,8 @@ class DecisionCore:
     def _decide(self, method: str, redacted: str, parsed: Any, headers: Any) -> Verdict:
         evaluator = self.evaluator
         if evaluator is None or not evaluator.loaded:
-            if not self.fail_closed:
+            # The server said there is no active policy: nothing to evaluate, whatever fail_closed says.
+            if not self.fail_closed or (self.bundle is not None and self.bundle.state == "none"):
                 return ALLOW_UNASKED
             return decide_request(None, lambda: {}, self.enforcement, True)
         if parsed is None:
