@@ -6,6 +6,7 @@ import {
   redactUrl,
   scrubSecrets,
 } from "@trusera/core";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
 describe("redactHeaders", () => {
@@ -219,6 +220,25 @@ describe("redaction gaps closed", () => {
       const once = redactText(text);
       expect(redactText(once)).toBe(once);
     }
+  });
+
+  it("is idempotent on any mix of the pieces its rules look at", () => {
+    const piece = fc.constantFrom(
+      ...["password", "=", ":", " ", '"', "'", "token", "key", "https://", "u:p@", "@", "/", "&", "aws"],
+      ...["secret", "x", "\t", "\n", "[REDACTED]", "Bearer ", "abc123def", "A1b2C3d4", AWS_SECRET],
+      ...["AKIAIOSFODNN7EXAMPLE", ["sk-", "abcdefghijklmnopqrstu"].join("")],
+    );
+    const text = fc.oneof(
+      fc.array(piece, { maxLength: 20 }).map((a) => a.join("")),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        const once = redactText(s);
+        expect(redactText(once)).toBe(once);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it("stays linear on hostile input", () => {
