@@ -22,7 +22,15 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="transient-trace-py", description="Verify receipt logs and check policies (Python port).")
     sub = p.add_subparsers(dest="group", required=True)
     receipts = sub.add_parser("receipts", help="receipt logs").add_subparsers(dest="command", required=True)
-    v = receipts.add_parser("verify", help="check signatures, the chain and the head checkpoint")
+    v = receipts.add_parser(
+        "verify",
+        help="check signatures, the chain and the head checkpoint",
+        description="Checks a state directory's receipt log: signatures, the hash chain and the head checkpoint. "
+        "Only keys a trust anchor names are believed (--trust, TRANSIENT_TRACE_TRUSTED_KEYS, --jwks, the pin file "
+        "the writers keep outside the state directory).",
+        epilog="exit codes: 0 valid and anchored; 1 a fault (the first broken link is named); "
+        "3 valid, with half-written lines of a killed writer; 4 valid, but no trust anchor named the keys",
+    )
     v.add_argument("--state-dir", help="default: $TRANSIENT_TRACE_STATE_DIR, the config's, ~/.transient-trace")
     v.add_argument("--trust", action="append", default=[], metavar="KID[,KID...]", help="key ids to believe (repeatable)")
     v.add_argument("--jwks", metavar="FILE", help="a JWKS obtained another way: its keys are believed")
