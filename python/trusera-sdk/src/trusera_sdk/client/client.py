@@ -184,7 +184,7 @@ class TruseraClient:
         ``close()``, is dropped and counted (see ``stats``). Secrets in ``name``, ``payload`` and
         ``metadata`` are redacted when the event is serialized, shortly after this call."""
         try:
-            if self._worker is None:
+            if self._worker is None and not self._closed:
                 self._start_worker()  # first use after a fork
             with self._lock:
                 if self._closed:
