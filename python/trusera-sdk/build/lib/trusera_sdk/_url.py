@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
+# What a Cedar request's port is when the URL has none (as the TypeScript builder fills it in).
+REQUEST_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _SPECIAL = {"http", "https", "ws", "wss", "ftp", "file"}
 
 _C0 = {chr(i) for i in range(0x20)} | {"\x7f"}
@@ -58,7 +60,7 @@ class URL:
 
     @property
     def effective_port(self) -> int:
-        return self.port if self.port is not None else DEFAULT_PORTS.get(self.scheme, 0)
+        return self.port if self.port is not None else REQUEST_PORTS.get(self.scheme, 0)
 
     @property
     def href(self) -> str:

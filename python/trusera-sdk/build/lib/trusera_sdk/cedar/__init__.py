@@ -6,6 +6,7 @@ requests the interceptor and the framework integrations ask about.
 
 from .._url import InvalidURL
 from .evaluator import DEFAULT_ALLOW_POLICY_ID, CedarEvaluator
+from .event_request import event_to_cedar_request
 from .requests import (
     CedarRequest,
     agent_action_request,
@@ -34,6 +35,7 @@ __all__ = [
     "command_request",
     "data_request",
     "decision_request",
+    "event_to_cedar_request",
     "file_write_request",
     "http_request",
     "model_request",

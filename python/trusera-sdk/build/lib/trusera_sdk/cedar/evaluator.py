@@ -23,6 +23,7 @@ from .types import CedarDecision, CedarDiagnostic, PolicyLoadResult
 DEFAULT_ALLOW_POLICY_ID = "trusera.default-allow"
 _DEFAULT_ALLOW = f'@id("{DEFAULT_ALLOW_POLICY_ID}") permit (principal, action, resource);'
 _UNFINISHED = "unexpected end of input"
+_UNEXPECTED = re.compile(r"^unexpected token `(.+)`$")
 _FOR_POLICY = re.compile(r"^for policy `[^`]*`, ")
 
 _UNSET: Any = object()
@@ -182,14 +183,21 @@ def _parse_error(text: str, part: PolicyPart, message: str) -> CedarDiagnostic:
             lo = mid
         else:
             hi = mid
+    if message == "invalid token":  # the lexer's: an unterminated string or a stray character
+        bad = next((t for t in toks if t.kind in ("open_string", "other")), toks[hi - 1])
+        return _diag(text, bad.start, message, part.id)
+    named = _UNEXPECTED.match(message)
+    if named:
+        # The engine names the token it could not take; it is at or before the first token that
+        # ended the viable prefix (the parser may read one token further before it gives up).
+        for tok in reversed(toks[:hi]):
+            if tok.text == named.group(1):
+                return _diag(text, tok.start, message, part.id)
     if hi < len(toks):
         return _diag(text, toks[hi - 1].start, message, part.id)
     if message == _UNFINISHED:
         return _diag(text, toks[-1].end, message, part.id)
     # Every proper prefix reads: the engine refused the whole policy for what it names.
-    last = toks[-1]
-    if message.startswith("unexpected token"):
-        return _diag(text, last.start, message, part.id)
     return _diag(text, locate_named(part, message), message, part.id)
 
 

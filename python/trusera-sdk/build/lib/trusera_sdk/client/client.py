@@ -29,7 +29,7 @@ from typing import Any, Mapping
 from .._log import SafeLogger
 from ..events.event import Event
 from ..events.ids import iso_timestamp, uuid7
-from ..events.limits import MAX_AGENT_ID_LENGTH
+from ..events.limits import MAX_AGENT_ID_LENGTH, MAX_DROPPED_PER_BATCH
 from .options import resolve_options
 from .queue import EventQueue
 from .retry import backoff_delay, is_retryable_status, parse_retry_after
@@ -184,7 +184,7 @@ class TruseraClient:
         ``close()``, is dropped and counted (see ``stats``). Secrets in ``name``, ``payload`` and
         ``metadata`` are redacted when the event is serialized, shortly after this call."""
         try:
-            if self._worker is None:
+            if self._worker is None and not self._closed:
                 self._start_worker()  # first use after a fork
             with self._lock:
                 if self._closed:
@@ -392,6 +392,7 @@ class TruseraClient:
     @staticmethod
     def _serialize(event: Any, agent: str | None) -> bytes:
         if isinstance(event, Event):
+            made_here = event._id is None and event._timestamp is None
             return serialize_event(
                 event.id,
                 event.type,
@@ -400,6 +401,7 @@ class TruseraClient:
                 event.metadata,
                 event.timestamp,
                 event.agent_id if event.agent_id is not None else agent,
+                made_here,
             )
         if isinstance(event, Mapping):
             ts = event.get("timestamp")
@@ -419,7 +421,7 @@ class TruseraClient:
         while True:
             with self._lock:
                 batch = self._queue.take(self._o.batch_size, self._o.max_batch_bytes)
-                drops = self._unreported_drops
+                drops = min(self._unreported_drops, MAX_DROPPED_PER_BATCH)
             if not batch:
                 return True
             outcome = self._send_batch(batch, drops)

@@ -7,16 +7,17 @@ from __future__ import annotations
 import contextvars
 import re
 import time
-from typing import Any
+from typing import Any, Sequence
 
 from .._url import InvalidURL, parse_url
 from ..cedar.evaluator import CedarEvaluator
 from ..cedar.requests import http_request
 from ..errors import PolicyViolationError
+from ..events.deferred import HeaderPairs
 from ..events.event import Event
 from ..events.limits import MAX_NAME_LENGTH
 from ..policy.decide import ALLOW_UNASKED, Verdict, decide_request
-from ..redact import header_names, redact_text, redact_url
+from ..redact import redact_text, redact_url
 from .cache import DecisionCache
 
 # Set while a library the interceptor hooks runs a call, so that a library underneath it (urllib3
@@ -42,24 +43,6 @@ class Call:
         self.started = time.perf_counter()
 
 
-def _lower_headers(headers: Any) -> dict[str, str]:
-    """Lower-case names; values stay as they are here: the client redacts every credential by name
-    (and every secret-shaped value) before the event is serialized."""
-    if not headers:
-        return {}
-    items = headers.multi_items() if hasattr(headers, "multi_items") else (
-        headers.items() if hasattr(headers, "items") else headers
-    )
-    out: dict[str, str] = {}
-    for k, v in items:
-        if isinstance(k, bytes):
-            k = k.decode("latin-1")
-        if isinstance(v, bytes):
-            v = v.decode("latin-1")
-        out[k.lower()] = v if isinstance(v, str) else str(v)
-    return out
-
-
 class DecisionCore:
     def __init__(
         self,
@@ -76,6 +59,7 @@ class DecisionCore:
         self.exclude = exclude
         self.fail_closed = fail_closed
         self.cache = DecisionCache(cache_size)
+        self.bundle: Any = None  # the PolicyBundleSource, when the policy comes from the server
         self._urls: dict[str, tuple[str, Any]] = {}
         self._log = client._logger
 
@@ -97,8 +81,12 @@ class DecisionCore:
             self._urls[url] = out
         return out
 
-    def begin(self, library: str, method: str, url: str, headers: Any, request_size: int | None = None) -> Call | None:
-        """Decides a call about to be sent. Returns None for an excluded URL. Records and raises
+    def begin(
+        self, library: str, method: str, url: str, headers: Sequence[tuple[Any, Any]], request_size: int | None = None
+    ) -> Call | None:
+        """Decides a call about to be sent; ``headers`` are (name, value) pairs, str or bytes, as the
+        library holds them (copied, not parsed: names are lowered and values redacted on the client's
+        thread). Returns None for an excluded URL. Records and raises
         ``PolicyViolationError`` when the call is denied in block mode; never raises otherwise."""
         if self.exclude is not None and self.exclude.search(url):
             return None
@@ -123,21 +111,21 @@ class DecisionCore:
     def _decide(self, method: str, redacted: str, parsed: Any, headers: Any) -> Verdict:
         evaluator = self.evaluator
         if evaluator is None or not evaluator.loaded:
-            if not self.fail_closed:
+            # The server said there is no active policy: nothing to evaluate, whatever fail_closed says.
+            if not self.fail_closed or (self.bundle is not None and self.bundle.state == "none"):
                 return ALLOW_UNASKED
             return decide_request(None, lambda: {}, self.enforcement, True)
         if parsed is None:
             return decide_request(evaluator, lambda: http_request(self.client.agent_name, redacted, method, headers), self.enforcement)
-        names = tuple(header_names(headers))
+        # The names as the library holds them key the cache: as exact as the lower-cased sorted
+        # set, and free to read. The Cedar request is only built on a miss.
         agent = self.client.agent_name
-        key = (agent, method, redacted, names)
+        key = (agent, method, redacted, tuple([k for k, _ in headers]))
         generation = evaluator.generation
         hit = self.cache.get(generation, key)
         if hit is not None:
             return hit
-        verdict = decide_request(
-            evaluator, lambda: http_request(agent, parsed, method, list(zip(names, names))), self.enforcement
-        )
+        verdict = decide_request(evaluator, lambda: http_request(agent, parsed, method, headers), self.enforcement)
         self.cache.put(generation, key, verdict)
         return verdict
 
@@ -158,7 +146,7 @@ class DecisionCore:
                 "duration_ms": round((time.perf_counter() - call.started) * 1000, 3),
                 "request_size_bytes": call.request_size,
                 "response_size_bytes": response_size,
-                "request_headers": _lower_headers(call.headers),
+                "request_headers": HeaderPairs(call.headers),
             }
             if error is not None:
                 payload["error"] = redact_text(f"{type(error).__name__}: {error}")

@@ -124,6 +124,7 @@ class TruseraInterceptor:
         self._source = "bundle" if bundle_url else ("evaluator" if evaluator is not None else "none")
         if bundle_url is not None and evaluator is not None:
             self._bundle = PolicyBundleSource(client, bundle_url, evaluator, float(policy_refresh_interval))
+            core.bundle = self._bundle
             self._bundle.start()
         return self
 

@@ -11,11 +11,21 @@ MAX_DEPTH = 32
 
 
 def scrub_secrets(value: Any) -> Any:
-    """Values under a sensitive key (``password``, ``api_key``, ``authorization``, ...) and
-    secret-shaped strings anywhere are replaced. Returns the value itself when nothing needs
+    """Values under a sensitive key (``password``, ``api_key``, ``authorization``, ...), whole when
+    they are lists or dicts, and every string anywhere through ``redact_text``, are replaced. Returns the value itself when nothing needs
     replacing. Nesting deeper than 32 levels becomes ``[TRUNCATED]`` and a cycle ``[Circular]``, so
     the result can always be serialized."""
     return _scrub(value, 0, [])
+
+
+def _holds_something(value: Any) -> bool:
+    """Under a sensitive key: any scalar but None and "", and any non-empty list or dict, which is
+    replaced whole (``{"credentials": {...}}``, ``{"password": ["x"]}``)."""
+    if value is None or (isinstance(value, str) and value == ""):
+        return False
+    if isinstance(value, (dict, list, tuple)):
+        return len(value) > 0
+    return True
 
 
 def _scrub(value: Any, depth: int, ancestors: list[int]) -> Any:
@@ -51,13 +61,7 @@ def _scrub_list(value: list[Any] | tuple[Any, ...], depth: int, ancestors: list[
 def _scrub_dict(value: dict[Any, Any], depth: int, ancestors: list[int]) -> Any:
     copy: dict[Any, Any] | None = None
     for key, current in value.items():
-        if (
-            isinstance(key, str)
-            and is_sensitive_name(key)
-            and current is not None
-            and not isinstance(current, (dict, list, tuple))
-            and current != ""
-        ):
+        if isinstance(key, str) and is_sensitive_name(key) and _holds_something(current):
             nxt: Any = REDACTED
         else:
             nxt = _scrub(current, depth + 1, ancestors)

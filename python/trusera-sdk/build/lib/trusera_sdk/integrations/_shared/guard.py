@@ -46,6 +46,8 @@ class Outcome:
     payload: dict[str, Any] = field(default_factory=dict)
     # For an action decided but not run by the integration: "requested" or "skipped".
     status: str | None = None
+    # The action's duration as the framework measured it, when the integration saw only its end.
+    duration_ms: float | None = None
 
 
 def error_text(error: Any) -> str:
@@ -106,7 +108,9 @@ class ActionRun:
                 payload["status"] = "blocked"
                 payload["error"] = error_text(self.blocked)
             else:
-                if o.status is None:
+                if o.duration_ms is not None:
+                    payload["duration_ms"] = round(o.duration_ms, 3)
+                elif o.status is None:
                     payload["duration_ms"] = round((time.perf_counter() - self._started) * 1000, 3)
                 payload["status"] = o.status or ("ok" if o.error is None else "error")
                 if o.error is not None:

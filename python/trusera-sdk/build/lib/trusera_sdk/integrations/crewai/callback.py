@@ -4,11 +4,14 @@ call hooks."""
 from __future__ import annotations
 
 import threading
+from collections import deque
+from datetime import datetime
 from typing import Any, Mapping
 
 from .._shared.core import ConfigurationError, TruseraClient
 from .._shared.guard import ActionGuard, ActionRun, GuardedCall, Outcome, Verdict, check_client, resource_name
 from .._shared.options import resolve_options
+from .._shared.pricing import usage_of
 
 WHO = "TruseraCrewCallback"
 
@@ -23,6 +26,11 @@ def _provider(llm: Any, model: str) -> str:
     if isinstance(provider, str) and provider:
         return provider
     return model.split("/", 1)[0] if "/" in model else "unknown"
+
+
+def _agent_key(agent: Any) -> str | None:
+    ident = getattr(agent, "id", None)
+    return None if ident is None else str(ident)
 
 
 def _abort(reason: str) -> Any:
@@ -72,7 +80,11 @@ class TruseraCrewCallback:
         )
         self._guard = ActionGuard(check_client(WHO, client), options, "crewai")
         self._tool_runs: dict[tuple[str, int], ActionRun] = {}
-        self._llm_runs: dict[int, ActionRun] = {}
+        # Model calls begun in the hook, per agent id, ended by CrewAI's LLM events (in call order:
+        # one agent's model calls are sequential).
+        self._llm_runs: dict[str | None, deque[ActionRun]] = {}
+        self._llm_started: dict[str, datetime] = {}
+        self._bus_handlers: list[tuple[Any, Any]] = []
         self._lock = threading.Lock()
         self._installed = False
 
@@ -127,7 +139,7 @@ class TruseraCrewCallback:
         return None
 
     def before_llm_call(self, context: Any) -> Any:
-        """CrewAI ``before_llm_call`` hook."""
+        """CrewAI ``before_llm_call`` hook: decides the model call (a blocked one is never made)."""
         llm = getattr(context, "llm", None)
         model = _model_name(llm)
         try:
@@ -137,21 +149,52 @@ class TruseraCrewCallback:
             return None
         if run.blocked is not None:
             return _abort(str(run.blocked))
+        key = _agent_key(getattr(context, "agent", None))
         with self._lock:
-            self._llm_runs[id(getattr(context, "messages", None))] = run
+            runs = self._llm_runs.setdefault(key, deque(maxlen=64))
+            runs.append(run)
         return None
 
-    def after_llm_call(self, context: Any) -> None:
-        """CrewAI ``after_llm_call`` hook: ends the model call's event (CrewAI's hooks carry no token
-        counts, so those are null)."""
+    def _pop_llm_run(self, event: Any) -> ActionRun | None:
         with self._lock:
-            run = self._llm_runs.pop(id(getattr(context, "messages", None)), None)
+            runs = self._llm_runs.get(getattr(event, "agent_id", None))
+            return runs.popleft() if runs else None
+
+    def _on_llm_started(self, source: Any, event: Any) -> None:
+        call_id = getattr(event, "call_id", None)
+        if call_id is not None:
+            with self._lock:
+                if len(self._llm_started) > 1024:
+                    self._llm_started.clear()
+                self._llm_started[call_id] = event.timestamp
+
+    def _duration(self, event: Any) -> float | None:
+        with self._lock:
+            started = self._llm_started.pop(getattr(event, "call_id", None), None)
+        if started is None:
+            return None
+        return max(0.0, (event.timestamp - started).total_seconds() * 1000)
+
+    def _on_llm_completed(self, source: Any, event: Any) -> None:
+        """Ends a model call's event with the usage CrewAI reports (its hooks carry none)."""
+        run = self._pop_llm_run(event)
+        if run is None:
+            return
+        u = getattr(event, "usage", None) or {}
+        usage = usage_of(
+            u.get("prompt_tokens", u.get("input_tokens")), u.get("completion_tokens", u.get("output_tokens")), u.get("total_tokens")
+        ) if isinstance(u, Mapping) and u else None
+        finish = getattr(event, "finish_reason", None)
+        run.end(Outcome(usage=usage, duration_ms=self._duration(event), payload={"finish_reason": finish} if finish else {}))
+
+    def _on_llm_failed(self, source: Any, event: Any) -> None:
+        run = self._pop_llm_run(event)
         if run is not None:
-            run.end()
-        return None
+            run.end(Outcome(error=getattr(event, "error", "the model call failed"), duration_ms=self._duration(event)))
 
     def install(self) -> TruseraCrewCallback:
-        """Registers the four hooks with CrewAI (global: every crew created after this).
+        """Registers the hooks with CrewAI (global: every crew created after this), and handlers
+        for CrewAI's LLM events, which carry the token usage.
 
         :raises ConfigurationError: when the installed CrewAI has no call hooks (before 1.0).
         """
@@ -161,10 +204,22 @@ class TruseraCrewCallback:
             from crewai import hooks  # noqa: PLC0415 - lazy: the framework
         except ImportError as err:
             raise ConfigurationError(f"{WHO}.install needs crewai 1.0 or later (crewai.hooks): {err}") from err
+        try:
+            from crewai.events import crewai_event_bus  # noqa: PLC0415
+            from crewai.events.types.llm_events import LLMCallCompletedEvent, LLMCallFailedEvent, LLMCallStartedEvent  # noqa: PLC0415
+        except ImportError as err:
+            raise ConfigurationError(f"{WHO}.install needs crewai 1.0 or later (crewai.events): {err}") from err
         hooks.register_before_tool_call_hook(self.before_tool_call)
         hooks.register_after_tool_call_hook(self.after_tool_call)
         hooks.register_before_llm_call_hook(self.before_llm_call)
-        hooks.register_after_llm_call_hook(self.after_llm_call)
+
+        self._bus_handlers = [
+            (LLMCallStartedEvent, self._on_llm_started),
+            (LLMCallCompletedEvent, self._on_llm_completed),
+            (LLMCallFailedEvent, self._on_llm_failed),
+        ]
+        for event_type, handler in self._bus_handlers:
+            crewai_event_bus.on(event_type)(handler)
         self._installed = True
         return self
 
@@ -177,7 +232,11 @@ class TruseraCrewCallback:
         hooks.unregister_before_tool_call_hook(self.before_tool_call)
         hooks.unregister_after_tool_call_hook(self.after_tool_call)
         hooks.unregister_before_llm_call_hook(self.before_llm_call)
-        hooks.unregister_after_llm_call_hook(self.after_llm_call)
+        from crewai.events import crewai_event_bus  # noqa: PLC0415
+
+        for event_type, handler in self._bus_handlers:
+            crewai_event_bus.off(event_type, handler)
+        self._bus_handlers = []
         self._installed = False
 
     def __enter__(self) -> TruseraCrewCallback:

@@ -44,7 +44,7 @@ def patches() -> list[Patch]:
             core = active()
             if core is None:
                 return original(self, request, *args, **kwargs)
-            call = core.begin(LIBRARY, request.method, str(request.url), request.headers, _request_size(request))
+            call = core.begin(LIBRARY, request.method, str(request.url), list(request.headers.raw), _request_size(request))
             if call is None:
                 return original(self, request, *args, **kwargs)
             token = in_hooked_call.set(LIBRARY)
@@ -65,7 +65,7 @@ def patches() -> list[Patch]:
             core = active()
             if core is None:
                 return await original(self, request, *args, **kwargs)
-            call = core.begin(LIBRARY, request.method, str(request.url), request.headers, _request_size(request))
+            call = core.begin(LIBRARY, request.method, str(request.url), list(request.headers.raw), _request_size(request))
             if call is None:
                 return await original(self, request, *args, **kwargs)
             token = in_hooked_call.set(LIBRARY)

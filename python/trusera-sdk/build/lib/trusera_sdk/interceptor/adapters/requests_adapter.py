@@ -31,7 +31,7 @@ def patches() -> list[Patch]:
             core = active()
             if core is None:
                 return original(self, request, **kwargs)
-            call = core.begin(LIBRARY, request.method, request.url, request.headers, _size(request.body))
+            call = core.begin(LIBRARY, request.method, request.url, list(request.headers.items()), _size(request.body))
             if call is None:
                 return original(self, request, **kwargs)
             token = in_hooked_call.set(LIBRARY)

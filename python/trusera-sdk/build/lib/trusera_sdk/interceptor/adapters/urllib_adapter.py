@@ -19,13 +19,13 @@ def patches() -> list[Patch]:
             if core is None or in_hooked_call.get() not in (None, LIBRARY):
                 return original(self, fullurl, data, *args, **kwargs)
             if isinstance(fullurl, str):
-                method, url, headers = ("POST" if data is not None else "GET"), fullurl, {}
+                method, url, headers = ("POST" if data is not None else "GET"), fullurl, []
                 body = data
             else:
                 body = data if data is not None else fullurl.data
                 if data is not None:
                     fullurl.data = data
-                method, url, headers = fullurl.get_method(), fullurl.full_url, dict(fullurl.header_items())
+                method, url, headers = fullurl.get_method(), fullurl.full_url, fullurl.header_items()
             if not url.lower().startswith(("http://", "https://")):
                 return original(self, fullurl, data, *args, **kwargs)
             size = len(body) if isinstance(body, (bytes, bytearray)) else (0 if body is None else None)
