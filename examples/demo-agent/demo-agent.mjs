@@ -177,7 +177,11 @@ async function oneRound() {
   );
 }
 
+let stopping = false;
 async function stop(code = 0) {
+  // Ctrl-C under npm start brings SIGINT from the terminal and SIGTERM from start.mjs: stop once.
+  if (stopping) return;
+  stopping = true;
   clearInterval(timer);
   interceptor.uninstall();
   await client.close();

@@ -22,3 +22,11 @@ export const forbidden = (message: string) => new ApiError(403, "forbidden", mes
 export const badRequest = (message: string, details?: unknown[]) =>
   new ApiError(400, "invalid_request", message, details);
 export const notFound = (what: string) => new ApiError(404, "not_found", `${what} not found`);
+
+/** The server cannot start: the message says what is wrong and what to do (one line, no stack). */
+export class StartupError extends TruseraError {
+  constructor(message: string) {
+    super(message, "TRUSERA_STARTUP");
+    this.name = "StartupError";
+  }
+}

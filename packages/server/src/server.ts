@@ -1,9 +1,10 @@
-import { mkdirSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { type AppContext, createAppContext } from "./app-context.js";
 import { bootstrapFirstKey } from "./bootstrap.js";
 import type { ServerConfig } from "./config.js";
+import { ensureDataDir } from "./data-dir.js";
+import { logOutput } from "./observability/log-output.js";
 import { RetentionPurger } from "./retention/purger.js";
 import { openStore } from "./store/open-store.js";
 import type { Store } from "./store/types.js";
@@ -26,11 +27,11 @@ export interface RunningServer {
 
 /** Opens the store, creates the first key if there is none, starts retention, and listens. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  ensureDataDir(config.dataDir);
   const store = await openStore(config);
   try {
     const firstKey = await bootstrapFirstKey(store, config.dataDir);
-    const logger = config.logLevel === "silent" ? false : { level: config.logLevel };
+    const logger = config.logLevel === "silent" ? false : { level: config.logLevel, stream: logOutput };
     const ctx = createAppContext(config, store);
     const app = await buildApp(ctx, logger);
     await app.listen({ host: config.host, port: config.port });

@@ -1,5 +1,8 @@
 import { resolveConfig } from "../../config.js";
-import { startServer } from "../../server.js";
+import { guardStandardStreams } from "../../observability/log-output.js";
+import { type RunningServer, startServer } from "../../server.js";
+import { CliError } from "../cli-error.js";
+import { explainStartupError, redactDatabaseUrl } from "../startup-errors.js";
 
 export const START_HELP = `Usage: trusera-server start [options]
 
@@ -39,20 +42,17 @@ Logs are JSON lines (pino) on stdout. Health: GET /healthz (alive), GET /readyz 
 not shutting down), GET /metrics (Prometheus). API description: GET /api/openapi.json.
 `;
 
-/** The URL without its password, for logs. */
-function redactDatabaseUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(unparsable URL)";
-  }
-}
-
 export async function startCommand(flags: Record<string, string | boolean | undefined>): Promise<void> {
+  guardStandardStreams();
   const config = resolveConfig(flags);
-  const server = await startServer(config);
+  let server: RunningServer;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    const explained = explainStartupError(err, config);
+    if (explained) throw new CliError(explained.message, 1);
+    throw err;
+  }
   const storeText = config.databaseUrl
     ? `postgres ${redactDatabaseUrl(config.databaseUrl)}`
     : `data in ${config.dataDir}`;
@@ -65,25 +65,38 @@ export async function startCommand(flags: Record<string, string | boolean | unde
   server.app.log.info({ url: server.url, store: storeText }, "trusera-server listening");
   // Always said, whatever the log level: people and scripts (tests, npm start) wait for this line.
   process.stderr.write(`trusera-server listening on ${server.url} (${storeText})\n`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      process.stderr.write(`${signal} again: exiting now\n`);
-      process.exit(130);
+  // One signal starts a graceful shutdown; the same signal again exits at once (a second Ctrl-C). Another
+  // signal meanwhile is the same request from elsewhere (npm start forwards SIGTERM after the terminal's
+  // SIGINT reached us too) and must not cut the shutdown short.
+  let stopping: string | null = null;
+  const say = (line: string) => {
+    try {
+      process.stderr.write(`${line}\n`);
+    } catch {}
+  };
+  const exit = (code: number, why: () => void) => {
+    try {
+      why();
+    } finally {
+      process.exit(code);
     }
-    stopping = true;
+  };
+  const stop = (signal: string) => {
+    if (stopping === signal) return exit(130, () => say(`${signal} again: exiting now`));
+    if (stopping) return;
+    stopping = signal;
     server.app.log.info({ signal }, "shutting down: finishing requests in flight");
-    const deadline = setTimeout(() => {
-      server.app.log.warn({ timeoutMs: config.shutdownTimeoutMs }, "shutdown took too long: exiting now");
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
+    setTimeout(
+      () =>
+        exit(1, () => {
+          say(`trusera-server: shutdown took over ${config.shutdownTimeoutMs} ms: exiting now`);
+          server.app.log.warn({ timeoutMs: config.shutdownTimeoutMs }, "shutdown took too long: exiting now");
+        }),
+      config.shutdownTimeoutMs,
+    ).unref();
     server.close().then(
       () => process.exit(0),
-      (err) => {
-        server.app.log.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
+      (err) => exit(1, () => server.app.log.error({ err }, "shutdown failed")),
     );
   };
   process.on("SIGINT", () => stop("SIGINT"));

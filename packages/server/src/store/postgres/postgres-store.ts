@@ -65,6 +65,8 @@ export class PostgresStore implements Store {
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       application_name: "trusera-server",
+      // A database that never answers (a dropped route) fails start-up and queries instead of hanging them.
+      connectionTimeoutMillis: 10_000,
     });
     // An idle connection that dies (database restart) must not crash the process; the pool replaces it.
     this.#pool.on("error", () => {});
