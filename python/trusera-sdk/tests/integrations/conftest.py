@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import itertools
 import os
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
-from .server import ServerProcess, start_server
 from .support import ServerClient
 
 # Frameworks must stay offline: no telemetry, no tracing, no hub look-ups.
@@ -23,12 +22,9 @@ _agents = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[ServerProcess]:
-    s = start_server()
-    try:
-        yield s
-    finally:
-        s.stop()
+def server(trusera_server: Any) -> Any:
+    """The real trusera-server of tests/conftest.py."""
+    return trusera_server
 
 
 @pytest.fixture
@@ -38,7 +34,7 @@ def agent(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def client(server: ServerProcess, agent: str) -> Iterator[ServerClient]:
+def client(server: Any, agent: str) -> Iterator[ServerClient]:
     c = ServerClient(server, agent)
     try:
         yield c

@@ -4,11 +4,12 @@ what the server stored, and the tool policies."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any, Mapping
 
 from trusera_sdk import CedarEvaluator, Event, TruseraClient
 
-from .server import ServerProcess
+REPO = Path(__file__).resolve().parents[4]
 
 TOOL_POLICIES = """
 @id("no-delete")
@@ -25,7 +26,7 @@ class ServerClient(TruseraClient):
     given, in order: several events often share a millisecond, so the server's timestamps cannot
     order them."""
 
-    def __init__(self, server: ServerProcess, agent: str) -> None:
+    def __init__(self, server: Any, agent: str) -> None:
         super().__init__(api_key=server.api_key, base_url=server.url, agent_id=agent, flush_interval=3600)
         self.order: list[str] = []
 
@@ -37,12 +38,13 @@ class ServerClient(TruseraClient):
         super().track(event)
 
 
-def stored_events(server: ServerProcess, client: ServerClient, agent: str) -> list[dict[str, Any]]:
+def stored_events(server: Any, client: ServerClient, agent: str) -> list[dict[str, Any]]:
     """Delivers what the client holds and returns what the server stored for ``agent``, in tracking order."""
     assert client.flush(timeout=10)
     stats = client.stats
     assert (stats.queued, stats.invalid, stats.dropped) == (0, 0, 0), stats
-    body = server.api("GET", f"/api/v1/events?agent_id={agent}&limit=500")
+    status, body = server.api("GET", f"/api/v1/events?agent_id={agent}&limit=500")
+    assert status == 200, body
     events = body["events"]
     assert len(events) == len(client.order), [f"{e['type']} {e['name']}" for e in events]
     position = {eid: i for i, eid in enumerate(client.order)}

@@ -10,7 +10,7 @@ import pytest
 from trusera_sdk.errors import ConfigurationError
 from trusera_sdk.integrations._shared.pricing import DEFAULT_MODEL_PRICES, estimate_cost, price_of, resolve_prices, usage_of
 
-from .server import REPO
+from .support import REPO
 
 TS_PRICING = REPO / "packages" / "sdk" / "src" / "integrations" / "shared" / "pricing.ts"
 

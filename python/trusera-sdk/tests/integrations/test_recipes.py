@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from .fake_openai import Reply, start_fake_openai
-from .server import REPO
+from .support import REPO
 
 DOC = REPO / "docs" / "python.md"
 
@@ -70,7 +70,7 @@ def test_recipe_runs_as_written(title, server, tmp_path):
         }
         done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-4000:]
-    events = server.api("GET", "/api/v1/events?limit=500")["events"]
+    events = server.events()
     seen = {(e["type"], e["name"]) for e in events}
     for want in EXPECTED[title]:
         assert want in seen, (title, want, sorted(seen))
