@@ -146,13 +146,13 @@ def test_python_verifier_checks_a_log_typescript_wrote(node, state_dir: Path, tm
     assert any("no trust anchor" in w for w in unanchored.warnings)
 
 
-def test_typescript_and_python_verifiers_agree_on_the_same_findings(node, state_dir: Path, tmp_path: Path) -> None:
+def test_typescript_and_python_verifiers_agree_word_for_word(node, state_dir: Path, tmp_path: Path) -> None:
     write_python(state_dir)
     kid = kid_of(state_dir)
     for name, copy in tampered_copies(state_dir, tmp_path / "t").items():
         ts = node.cli("receipts", "verify", "--json", "--trust", kid, env={"TRANSIENT_TRACE_STATE_DIR": str(copy)})
-        ts_problems = [(p["kind"], p["line"]) for p in json.loads(ts.stdout)["report"]["problems"]]
-        py_problems = [(p.kind, p.line) for p in verify_state_dir(str(copy), trust=[kid]).report.problems]
+        ts_problems = [(p["kind"], p["line"], p["message"]) for p in json.loads(ts.stdout)["report"]["problems"]]
+        py_problems = [(p.kind, p.line, p.message) for p in verify_state_dir(str(copy), trust=[kid]).report.problems]
         assert py_problems == ts_problems, name
 
 
