@@ -183,6 +183,22 @@ export async function buildReceipts() {
       head,
     ],
     ["a head checkpoint that is not a signed receipt", lines, "{}"],
+    [
+      "a head checkpoint naming a different receipt 3 (the tail was rewritten)",
+      lines,
+      seal([bodies[0]!, bodies[1]!, { ...bodies[2]!, correlation_id: "rewritten" }], key)[2]!.canonical,
+    ],
+    [
+      "a well-signed receipt that breaks the schema",
+      [
+        lines[0]!,
+        seal([{ ...bodies[1]!, schemaVersion: "2.0.0" as "1.0.0" }], key, {
+          seq: 2,
+          prev: chain[0]!.hash,
+        })[0]!.canonical,
+      ],
+      undefined,
+    ],
     ["an empty log with no head", [], undefined],
   ];
 
