@@ -17,6 +17,7 @@ export default defineConfig([
       receipts: "src/receipts.ts",
       cli: "src/cli.ts",
       "verify-worker": "src/verify/verify-worker.ts",
+      "hook-worker": "src/cli/commands/hook/claude-worker.ts",
     },
     format: ["esm"],
     dts: { entry: { index: "src/index.ts", receipts: "src/receipts.ts" }, resolve: ["@trusera/core"] },

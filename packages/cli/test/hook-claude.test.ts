@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -6,7 +6,7 @@ import { tempDir } from "@trusera/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { hookCommand } from "../src/wrap/claude-settings.js";
 import { CLI } from "./helpers.js";
-import { cli, E2E_POLICY, receiptsIn } from "./run-helpers.js";
+import { cleanEnv, cli, E2E_POLICY, receiptsIn } from "./run-helpers.js";
 
 const dirs: { remove(): void }[] = [];
 afterAll(() => {
@@ -118,6 +118,96 @@ describe("transient-trace hook claude (Claude Code PreToolUse protocol)", () => 
     });
     expect([audit.code, JSON.parse(audit.stdout)]).toEqual([0, {}]);
     expect(audit.stderr).toMatch(/audit mode lets the call through/);
+  });
+
+  it("malformed tool input: denied in strict, let through in audit without naming strict (issue 16 item 6)", async () => {
+    const s = sandbox();
+    const base = { TRANSIENT_TRACE_STATE_DIR: s.state, ATP_POLICY_PATH: s.policy };
+    const bad = [
+      JSON.stringify({ tool_name: "Bash" }),
+      JSON.stringify({ tool_name: "Bash", tool_input: { command: 42 } }),
+      JSON.stringify({ tool_name: "Write", tool_input: "x" }),
+    ];
+    for (const text of bad) {
+      const strict = await cli(["hook", "claude"], {
+        env: { ...base, TRANSIENT_TRACE_MODE: "strict" },
+        input: text,
+      });
+      expect(strict.code).toBe(0);
+      expect(JSON.parse(strict.stdout).hookSpecificOutput, text).toMatchObject({
+        permissionDecision: "deny",
+        permissionDecisionReason: expect.stringMatching(
+          /malformed hook input: .* and strict mode fails closed/,
+        ),
+      });
+      const audit = await cli(["hook", "claude"], {
+        env: { ...base, TRANSIENT_TRACE_MODE: "audit" },
+        input: text,
+      });
+      expect([audit.code, JSON.parse(audit.stdout)], text).toEqual([0, {}]);
+      expect(audit.stderr).toMatch(/malformed hook input: .*audit mode lets the call through/);
+      expect(audit.stderr).not.toMatch(/strict/);
+    }
+    // Not JSON at all, in audit: no mention of strict either.
+    const notJson = await cli(["hook", "claude"], {
+      env: { ...base, TRANSIENT_TRACE_MODE: "audit" },
+      input: "{oops",
+    });
+    expect([JSON.parse(notJson.stdout), /strict/.test(notJson.stderr)]).toEqual([{}, false]);
+  });
+
+  it("--deadline-ms holds while the decision runs, and the process exits once it answered", async () => {
+    const s = sandbox();
+    // A policy whose compilation takes seconds: the decision cannot be done within 200 ms.
+    const rules = Array.from({ length: 400 }, (_, i) => ({
+      id: `r${i}`,
+      action: "deny",
+      commands: [`cmd${i} *`],
+    }));
+    const slow = join(s.dir, "slow.json");
+    writeFileSync(slow, JSON.stringify({ version: 1, defaultAction: "allow", rules }));
+    const env = { TRANSIENT_TRACE_STATE_DIR: s.state, ATP_POLICY_PATH: slow };
+    const strict = await cli(["hook", "claude", "--deadline-ms", "200"], {
+      env: { ...env, TRANSIENT_TRACE_MODE: "strict" },
+      input: input("Bash", { command: "ls" }),
+    });
+    expect(JSON.parse(strict.stdout).hookSpecificOutput).toMatchObject({
+      permissionDecision: "deny",
+      permissionDecisionReason: expect.stringMatching(
+        /no answer within 200 ms\) and strict mode fails closed/,
+      ),
+    });
+    const audit = await cli(["hook", "claude", "--deadline-ms", "200"], {
+      env: { ...env, TRANSIENT_TRACE_MODE: "audit" },
+      input: input("Bash", { command: "ls" }),
+    });
+    expect(JSON.parse(audit.stdout)).toEqual({});
+    expect(audit.stderr).toMatch(/no answer within 200 ms/);
+
+    // stdin never closed: answered, and the process is gone.
+    const child = spawn(process.execPath, [CLI, "hook", "claude"], {
+      env: cleanEnv({
+        TRANSIENT_TRACE_STATE_DIR: s.state,
+        TRANSIENT_TRACE_MODE: "strict",
+        ATP_POLICY_PATH: s.policy,
+      }),
+      stdio: "pipe",
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    child.stdin.write(input("Bash", { command: "rm -rf build" }, s.dir));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+      child.on("exit", (c, sig) => r([c, sig])),
+    );
+    clearTimeout(killer);
+    expect([code, signal]).toEqual([0, null]);
+    // The real decision (read before stdin ended), not a fallback for input never received.
+    expect(JSON.parse(out).hookSpecificOutput.permissionDecisionReason).toMatch(
+      /^transient-trace: blocked "rm -rf build" \(delete\) by rule "no-delete"/,
+    );
   });
 
   it("fails closed on a timeout: a session whose daemon never answers", async () => {

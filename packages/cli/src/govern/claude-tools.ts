@@ -121,3 +121,32 @@ export function toolCallRequest(input: PreToolUseInput, fallbackCwd: string): De
   }
   return action(`tool.${tool}`, tool, "exec");
 }
+
+/** The tool_input member each built-in tool cannot be decided without. */
+const REQUIRED_INPUT: Record<string, string> = {
+  Bash: "command",
+  Write: "file_path",
+  Edit: "file_path",
+  MultiEdit: "file_path",
+  NotebookEdit: "notebook_path",
+  WebFetch: "url",
+};
+
+/**
+ * Why a PreToolUse input cannot be decided as it stands (a Bash call without a command, a
+ * `"command": 42`), or undefined when it can. Deciding such an input as an empty command would allow
+ * it; the hook fails closed on it instead (unless audit).
+ */
+export function malformedToolInput(input: PreToolUseInput): string | undefined {
+  const tool = input.tool_name as unknown;
+  if (typeof tool !== "string" || tool === "") return "it names no tool (tool_name)";
+  const ti = input.tool_input as unknown;
+  if (ti !== undefined && (typeof ti !== "object" || ti === null || Array.isArray(ti)))
+    return `tool_input of ${tool} is not an object`;
+  const need = REQUIRED_INPUT[tool];
+  if (!need) return undefined;
+  const value = (ti as Record<string, unknown> | undefined)?.[need];
+  if (typeof value !== "string" || value.trim() === "")
+    return `${tool} needs tool_input.${need} as a non-empty string, got ${value === undefined ? "none" : JSON.stringify(value)?.slice(0, 40)}`;
+  return undefined;
+}

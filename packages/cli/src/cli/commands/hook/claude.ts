@@ -1,21 +1,10 @@
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
-import {
-  configFilePath,
-  contentHash,
-  Governor,
-  isMode,
-  loadPolicy,
-  type Mode,
-  ReceiptWriter,
-  readConfig,
-  resolveMode,
-  resolveStateDir,
-} from "@trusera/core";
-import { type PreToolUseInput, toolCallRequest } from "../../../govern/claude-tools.js";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { configFilePath, isMode, type Mode, readConfig, resolveMode } from "@trusera/core";
+import { malformedToolInput, type PreToolUseInput, toolCallRequest } from "../../../govern/claude-tools.js";
 import { decideForSession } from "../../../govern/client.js";
-import { Decider } from "../../../govern/decider.js";
 import type { Answer } from "../../../govern/protocol.js";
 import { readSessionRecord, type SessionRecord } from "../../../govern/session-files.js";
 import { GUARD_KEY, SESSION_ENV } from "../../../guard/node/config.js";
@@ -23,6 +12,7 @@ import type { CommandSpec } from "../../command.js";
 import { HELP_FLAG } from "../../command.js";
 import { usageError } from "../../errors.js";
 import { type CliIo, processIo } from "../../io.js";
+import { decideStandalone, type HookJob } from "./claude-decide.js";
 
 /** The hook answers within this (Claude Code's own timeout, 30 s as registered, must never be reached). */
 export const HOOK_DEADLINE_MS = 10_000;
@@ -48,64 +38,69 @@ const deny = (reason: string): HookOutput => ({
  * WebFetch, MCP tools) with the same policy as every other channel, seals the receipt, and answers in
  * the hook protocol. A blocked call is `permissionDecision: "deny"` with the blocked line as the reason.
  * An allowed call gets no decision (`{}`), so Claude Code's own permission rules still apply: the hook
- * can only tighten them. Fails closed: unless the mode is known to be audit, an internal error, a
- * missing or invalid policy, or no answer within the deadline denies. Never throws.
+ * can only tighten them. Fails closed: unless the mode is known to be audit, an internal error, input
+ * that cannot be decided (no tool_input, a command that is not a string), a missing or invalid policy,
+ * or no answer within the deadline denies; in audit those answer `{}` with a note on stderr. The
+ * deadline counts from `startedAt` (the process start, stdin included) and holds while the decision
+ * runs: that runs in a worker thread. Never throws.
  */
 export async function hookClaude(
   inputText: string,
   io: CliIo,
   deadlineMs = HOOK_DEADLINE_MS,
+  startedAt = Date.now(),
 ): Promise<HookOutput> {
+  // The mode first: what a failure means (deny, or let through in audit) must not depend on the input.
   let knownMode: Mode | undefined;
+  let session: SessionRecord | undefined;
+  try {
+    session = sessionOf(io.env);
+    knownMode = session
+      ? session.mode
+      : resolveMode(undefined, io.env, readConfig(configFilePath(io.env))).mode;
+  } catch {
+    knownMode = undefined; // unknown: fail closed
+  }
   const failure = (why: string): HookOutput => {
     if (knownMode === "audit") {
-      io.stderr(`transient-trace: hook: no decision (${why}); audit mode lets the call through\n`);
+      io.stderr(
+        `transient-trace: hook: no decision (${why}); audit mode lets the call through (audit records, never blocks)\n`,
+      );
       return {};
     }
     return deny(
       `transient-trace: blocked: no decision could be made (${why}) and ${knownMode ?? "strict"} mode fails closed`,
     );
   };
+  let input: PreToolUseInput;
+  try {
+    input = JSON.parse(inputText) as PreToolUseInput;
+  } catch {
+    return failure("the hook input is not JSON");
+  }
+  if (typeof input !== "object" || input === null || Array.isArray(input))
+    return failure("the hook input is not an object");
+  if (input.hook_event_name !== undefined && input.hook_event_name !== "PreToolUse") return {};
+  const malformed = malformedToolInput(input);
+  if (malformed) return failure(`malformed hook input: ${malformed}`);
+  const req = toolCallRequest(input, io.cwd);
+  if (!req) return failure("the hook input names no tool");
+
+  const left = deadlineMs - (Date.now() - startedAt);
+  const late = () => failure(`no answer within ${deadlineMs} ms`);
+  if (left <= 0) return late();
   let timer: NodeJS.Timeout | undefined;
+  let worker: Worker | undefined;
   const timeout = new Promise<HookOutput>((resolve) => {
-    timer = setTimeout(() => resolve(failure(`no answer within ${deadlineMs} ms`)), deadlineMs);
+    timer = setTimeout(() => resolve(late()), left);
   });
   const work = (async (): Promise<HookOutput> => {
-    let input: PreToolUseInput;
-    try {
-      input = JSON.parse(inputText) as PreToolUseInput;
-    } catch {
-      return failure("the hook input is not JSON");
-    }
-    if (typeof input !== "object" || input === null) return failure("the hook input is not an object");
-    if (input.hook_event_name !== undefined && input.hook_event_name !== "PreToolUse") return {};
-    const req = toolCallRequest(input, io.cwd);
-    if (!req) return failure("the hook input names no tool");
-    const inputHash = hashOf(input.tool_input);
-
     let answer: Answer;
-    const session = sessionOf(io.env);
-    if (session) {
-      knownMode = session.mode;
-      answer = await decideForSession(session, req);
-    } else {
-      const config = readConfig(configFilePath(io.env));
-      knownMode = resolveMode(undefined, io.env, config).mode;
-      // The project's policy: Claude Code runs the hook with the project as cwd.
-      const policy = loadPolicy({ env: io.env, cwd: input.cwd || io.cwd });
-      const home = homedir();
-      const governor = await Governor.create({ policy: policy.policy, mode: knownMode, home });
-      const decider = new Decider(governor, new ReceiptWriter(resolveStateDir(io.env, config).dir), {
-        agentId: "claude-code",
-        correlation: `claude-${(input.session_id ?? "").slice(0, 36) || process.pid}`,
-        policyWhere: policy.where,
-        home,
-      });
-      try {
-        answer = decider.decide(req, { inputHash });
-      } finally {
-        await decider.writer.close();
-      }
+    if (session) answer = await decideForSession(session, req);
+    else {
+      const run = offThread({ input, env: io.env, cwd: io.cwd, mode: knownMode ?? "strict" });
+      worker = run.worker;
+      answer = await run.answer;
     }
     if (answer.verdict === "block") return deny(answer.message);
     if (answer.verdict === "error") return failure(answer.message);
@@ -115,15 +110,25 @@ export async function hookClaude(
     return await Promise.race([work, timeout]);
   } finally {
     clearTimeout(timer);
+    void worker?.terminate();
   }
 }
 
-function hashOf(value: unknown) {
-  try {
-    return value === undefined ? undefined : contentHash(value);
-  } catch {
-    return undefined;
-  }
+const WORKER = new URL("./hook-worker.js", import.meta.url);
+
+/** The standalone decision in a worker thread (in this one when running from source, without the built worker). */
+function offThread(job: HookJob): { worker?: Worker; answer: Promise<Answer> } {
+  if (!existsSync(fileURLToPath(WORKER))) return { answer: decideStandalone(job) };
+  const worker = new Worker(WORKER, { workerData: job });
+  worker.unref();
+  const answer = new Promise<Answer>((resolve, reject) => {
+    worker.once("message", (m: { answer?: Answer; error?: string }) =>
+      m.answer ? resolve(m.answer) : reject(new Error(m.error ?? "the decision failed")),
+    );
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the decision thread stopped (exit ${code})`)));
+  });
+  return { worker, answer };
 }
 
 /** The session this hook runs in: the one whose guard is loaded, else $TRANSIENT_TRACE_SESSION. */
@@ -135,11 +140,31 @@ function sessionOf(env: Record<string, string | undefined>): SessionRecord | und
   return isMode(record.mode) ? record : undefined;
 }
 
-export function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+/**
+ * Reads stdin until it ends or holds one complete JSON value (so that a caller that never closes
+ * stdin is still answered), then lets go of it so that it keeps nothing alive.
+ */
+export function readAll(stream: NodeJS.ReadableStream & { destroy?(): void }): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    stream.on("data", (c: Buffer | string) => chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
-    stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    const finish = () => {
+      stream.removeListener("data", onData);
+      stream.destroy?.();
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    };
+    const onData = (c: Buffer | string) => {
+      chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+      const text = Buffer.concat(chunks).toString("utf8").trim();
+      if (!text.endsWith("}")) return;
+      try {
+        JSON.parse(text);
+        finish();
+      } catch {
+        // Not complete yet.
+      }
+    };
+    stream.on("data", onData);
+    stream.on("end", finish);
     stream.on("error", reject);
   });
 }
@@ -157,8 +182,11 @@ answers on stdout, always with exit 0:
   allowed  {} (no decision: Claude Code's own permission rules still apply)
 Inside "transient-trace run" the session's policy and mode are used; otherwise the mode from
 TRANSIENT_TRACE_MODE / config and the policy from ATP_POLICY_PATH / <project>/.atp/policy.json (else
-deny-all). Fails closed: unless the mode is audit, an error, a missing or invalid policy or no answer
-within the deadline (default ${HOOK_DEADLINE_MS} ms) denies.
+deny-all). Fails closed: unless the mode is audit, an error, input that cannot be decided (a Bash call
+without tool_input.command, or a command that is not a string), a missing or invalid policy or no
+answer within the deadline (default ${HOOK_DEADLINE_MS} ms, counted from the start, the decision
+included) denies; in audit mode those answer {} (audit records and never blocks), with a note on
+stderr. The process exits once it has answered, even if stdin stays open.
 
 Options:
   --deadline-ms N  Answer (deny, unless audit) after N ms at the latest
@@ -169,6 +197,8 @@ Options:
     const deadline = values["deadline-ms"] === undefined ? HOOK_DEADLINE_MS : Number(values["deadline-ms"]);
     if (!Number.isFinite(deadline) || deadline <= 0)
       throw usageError("hook claude: --deadline-ms must be positive");
+    // One deadline for everything, reading stdin included.
+    const startedAt = Date.now();
     let text = "";
     try {
       text = await Promise.race([
@@ -178,7 +208,8 @@ Options:
     } catch {
       text = "";
     }
-    const out = await hookClaude(text, io === undefined ? processIo() : io, deadline);
+    const out = await hookClaude(text, io === undefined ? processIo() : io, deadline, startedAt);
     io.stdout(`${JSON.stringify(out)}\n`);
+    process.stdin.destroy();
   },
 };
