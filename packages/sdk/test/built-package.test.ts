@@ -1,4 +1,4 @@
-import { freePort, type ServerProcess, startServerProcess } from "@trusera/testing";
+import { freePort, type ServerProcess, startServerProcess, tempDir } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runNode } from "./support/run-node.js";
 
@@ -52,6 +52,7 @@ describe("the built trusera-sdk package", () => {
 
   it("leaves no unhandled rejection and exits promptly when the server is down", async () => {
     const port = await freePort();
+    const spool = tempDir("spool-");
     const started = Date.now();
     const r = await runNode(
       [
@@ -59,18 +60,20 @@ describe("the built trusera-sdk package", () => {
         "-e",
         `import { TruseraClient, createEvent, EventType } from "trusera-sdk";
 process.on("unhandledRejection", (e) => { console.error("UNHANDLED", e); process.exit(99); });
-const client = new TruseraClient({ apiKey: process.env.KEY, baseUrl: "http://127.0.0.1:${port}", closeTimeout: 1000 });
+const client = new TruseraClient({ apiKey: process.env.KEY, baseUrl: "http://127.0.0.1:${port}", closeTimeout: 1000, spool: { dir: process.env.SPOOL } });
 await client.registerAgent("nobody-home");
 for (let i = 0; i < 50; i++) client.track(createEvent(EventType.DECISION, "d" + i));
 await client.flush();
 await client.close();
 console.log(JSON.stringify(client.stats));`,
       ],
-      { KEY: server.apiKey },
+      { KEY: server.apiKey, SPOOL: spool.path },
     );
+    spool.remove();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain("UNHANDLED");
-    expect(JSON.parse(r.stdout)).toMatchObject({ sent: 0, dropped: 50 });
+    // Nothing lost: what could not be delivered is on disk for the next client (docs/spool.md).
+    expect(JSON.parse(r.stdout)).toMatchObject({ sent: 0, dropped: 0, spooled: 50 });
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 });
