@@ -13,13 +13,22 @@ import type { LangChainHandlerOptions, LangChainSteps } from "./types.js";
 
 const WHO = "TruseraLangChainHandler";
 
+/** A TruseraLangChainHandler: a LangChain callback handler (its methods are LangChain's). */
+export interface TruseraLangChainHandlerInstance extends BaseCallbackHandler {}
+
+/** The class: `new TruseraLangChainHandler(client, options)`. */
+export type TruseraLangChainHandlerClass = new (
+  client: TruseraClient,
+  options?: LangChainHandlerOptions,
+) => TruseraLangChainHandlerInstance;
+
 /**
  * The handler class on top of `Base`, LangChain's `BaseCallbackHandler`: the ES module copy for the
  * `trusera-sdk/langchain` entry (handler.ts), the CommonJS one loaded on first use for the root entry
  * (root-handler.ts), so that importing the root never needs @langchain/core. LangChain recognises a
  * handler by its shape (`isBaseCallbackHandler`), so either copy serves an application.
  */
-export function defineHandler(Base: typeof BaseCallbackHandler) {
+export function defineHandler(Base: typeof BaseCallbackHandler): TruseraLangChainHandlerClass {
   /**
    * A LangChain.js callback handler that records every model call (`llm_invoke`: model, token usage,
    * estimated cost, latency), tool call (`tool_call`: tool name, input) and agent step (`decision`:

@@ -1,5 +1,9 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
-import { defineHandler } from "./define-handler.js";
+import {
+  defineHandler,
+  type TruseraLangChainHandlerClass,
+  type TruseraLangChainHandlerInstance,
+} from "./define-handler.js";
 
 /**
  * A LangChain.js callback handler that records every model call (`llm_invoke`: model, token usage,
@@ -19,5 +23,5 @@ import { defineHandler } from "./define-handler.js";
  *
  * @throws ConfigurationError when `client` is not a TruseraClient or an option is wrong.
  */
-export const TruseraLangChainHandler = defineHandler(BaseCallbackHandler);
-export type TruseraLangChainHandler = InstanceType<typeof TruseraLangChainHandler>;
+export const TruseraLangChainHandler: TruseraLangChainHandlerClass = defineHandler(BaseCallbackHandler);
+export type TruseraLangChainHandler = TruseraLangChainHandlerInstance;

@@ -3,8 +3,24 @@ import { ConfigurationError } from "@trusera/core";
 import { requireOptional } from "../../adapters/load-module.js";
 import type { TruseraClient } from "../../client/client.js";
 import { defineHandler } from "./define-handler.js";
-import type { TruseraLangChainHandler as Handler } from "./handler.js";
 import type { LangChainHandlerOptions } from "./types.js";
+
+/**
+ * A handler made by the root entry, typed without @langchain/core (so that the root's types need
+ * nothing of it): what LangChain's `callbacks` option reads. `trusera-sdk/langchain` has the full type.
+ */
+export interface LangChainCallbackHandler {
+  readonly name: string;
+  awaitHandlers: boolean;
+  raiseError: boolean;
+  copy(): LangChainCallbackHandler;
+  // biome-ignore-start lint/suspicious/noExplicitAny: LangChain's own signatures, not restated here
+  handleLLMStart?(...args: any[]): any;
+  handleChatModelStart?(...args: any[]): any;
+  handleToolStart?(...args: any[]): any;
+  handleChainStart?(...args: any[]): any;
+  // biome-ignore-end lint/suspicious/noExplicitAny: LangChain's own signatures, not restated here
+}
 
 let loaded: ReturnType<typeof defineHandler> | undefined;
 
@@ -45,4 +61,7 @@ export const TruseraLangChainHandler = new Proxy(function TruseraLangChainHandle
     if (key === Symbol.hasInstance) return (x: unknown) => loaded !== undefined && x instanceof loaded;
     return Reflect.get(target, key, receiver);
   },
-}) as unknown as typeof Handler;
+}) as unknown as new (
+  client: TruseraClient,
+  options?: LangChainHandlerOptions,
+) => LangChainCallbackHandler;
