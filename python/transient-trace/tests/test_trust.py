@@ -81,3 +81,35 @@ def test_cli_json_and_exit_codes(state_dir: Path, isolated: Path, capsys: pytest
     policy.write_text('{"version": 1, "defaultAction": "deny", "rules": [{"id": "r", "action": "allow", "hosts": ["*.a.com"]}]}')
     assert py_cli(["policy", "check", str(policy), "--cedar"]) == 0
     assert 'context.host like "*.a.com"' in capsys.readouterr().out
+
+
+def test_bundles_exported_by_the_cli(isolated: Path, state_dir: Path, node) -> None:
+    from transient_trace import verify_bundle
+
+    kid = write(state_dir, 3)
+    out = isolated / "bundle.json"
+    r = node.cli("receipts", "export", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    bundle = json.loads(out.read_text())
+    # Anchored by the pin of a key the bundle carries.
+    result = verify_bundle(bundle)
+    assert (result.report.receipts, result.anchored, result.exit_code) == (3, True, 0)
+    assert py_cli(["receipts", "verify", "--bundle", str(out)]) == 0
+    # Elsewhere (no pins): self-consistent only, said with exit 4; --trust anchors it.
+    (isolated / "trust" / "trusted-keys.json").unlink()
+    assert verify_bundle(bundle).exit_code == 4
+    assert verify_bundle(bundle, trust=[kid]).exit_code == 0
+    # Tampered: a receipt's target changed, one removed, the tail cut.
+    edited = json.loads(json.dumps(bundle))
+    edited["receipts"][1]["intent"]["target"] = {"id": "elsewhere"}
+    assert [p.kind for p in verify_bundle(edited, trust=[kid]).report.problems] == ["bad_signature", "chain_link"]
+    removed = {**bundle, "receipts": [bundle["receipts"][0], bundle["receipts"][2]]}
+    assert verify_bundle(removed, trust=[kid]).report.problems[0].kind == "chain_seq"
+    cut = {**bundle, "receipts": bundle["receipts"][:2]}
+    assert verify_bundle(cut, trust=[kid]).report.problems[0].kind == "head_missing"
+    out.write_text(json.dumps(cut))
+    assert py_cli(["receipts", "verify", "--bundle", str(out), "--trust", kid]) == 1
+    # The TypeScript verifier says the same of the same bundle.
+    assert node.cli("receipts", "verify", "--bundle", str(out), "--trust", kid).returncode == 1
+    with pytest.raises(ValueError, match="not a receipts bundle"):
+        verify_bundle({"receipts": []})

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 from .client import Client_init, TransientTraceClient, client_init  # noqa: E402
 from .errors import ConfigurationError, DeniedError, StateError, TransientTraceError  # noqa: E402
-from .receipts.verify_dir import VerifyResult, verify_state_dir  # noqa: E402
+from .receipts.verify_dir import VerifyResult, verify_bundle, verify_state_dir  # noqa: E402
 
 __all__ = [
     "Client_init",
@@ -25,5 +25,6 @@ __all__ = [
     "TransientTraceError",
     "VerifyResult",
     "client_init",
+    "verify_bundle",
     "verify_state_dir",
 ]

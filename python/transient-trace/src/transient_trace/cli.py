@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 
 from .policy.document import format_policy_problems, parse_policy_text
 from .policy.to_cedar import policy_to_cedar
-from .receipts.verify_dir import load_jwks_file, verify_state_dir
+from .receipts.verify_dir import load_json_file, load_jwks_file, verify_bundle, verify_state_dir
 from .receipts.verify_log import LogProblem
 
 
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         "3 valid, with half-written lines of a killed writer; 4 valid, but no trust anchor named the keys",
     )
     v.add_argument("--state-dir", help="default: $TRANSIENT_TRACE_STATE_DIR, the config's, ~/.transient-trace")
+    v.add_argument("--bundle", metavar="FILE", help="verify a bundle made by `transient-trace receipts export` instead")
     v.add_argument("--trust", action="append", default=[], metavar="KID[,KID...]", help="key ids to believe (repeatable)")
     v.add_argument("--jwks", metavar="FILE", help="a JWKS obtained another way: its keys are believed")
     v.add_argument("--json", action="store_true", help="one JSON document on stdout")
@@ -52,7 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _verify(args: argparse.Namespace) -> int:
     try:
         jwks = load_jwks_file(args.jwks) if args.jwks else None
-        result = verify_state_dir(args.state_dir, trust=args.trust, jwks=jwks)
+        if args.bundle:
+            bundle = load_json_file(args.bundle)
+            result = verify_bundle(bundle, trust=args.trust, jwks=jwks, what=os.path.abspath(args.bundle))
+        else:
+            result = verify_state_dir(args.state_dir, trust=args.trust, jwks=jwks)
     except (OSError, ValueError) as err:
         print(f"transient-trace-py: {err}", file=sys.stderr)
         return 1
