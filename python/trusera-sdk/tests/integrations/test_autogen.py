@@ -104,3 +104,17 @@ def test_log_mode_records_without_blocking(server, client, agent):
     events = stored_events(server, client, agent)
     assert summary(events) == ["llm_invoke gpt-4o-mini", "policy_violation delete_file", "tool_call delete_file", "decision assistant"]
     assert events[2]["metadata"]["decision"] == "deny" and events[2]["payload"]["status"] == "ok"
+
+
+def test_streamed_model_calls_are_recorded(server, client, agent):
+    with start_fake_openai([Reply(content="streamed answer", usage=(11, 4))]) as fake:
+        model_client = OpenAIChatCompletionClient(
+            model="gpt-4o-mini", base_url=fake.base_url, api_key="sk-test", max_retries=0, stream_options={"include_usage": True}
+        )
+        hook = TruseraAutoGenHook(client, turns=False)
+        assistant = hook.setup_agent(AssistantAgent("streamer", model_client=model_client, model_client_stream=True))
+        result = run(assistant, "say something")
+        assert fake.requests[0]["stream"] is True
+    assert result.messages[-1].content == "streamed answer"
+    [event] = stored_events(server, client, agent)
+    assert (event["name"], event["payload"]["input_tokens"], event["payload"]["output_tokens"]) == ("gpt-4o-mini", 11, 4)

@@ -143,3 +143,17 @@ def test_bad_options_are_clear_errors(client):
         TruseraOpenAI(client).wrap(object())
     with pytest.raises(ConfigurationError, match="TruseraClient"):
         TruseraOpenAI("not a client")  # type: ignore[arg-type]
+
+
+def test_async_stream_closed_early_is_still_recorded(server, client, agent):
+    async def main() -> None:
+        with start_fake_openai([Reply(content="one two", usage=(2, 2))]) as fake:
+            oa = TruseraOpenAI(client).wrap(openai.AsyncOpenAI(base_url=fake.base_url, api_key="sk-test", max_retries=0))
+            stream = await oa.chat.completions.create(model="gpt-4o", messages=[], stream=True)
+            async for _chunk in stream:
+                break
+            await stream.close()
+
+    asyncio.run(main())
+    [event] = stored_events(server, client, agent)
+    assert (event["name"], event["payload"]["status"]) == ("gpt-4o", "ok")

@@ -11,6 +11,7 @@ from .._shared.core import ConfigurationError, TruseraClient
 from .._shared.guard import ActionGuard, GuardedCall, Outcome, check_client, resource_name
 from .._shared.options import resolve_options
 from .._shared.pricing import usage_of
+from .._shared.relay import arelay
 
 WHO = "TruseraAutoGenHook"
 ORIGINAL = "__trusera_original__"
@@ -49,6 +50,17 @@ def _payload(result: Any) -> dict[str, Any]:
         "finish_reason": getattr(result, "finish_reason", None),
         "tool_calls": len(content) if isinstance(content, list) else 0,
     }
+
+
+def _tool_outcome(result: Any) -> Outcome:
+    """A workbench's ToolResult: an error result (``is_error``) records the call as failed."""
+    if not getattr(result, "is_error", False):
+        return Outcome()
+    try:
+        text = result.to_text()
+    except Exception:  # noqa: BLE001
+        text = ""
+    return Outcome(error=text or "the tool reported an error", payload={"is_error": True})
 
 
 class TruseraAutoGenHook:
@@ -140,18 +152,14 @@ class TruseraAutoGenHook:
             @functools.wraps(original_stream)
             async def guarded_stream(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
                 run = begin()
-                last: Any = None
-                try:
-                    async for item in original_stream(*args, **kwargs):
-                        last = item
-                        yield item
-                except GeneratorExit:
-                    run.end()
-                    raise
-                except BaseException as err:
-                    run.end(Outcome(error=err))
-                    raise
-                run.end(Outcome(usage=_usage(last), payload=_payload(last)))
+                last: list[Any] = [None]
+                async for item in arelay(
+                    original_stream(*args, **kwargs),
+                    run,
+                    lambda item: last.__setitem__(0, item),
+                    lambda: Outcome(usage=_usage(last[0]), payload=_payload(last[0])),
+                ):
+                    yield item
 
             setattr(guarded_stream, ORIGINAL, original_stream)
             object.__setattr__(model_client, "create_stream", guarded_stream)
@@ -174,17 +182,6 @@ class TruseraAutoGenHook:
                 return run, None
             return run, ToolResult(name=name, result=[TextResultContent(content=str(run.blocked))], is_error=True)
 
-        def end(run: Any, result: Any) -> None:
-            if getattr(result, "is_error", False):
-                text = ""
-                try:
-                    text = result.to_text()
-                except Exception:  # noqa: BLE001
-                    pass
-                run.end(Outcome(error=text or "the tool reported an error", payload={"is_error": True}))
-            else:
-                run.end()
-
         call_tool = getattr(workbench, "call_tool", None)
         if callable(call_tool):
             original = getattr(call_tool, ORIGINAL, call_tool)
@@ -199,7 +196,7 @@ class TruseraAutoGenHook:
                 except BaseException as err:
                     run.end(Outcome(error=err))
                     raise
-                end(run, result)
+                run.end(_tool_outcome(result))
                 return result
 
             setattr(guarded_call, ORIGINAL, original)
@@ -215,18 +212,14 @@ class TruseraAutoGenHook:
                 if refused is not None:
                     yield refused
                     return
-                last: Any = None
-                try:
-                    async for item in original_stream(name, arguments, cancellation_token, call_id=call_id):
-                        last = item
-                        yield item
-                except GeneratorExit:
-                    run.end()
-                    raise
-                except BaseException as err:
-                    run.end(Outcome(error=err))
-                    raise
-                end(run, last)
+                last: list[Any] = [None]
+                async for item in arelay(
+                    original_stream(name, arguments, cancellation_token, call_id=call_id),
+                    run,
+                    lambda item: last.__setitem__(0, item),
+                    lambda: _tool_outcome(last[0]),
+                ):
+                    yield item
 
             setattr(guarded_stream, ORIGINAL, original_stream)
             object.__setattr__(workbench, "call_tool_stream", guarded_stream)
@@ -243,16 +236,8 @@ class TruseraAutoGenHook:
             run = guard.begin(GuardedCall("decision", name), None, {"kind": "agent_turn"})
             if run.blocked is not None:
                 raise run.blocked
-            try:
-                async for item in original(*args, **kwargs):
-                    yield item
-            except GeneratorExit:
-                run.end()
-                raise
-            except BaseException as err:
-                run.end(Outcome(error=err))
-                raise
-            run.end()
+            async for item in arelay(original(*args, **kwargs), run):
+                yield item
 
         setattr(on_messages_stream, ORIGINAL, original)
         object.__setattr__(agent, "on_messages_stream", on_messages_stream)
