@@ -222,3 +222,15 @@ def test_typescript_writer_reuses_a_key_python_made(node, state_dir: Path) -> No
     assert len({json.loads(x)["signature"]["kid"] for x in lines_of(state_dir)}) == 1
     assert os.stat(next((state_dir / "keys").glob("*.pem"))).st_mode & 0o777 == 0o600
     assert node.cli("receipts", "verify").returncode == 0
+
+
+def test_the_chain_continues_across_a_cli_key_rotation(node, state_dir: Path) -> None:
+    write_python(state_dir, 1)
+    old = kid_of(state_dir)
+    r = node.cli("keys", "rotate", "--json")
+    assert r.returncode == 0, r.stderr
+    write_python(state_dir, 1)  # a new Python client signs with the new active key
+    kids = [json.loads(x)["signature"]["kid"] for x in lines_of(state_dir)]
+    assert kids[0] == old and kids[-1] != old and len(set(kids)) == 2
+    assert verify_state_dir().exit_code == 0  # both keys pinned: the retired one by the rotation
+    assert node.cli("receipts", "verify").returncode == 0
