@@ -434,3 +434,28 @@ func TestTransportErrorsAreRecordedAndReturned(t *testing.T) {
 		t.Fatalf("%v", p)
 	}
 }
+
+func TestInterceptorWithANilOrClosedClientNeverPanics(t *testing.T) {
+	tg := newTarget(t)
+	hc := WrapHTTPClient(nil, nil, InterceptorOptions{Enforcement: ModeBlock, BlockPatterns: []string{"/no"}})
+	res, err := hc.Get(tg.URL + "/yes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if _, err := hc.Get(tg.URL + "/no"); !IsPolicyViolation(err) {
+		t.Fatalf("a nil client still enforces: %v", err)
+	}
+	c := NewClient("tsk_"+strings.Repeat("z", 32), WithBaseURL(closedPort(t)), WithLogger(&recordingLogger{}), WithCloseTimeout(50*time.Millisecond))
+	hc = WrapHTTPClient(nil, c, InterceptorOptions{})
+	_ = c.Close()
+	res, err = hc.Get(tg.URL + "/after-close")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close()
+	if st := c.Stats(); st.AfterClose != 1 {
+		t.Fatalf("stats: %+v", st)
+	}
+}
