@@ -84,3 +84,29 @@ def test_redaction_agrees_with_the_typescript_source() -> None:
     differing = [(c, w, redact_text(c)) for c, w in zip(cases, want) if redact_text(c) != w]
     assert differing == []
     assert sum(w != c for c, w in zip(cases, want)) > 500  # the sample does redact
+
+
+REQUESTS = load_vectors("request-model.json")
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in REQUESTS["cases"] if c["builder"] in ("command", "agent_action")], ids=lambda c: c["name"]
+)
+def test_request_model_vectors(case: dict) -> None:
+    """The two requests transient-trace builds (the SDK's and a command's), against core's builders."""
+    from transient_trace.policy.requests import agent_action_request, command_request
+
+    a = dict(case["args"])
+    if case["builder"] == "command":
+        got = command_request(
+            a["agent_id"], a["binary"], a["args"], a["action_class"], a["cwd"], a.get("hosts", ()), a.get("host", ""), a.get("path", "")
+        )
+    else:
+        got = agent_action_request(a["agent_id"], a["action"], a["target"], a["action_class"], a.get("host", ""), a.get("path", ""))
+    assert got == case["expected"]
+
+
+def test_the_request_model_schema_vector() -> None:
+    from transient_trace.policy.schema import REQUEST_MODEL_SCHEMA
+
+    assert REQUESTS["schema"] == REQUEST_MODEL_SCHEMA

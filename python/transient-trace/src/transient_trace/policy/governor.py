@@ -7,7 +7,7 @@ classification the caller gives (the classification table itself is the CLI's, c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,9 +16,9 @@ import cedarpy
 from ..errors import ConfigurationError
 from ..receipts.canonical import canonical_json
 from ..receipts.hashing import sha256_hex
-from ..redact import redact_text
 from .document import validate_policy
 from .modes import is_action_class, is_mode
+from .requests import agent_action_request, command_request
 from .schema import REQUEST_MODEL_SCHEMA
 from .to_cedar import DEFAULT_ALLOW_POLICY_ID, policy_to_cedar, policy_uses
 
@@ -106,24 +106,22 @@ class Governor:
         """Decides one action. Engine faults deny (``policy_error``); never raises for a well-formed action."""
         if not is_action_class(act.action_class):
             raise ConfigurationError(f"unknown action class {act.action_class!r}")
-        principal = {"type": "Agent", "id": agent_id or "unknown"}
+        build: Callable[[str, str], dict[str, Any]]
         if isinstance(act, CommandAction):
-            hosts = list(act.hosts)
-            paths = list(act.paths)
-            name = act.binary[act.binary.rfind("/") + 1 :]
-            args = [redact_text(a) for a in act.args]
-            resource = {"type": "Command", "id": name}
-            entities = [{"uid": resource, "attrs": {"name": name, "binary": act.binary}, "parents": []}]
-            action_id = "shell_exec"
-            fixed = {"command": " ".join([name, *args]), "args": args, "action_class": act.action_class, "cwd": act.cwd, "hosts": hosts}
+            cmd = act
+            hosts = list(cmd.hosts)
+            paths = list(cmd.paths)
+
+            def build(host: str, path: str) -> dict[str, Any]:
+                return command_request(agent_id, cmd.binary, cmd.args, cmd.action_class, cmd.cwd, hosts, host, path)
         else:
-            hosts = [h.lower() for h in act.hosts]
-            paths = list(act.paths)
-            target = redact_text(act.target)
-            resource = {"type": "Target", "id": target}
-            entities = [{"uid": resource, "attrs": {"name": target}, "parents": []}]
-            action_id = "agent_action"
-            fixed = {"action": act.action, "action_class": act.action_class, "target": target}
+            sdk = act
+            hosts = [h.lower() for h in sdk.hosts]
+            paths = list(sdk.paths)
+
+            def build(host: str, path: str) -> dict[str, Any]:
+                return agent_action_request(agent_id, sdk.action, sdk.target, sdk.action_class, host, path)
+
         host_list = hosts if self._uses_hosts and hosts else [""]
         path_list = paths if self._uses_paths and paths else [""]
 
@@ -133,13 +131,7 @@ class Governor:
         errors: list[str] = []
         for host in host_list:
             for path in path_list:
-                request = {
-                    "principal": principal,
-                    "action": {"type": "Action", "id": action_id},
-                    "resource": resource,
-                    "context": {**fixed, "host": host, "path": path},
-                }
-                decision, ids, errs = self._evaluate(request, entities)
+                decision, ids, errs = self._evaluate(build(host, path))
                 errors.extend(errs)
                 if decision == "deny":
                     if denied is None or (not denied[0] and ids):
@@ -160,8 +152,9 @@ class Governor:
         reason = f"rule:{rule_ids[0]}" if rule_ids else "default_allow"
         return Decision("allow", False, self.mode, reason, rule_ids, act.action_class, hosts, paths, errors)
 
-    def _evaluate(self, request: dict[str, Any], entities: list[dict[str, Any]]) -> tuple[str, list[str], list[str]]:
+    def _evaluate(self, request: dict[str, Any]) -> tuple[str, list[str], list[str]]:
         try:
+            entities = request.pop("entities")
             answer = cedarpy.is_authorized(request, self._set, entities)
         except Exception as err:  # noqa: BLE001 - any engine fault is a deny, never an exception to the host
             return "deny", [], [f"cedar: {err}"]
