@@ -46,6 +46,16 @@ describe("published TypeScript SDK 1.1.2 wire shapes", () => {
     const found = await t.api("GET", `/api/v1/events?agent_id=${agentId}&limit=50`);
     expect(found.body.events).toHaveLength(11);
     expect((await t.api("GET", `/api/v1/agents/${agentId}`)).body.last_seen_at).toBeTruthy();
+    // Its interceptor's violation event: decided deny.
+    const violation = createEvent(
+      "api_call",
+      "http.get.evil_example.x.policy_violation",
+      { method: "GET", url: "https://evil.example/x", policy_decision: "Deny", policy_reasons: ["no-evil"] },
+      { agent_id: agentId },
+    );
+    await t.api("POST", "/api/v1/events/batch", { key, body: { events: [violation] } });
+    const denied = await t.api("GET", `/api/v1/events?agent_id=${agentId}&decision=deny`);
+    expect(denied.body.events.map((e: { id: string }) => e.id)).toEqual([violation.id]);
     // An agent_id of the event itself still wins over its metadata.
     const own = createEvent("tool_call", "x", {}, { agent_id: agentId });
     await t.api("POST", "/api/v1/events/batch", { key, body: { events: [{ ...own, agent_id: "other" }] } });

@@ -7,14 +7,26 @@ import { isJsonObject } from "@trusera/core";
  * body_present, timestamp}}` and compares `decision === "Deny"`, reading `reasons`.
  */
 
-/** An event that names its agent only in `metadata.agent_id` is that agent's; anything else is unchanged. */
-export function withMetadataAgent(raw: unknown): unknown {
-  if (!isJsonObject(raw) || (typeof raw.agent_id === "string" && raw.agent_id !== "")) return raw;
-  const m = raw.metadata;
-  if (!isJsonObject(m) || typeof m.agent_id !== "string" || m.agent_id === "") return raw;
+/**
+ * An event that names its agent only in `metadata.agent_id` is that agent's, and its interceptor's
+ * violation event (`payload.policy_decision: "Deny"`, no decision of ours) is decided `deny`. Anything
+ * else is unchanged.
+ */
+export function fromTsV1Event(raw: unknown): unknown {
+  if (!isJsonObject(raw)) return raw;
+  const m = isJsonObject(raw.metadata) ? raw.metadata : null;
+  const adopt =
+    !(typeof raw.agent_id === "string" && raw.agent_id !== "") &&
+    typeof m?.agent_id === "string" &&
+    m.agent_id !== "";
+  const denied =
+    isJsonObject(raw.payload) && raw.payload.policy_decision === "Deny" && m?.decision === undefined;
+  if (!adopt && !denied) return raw;
   // The fields normalizeEvent reads (a spread of the whole event is V8's slower object-clone path).
+  const metadata: Record<string, unknown> = Object.assign({}, m);
+  if (denied) metadata.decision = "deny";
   const { id, type, name, timestamp, payload } = raw;
-  return { id, type, name, agent_id: m.agent_id, timestamp, payload, metadata: m };
+  return { id, type, name, agent_id: adopt ? m!.agent_id : raw.agent_id, timestamp, payload, metadata };
 }
 
 const LEGACY_ACTION = /^http\.([a-z]+)$/i;

@@ -2,7 +2,7 @@ import { EVENT_TYPES } from "@trusera/core";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
-import { withMetadataAgent } from "../dialects/ts-v1.js";
+import { fromTsV1Event } from "../dialects/ts-v1.js";
 import { badRequest, notFound } from "../errors.js";
 import type { EventQuery } from "../store/types.js";
 import {
@@ -73,8 +73,8 @@ export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const p = requireRole(request, "ingest");
       const idempotencyKey = idempotencyKeyOf(request.headers["idempotency-key"]);
       return ctx.ingest.ingest(p.projectId, {
-        // The published TypeScript SDK 1.x names the agent only in metadata.agent_id (dialects/ts-v1.ts).
-        events: request.body.events.map(withMetadataAgent),
+        // What the published TypeScript SDK 1.x sends differently (dialects/ts-v1.ts).
+        events: request.body.events.map(fromTsV1Event),
         ...(request.body.dropped !== undefined ? { dropped: request.body.dropped } : {}),
         ...(idempotencyKey ? { idempotencyKey } : {}),
       });
