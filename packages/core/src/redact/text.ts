@@ -43,9 +43,11 @@ export function redactText(text: string): string {
     out = out.replace(SECRET_VALUE_PATTERN, replaceShape);
     seen.awsOrSecret = true;
   }
-  if (out.includes("://") && out.includes("@")) out = out.replace(URL_USERINFO_PATTERN, `$1${REDACTED}@`);
+  const colon = out.includes(":");
+  if (colon && out.includes("@") && out.includes("://"))
+    out = out.replace(URL_USERINFO_PATTERN, `$1${REDACTED}@`);
   // A name and its value are apart by `=`, `:` or spaces: texts without any (ids, names) skip the scan.
-  if (out.includes(" ") || out.includes("=") || out.includes(":") || out.includes("\t"))
+  if (colon || out.includes(" ") || out.includes("=") || out.includes("\t"))
     out = redactAssignments(out, seen);
   return seen.awsOrSecret && out.length > 40 ? redactAwsSecrets(out) : out;
 }
