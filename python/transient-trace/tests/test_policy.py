@@ -131,6 +131,7 @@ def test_same_cedar_and_decisions_as_the_typescript_governor(node) -> None:
           for (const mode of ["audit", "strict", "permissive"]) {
             const g = await Governor.create({ policy: c.policy, mode, home: "/home/u" });
             row.cedar = g.cedar;
+            row.digest = g.policyDigest;
             for (const a of c.actions) {
               const d = g.decide("agent-x", a);
               row.decisions.push([d.outcome, d.reasonCode, d.ruleIds, d.block, d.hosts, d.paths]);
@@ -149,6 +150,7 @@ def test_same_cedar_and_decisions_as_the_typescript_governor(node) -> None:
         for mode in ("audit", "strict", "permissive"):
             g = Governor(case["policy"], mode, home="/home/u")
             assert g.cedar == want["cedar"]
+            assert g.policy_digest == want["digest"]  # the policy_digest both write into receipts
             for a in case["actions"]:
                 d = g.decide("agent-x", AgentAction(a["action"], a["target"], a["actionClass"], a["hosts"], a["paths"]))
                 got_decisions.append([d.outcome, d.reason_code, d.rule_ids, d.block, d.hosts, d.paths])
