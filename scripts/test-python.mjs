@@ -18,7 +18,8 @@ const python3 = process.env.TRUSERA_TEST_PYTHON ?? "python3";
 
 /** Each project, the extras its tests need; a project whose directory is missing is skipped. */
 const PROJECTS = [
-  { dir: "python/trusera-sdk", extras: ["test"] },
+  // The framework extras: tests/integrations runs each integration against the real framework.
+  { dir: "python/trusera-sdk", extras: ["test", "langchain", "crewai", "autogen", "openai", "mcp"] },
   { dir: "python/transient-trace", extras: ["test"] },
 ];
 

@@ -1,6 +1,7 @@
 """The @monitor recipes of docs/python.md ("Framework recipes") run as written, each in its own
 Python process, against a real server and a loopback OpenAI-compatible server. A recipe whose
-framework is not installed is skipped (see the report in docs/python.md for which CI installs)."""
+framework is not installed is skipped (the repository's test run installs none of the three: see
+docs/python.md)."""
 
 from __future__ import annotations
 
