@@ -306,11 +306,7 @@ func (c *Client) serializeOne(p *pendingEvent) (out []byte) {
 			c.debugf("dropped an event: %v", problems)
 			return nil
 		}
-		wire := *e
-		wire.Name = RedactText(e.Name)
-		wire.Payload = scrubbedObject(e.Payload)
-		wire.Metadata = scrubbedObject(e.Metadata)
-		out = marshalJSON(&wire)
+		out = appendUserEvent(make([]byte, 0, 256), e)
 	}
 	if out == nil {
 		c.debugf("dropped an event: not serializable")
@@ -321,6 +317,33 @@ func (c *Client) serializeOne(p *pendingEvent) (out []byte) {
 		return nil
 	}
 	return out
+}
+
+// appendUserEvent writes a tracked event as JSON with its name, payload and metadata redacted;
+// nil when a value has no JSON form.
+func appendUserEvent(dst []byte, e *Event) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, e.ID)
+	dst = append(dst, `,"type":`...)
+	dst = appendJSONString(dst, string(e.Type))
+	dst = append(dst, `,"name":`...)
+	dst = appendJSONString(dst, RedactText(e.Name))
+	dst = append(dst, `,"payload":`...)
+	dst, ok := appendJSONValue(dst, scrubbedObject(e.Payload))
+	if !ok {
+		return nil
+	}
+	dst = append(dst, `,"metadata":`...)
+	if dst, ok = appendJSONValue(dst, scrubbedObject(e.Metadata)); !ok {
+		return nil
+	}
+	dst = append(dst, `,"timestamp":`...)
+	dst = appendJSONString(dst, e.Timestamp)
+	if e.AgentID != "" {
+		dst = append(dst, `,"agent_id":`...)
+		dst = appendJSONString(dst, e.AgentID)
+	}
+	return append(dst, '}')
 }
 
 func scrubbedObject(m map[string]any) map[string]any {

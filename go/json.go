@@ -3,6 +3,9 @@ package trusera
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -83,4 +86,91 @@ func appendJSONStrings(dst []byte, list []string) []byte {
 		dst = appendJSONString(dst, s)
 	}
 	return append(dst, ']')
+}
+
+// appendJSONValue writes a JSON-like value (what ScrubSecrets gives: maps with sorted keys, lists,
+// strings, numbers, booleans, nil) as encoding/json would, without HTML escaping and without
+// reflection; any other type goes through encoding/json. False when the value has no JSON form
+// (NaN, a channel, ...).
+func appendJSONValue(dst []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...), true
+	case string:
+		return appendJSONString(dst, x), true
+	case bool:
+		return strconv.AppendBool(dst, x), true
+	case float64:
+		return appendJSONFloat(dst, x, 64)
+	case float32:
+		return appendJSONFloat(dst, float64(x), 32)
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(dst, x, 10), true
+	case int32:
+		return strconv.AppendInt(dst, int64(x), 10), true
+	case uint64:
+		return strconv.AppendUint(dst, x, 10), true
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		dst = append(dst, '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, k)
+			dst = append(dst, ':')
+			var ok bool
+			if dst, ok = appendJSONValue(dst, x[k]); !ok {
+				return dst, false
+			}
+		}
+		return append(dst, '}'), true
+	case []any:
+		if x == nil {
+			return append(dst, "null"...), true
+		}
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var ok bool
+			if dst, ok = appendJSONValue(dst, e); !ok {
+				return dst, false
+			}
+		}
+		return append(dst, ']'), true
+	}
+	b := marshalJSON(v)
+	if b == nil {
+		return dst, false
+	}
+	return append(dst, b...), true
+}
+
+// appendJSONFloat formats a float the way encoding/json does.
+func appendJSONFloat(dst []byte, f float64, bits int) ([]byte, bool) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return dst, false
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 {
+		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
+			format = 'e'
+		}
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, bits)
+	if format == 'e' { // e-09 to e-9, as encoding/json writes it
+		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst, true
 }

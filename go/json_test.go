@@ -1,6 +1,7 @@
 package trusera
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -21,5 +22,30 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 		if got, want := string(appendJSONString(nil, s)), string(marshalJSON(s)); got != want {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
 		}
+	}
+}
+
+// The hand-written value writer (tracked events) must write what encoding/json writes.
+func TestAppendJSONValueMatchesEncodingJSON(t *testing.T) {
+	values := []any{nil, true, 0.0, -0.0, 1.5, 0.92, 1e21, 1e-7, 123456789.0, 1e20, float32(0.1), 42, int64(-7), uint64(9),
+		"s", map[string]any{"b": 1.0, "a": []any{"x", nil, map[string]any{}}, "c": map[string]any{"z": false}}, []any{}, []any(nil),
+		struct {
+			A int `json:"a"`
+		}{3}, map[string]int{"k": 1}}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for k := 0; k < 500; k++ {
+		values = append(values, rng.NormFloat64()*math.Pow(10, float64(rng.IntN(50)-25)))
+	}
+	for _, v := range values {
+		got, ok := appendJSONValue(nil, v)
+		if want := marshalJSON(v); !ok || string(got) != string(want) {
+			t.Fatalf("%#v: got %s (%v), want %s", v, got, ok, want)
+		}
+	}
+	if _, ok := appendJSONValue(nil, math.NaN()); ok {
+		t.Fatal("NaN has no JSON form")
+	}
+	if _, ok := appendJSONValue(nil, map[string]any{"c": make(chan int)}); ok {
+		t.Fatal("a channel has no JSON form")
 	}
 }
