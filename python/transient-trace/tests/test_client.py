@@ -165,6 +165,16 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(state_dir: Path) -> Non
     assert not (state_dir / "receipts").exists()
 
 
+def test_an_unusable_state_directory_stops_the_action_before_it_runs(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the state directory would go")
+    client = Client_init({"agentId": "a", "policy": ALLOW_ALL, "stateDir": str(blocker / "state")})
+    ran = []
+    with pytest.raises(transient_trace.StateError, match="not-a-dir"):
+        client.executeActionWithReceipt(lambda: ran.append(1), {"target": "x", "action_class": "read"})
+    assert ran == []
+
+
 def test_async_actions(state_dir: Path) -> None:
     client = Client_init({"agentId": "a", "policy": NO_DELETE})
 

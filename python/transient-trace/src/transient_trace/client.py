@@ -163,6 +163,8 @@ class TransientTraceClient:
         if not callable(fn):
             raise ConfigurationError("executeActionWithReceipt needs a function to run")
         act, target, context, input_hash = _action(options)
+        # Fail closed: a state directory that cannot take the receipt stops the action before it runs.
+        self._writer.open()
         requested_at = now_iso()
         decision = self.governor.decide(self.agent_id, act)
         timed = {"decision": decision, "requested_at": requested_at, "decided_at": now_iso()}
