@@ -71,6 +71,14 @@ def test_a_deny_raises_after_its_receipt_is_written(state_dir: Path) -> None:
     assert (line["execution_status"], line["decision"]["outcome"], line["decision"]["enforced"]) == ("blocked", "deny", True)
 
 
+def test_decide_answers_without_running_or_recording(state_dir: Path) -> None:
+    with Client_init({"agentId": "a", "policy": NO_DELETE}) as client:
+        d = client.decide({"target": "users/4", "action_class": "delete"})
+        assert (d.outcome, d.reason_code, d.block, d.rule_ids) == ("deny", "rule:no-delete", True, ["no-delete"])
+        assert client.decide({"target": "users/4", "action_class": "read"}).outcome == "allow"
+    assert not (state_dir / "receipts" / "receipts.ndjson").exists()
+
+
 def test_default_policy_is_deny_all(state_dir: Path) -> None:
     client = Client_init({"agentId": "a"})
     with pytest.raises(RuntimeError, match="Denied: default_deny"):
