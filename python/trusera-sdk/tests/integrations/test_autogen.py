@@ -118,3 +118,29 @@ def test_streamed_model_calls_are_recorded(server, client, agent):
     assert result.messages[-1].content == "streamed answer"
     [event] = stored_events(server, client, agent)
     assert (event["name"], event["payload"]["input_tokens"], event["payload"]["output_tokens"]) == ("gpt-4o-mini", 11, 4)
+
+
+def test_code_execution_is_decided_before_it_runs(server, client, agent, tmp_path):
+    from autogen_agentchat.agents import CodeExecutorAgent
+    from autogen_ext.code_executors.local import LocalCommandLineCodeExecutor
+
+    evaluator = evaluator_with(
+        '@id("no-shell") forbid (principal, action == Action::"tool_call", resource == Tool::"code_execution")'
+        ' when { resource.hasTag("language") && resource.getTag("language") like "*sh*" };'
+    )
+    hook = TruseraAutoGenHook(client, enforcement="block", cedar_evaluator=evaluator)
+    executor = LocalCommandLineCodeExecutor(work_dir=tmp_path, timeout=30)
+    coder = hook.setup_agent(CodeExecutorAgent("coder", code_executor=executor))
+
+    async def main():
+        shell = await coder.run(task="```sh\ntouch from_shell.txt\n```")
+        python = await coder.run(task="```python\nopen('from_python.txt', 'w').write('ok')\n```")
+        return shell, python
+
+    shell, python = asyncio.run(asyncio.wait_for(main(), timeout=60))
+    assert not (tmp_path / "from_shell.txt").exists()  # the refused block never ran
+    assert (tmp_path / "from_python.txt").read_text() == "ok"
+    assert "[Trusera] Policy violation: tool code_execution denied" in shell.messages[-1].content
+    events = stored_events(server, client, agent)
+    runs = [e for e in events if e["type"] == "tool_call"]
+    assert [(e["payload"]["input"]["language"], e["payload"]["status"]) for e in runs] == [("sh", "blocked"), ("python", "ok")]

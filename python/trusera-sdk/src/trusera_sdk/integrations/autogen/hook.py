@@ -65,7 +65,8 @@ def _tool_outcome(result: Any) -> Outcome:
 
 class TruseraAutoGenHook:
     """Decides and records what AutoGen agents do: every model call (``llm_invoke``, with token usage
-    and cost), every tool call through the agent's workbench (``tool_call``), and every agent turn
+    and cost), every tool call through the agent's workbench (``tool_call``), every code execution of
+    a ``CodeExecutorAgent`` (``tool_call`` on ``Tool::"code_execution"``), and every agent turn
     (``decision`` on ``Step::"<agent name>"``, ``kind: "agent_turn"``).
 
     In ``block`` mode a denied tool never runs: the agent gets an error result for that call
@@ -113,6 +114,9 @@ class TruseraAutoGenHook:
             self.wrap_model_client(model_client)
         for wb in workbenches if isinstance(workbenches, (list, tuple)) else [workbenches]:
             self.wrap_workbench(wb)
+        executor = getattr(agent, "_code_executor", None)
+        if callable(getattr(executor, "execute_code_blocks", None)):
+            self.wrap_code_executor(executor)
         if self._turns and callable(getattr(agent, "on_messages_stream", None)):
             self._wrap_turns(agent)
         return agent
@@ -224,6 +228,38 @@ class TruseraAutoGenHook:
             setattr(guarded_stream, ORIGINAL, original_stream)
             object.__setattr__(workbench, "call_tool_stream", guarded_stream)
         return workbench
+
+    def wrap_code_executor(self, executor: Any) -> Any:
+        """Decides and records every ``execute_code_blocks`` of a code executor (what a
+        ``CodeExecutorAgent`` runs) as a ``tool_call`` on ``Tool::"code_execution"``, with the blocks'
+        ``language`` and ``code`` as tags. A blocked run never starts: it answers exit code 1 with the
+        violation as output, as AutoGen does for code its approval function refuses."""
+        from autogen_core.code_executor import CodeResult  # noqa: PLC0415 - lazy: the framework
+
+        guard = self._guard
+        current = executor.execute_code_blocks
+        original = getattr(current, ORIGINAL, current)
+
+        @functools.wraps(original)
+        async def execute_code_blocks(code_blocks: Any, *args: Any, **kwargs: Any) -> Any:
+            blocks = list(code_blocks)
+            languages = sorted({str(getattr(b, "language", "")) for b in blocks})
+            code = "\n".join(str(getattr(b, "code", "")) for b in blocks)
+            run = guard.begin(GuardedCall("tool_call", "code_execution", {"language": ",".join(languages), "code": code}))
+            if run.blocked is not None:
+                return CodeResult(exit_code=1, output=str(run.blocked))
+            try:
+                result = await original(blocks, *args, **kwargs)
+            except BaseException as err:
+                run.end(Outcome(error=err))
+                raise
+            exit_code = getattr(result, "exit_code", 0)
+            run.end(Outcome(error=f"exit code {exit_code}", payload={"exit_code": exit_code}) if exit_code else Outcome(payload={"exit_code": 0}))
+            return result
+
+        setattr(execute_code_blocks, ORIGINAL, original)
+        object.__setattr__(executor, "execute_code_blocks", execute_code_blocks)
+        return executor
 
     def _wrap_turns(self, agent: Any) -> None:
         guard = self._guard
