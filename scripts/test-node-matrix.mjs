@@ -28,7 +28,9 @@ function nodeBinary(major, wanted) {
   const dir = join(root, ".cache", `node${major}`);
   const bin = join(dir, "node_modules", "node", "bin", "node");
   if (version(bin) === `v${wanted}`) return bin;
-  console.log(`test-node-matrix: installing Node ${wanted} (npm package node@${wanted}) into .cache/node${major}`);
+  console.log(
+    `test-node-matrix: installing Node ${wanted} (npm package node@${wanted}) into .cache/node${major}`,
+  );
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, "package.json"),
@@ -52,7 +54,9 @@ function nodeBinary(major, wanted) {
 const asked = process.argv.slice(2);
 const unknown = asked.filter((m) => !(m in NODES));
 if (unknown.length > 0) {
-  console.error(`test-node-matrix: no Node ${unknown.join(", ")} in the matrix (${Object.keys(NODES).join(", ")})`);
+  console.error(
+    `test-node-matrix: no Node ${unknown.join(", ")} in the matrix (${Object.keys(NODES).join(", ")})`,
+  );
   process.exit(2);
 }
 for (const major of asked.length > 0 ? asked : Object.keys(NODES)) {
