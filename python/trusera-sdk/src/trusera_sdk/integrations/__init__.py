@@ -9,5 +9,11 @@ Import the one you use; none is imported here, so ``import trusera_sdk`` loads n
 - ``trusera_sdk.integrations.openai``: ``TruseraOpenAI`` (``trusera-sdk[openai]``)
 - ``trusera_sdk.integrations.mcp``: ``wrap_mcp_session`` (``trusera-sdk[mcp]``)
 
-See docs/python.md ("Framework recipes") and docs/integrations.md for what a policy sees.
+See docs/python.md ("Framework recipes") and docs/integrations.md for what a policy sees. The
+price table behind ``estimated_cost_usd`` (``DEFAULT_MODEL_PRICES``, the TypeScript SDK's) and
+``estimate_cost`` are exported here.
 """
+
+from ._shared.pricing import DEFAULT_MODEL_PRICES, ModelPrice, TokenUsage, estimate_cost
+
+__all__ = ["DEFAULT_MODEL_PRICES", "ModelPrice", "TokenUsage", "estimate_cost"]
