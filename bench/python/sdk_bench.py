@@ -48,10 +48,10 @@ POLICIES = "\n".join(
 def block_median(fn, blocks: int, per_block: int) -> float:
     out = []
     for _ in range(blocks):
-        t = time.perf_counter()
+        t = time.thread_time()
         for _ in range(per_block):
             fn()
-        out.append((time.perf_counter() - t) / per_block * 1e6)
+        out.append((time.thread_time() - t) / per_block * 1e6)
     return statistics.median(out)
 
 
@@ -66,15 +66,15 @@ def paired_added(plain, hooked, install, uninstall, rounds: int, per_block: int)
         hooked()
         uninstall()
     for _ in range(rounds):
-        t = time.perf_counter()
+        t = time.thread_time()
         for _ in range(per_block):
             plain()
-        a = (time.perf_counter() - t) / per_block
+        a = (time.thread_time() - t) / per_block
         install()
-        t = time.perf_counter()
+        t = time.thread_time()
         for _ in range(per_block):
             hooked()
-        b = (time.perf_counter() - t) / per_block
+        b = (time.thread_time() - t) / per_block
         uninstall()
         diffs.append((a, b))
     return (min(b for _, b in diffs) - min(a for a, _ in diffs)) * 1e6
