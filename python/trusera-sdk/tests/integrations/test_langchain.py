@@ -174,3 +174,16 @@ def test_tool_node_can_tell_the_model_instead(server, client, agent):
     message = out["messages"][-1]
     assert message.status == "error" and "[Trusera] Policy violation: tool delete_file denied" in message.content
     assert effects == []
+
+
+@pytest.mark.parametrize("steps", ["none", "all"])
+def test_steps_option(server, client, agent, steps):
+    effects: list[str] = []
+    model = scripted(calls(("read_file", {"path": "/tmp/n"})), AIMessage(content="done"))
+    graph = create_agent(model, make_tools(effects))
+    graph.invoke({"messages": [("user", "x")]}, config={"callbacks": [TruseraCallbackHandler(client, steps=steps)]})
+    decisions = [e["name"] for e in stored_events(server, client, agent) if e["type"] == "decision"]
+    if steps == "none":
+        assert decisions == []
+    else:  # every chain run LangChain reports, hidden ones aside: here the same as the graph's nodes
+        assert decisions[-1] == "LangGraph" and {"model", "tools"} <= set(decisions)
