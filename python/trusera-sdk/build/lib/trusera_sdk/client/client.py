@@ -28,6 +28,7 @@ from typing import Any, Mapping
 
 from .._log import SafeLogger
 from ..events.event import Event
+from ..events.lazy import LazyEvents
 from ..events.ids import iso_timestamp, uuid7
 from ..events.limits import MAX_AGENT_ID_LENGTH, MAX_DROPPED_PER_BATCH
 from .options import resolve_options
@@ -203,6 +204,29 @@ class TruseraClient:
         except Exception:  # noqa: BLE001 - telemetry never throws into the host
             pass
 
+    def _track_lazy(self, record: LazyEvents) -> None:
+        """``track()`` for events the client's thread builds (see events/lazy.py). Never raises."""
+        try:
+            if self._worker is None and not self._closed:
+                self._start_worker()
+            n = record.count
+            with self._lock:
+                if self._closed:
+                    self._after_close += n
+                    return
+                self._tracked += n
+                pending = self._pending
+                pending.append((record, self._agent_id))
+                while len(pending) + len(self._queued_items) > self._max_queue:
+                    if not self._queue.drop_oldest():
+                        pending.popleft()
+                    self._add_drops(1)
+                if not self._armed:
+                    self._armed = True
+                    self._cv.notify()
+        except Exception:  # noqa: BLE001
+            pass
+
     def register_agent(self, name: str, framework: str = "custom") -> str:
         """Registers (or finds) the agent ``name`` in the key's project and stamps its id on later
         events. Never raises for a network or server failure: it then logs a warning and goes on
@@ -376,18 +400,34 @@ class TruseraClient:
             with self._lock:
                 if not self._pending:
                     return
-                event, agent = self._pending.popleft()
-            try:
-                data = self._serialize(event, agent)
-            except Exception as err:  # noqa: BLE001
-                with self._lock:
-                    self._tracked -= 1
-                    self._invalid += 1
-                if self._o.debug:
-                    self._log.debug(f"dropped an event: {err}")
-                continue
+                # track() appends under this lock: the swap takes everything tracked so far.
+                batch, self._pending = self._pending, deque()
+            done: list[bytes] = []
+            invalid = 0
+            for event, agent in batch:
+                if isinstance(event, LazyEvents):
+                    try:
+                        built: list[Any] = event.events()
+                    except Exception as err:  # noqa: BLE001
+                        invalid += event.count
+                        self._log.debug(f"could not build events: {err}")
+                        continue
+                    invalid += event.count - len(built)
+                else:
+                    built = [event]
+                for one in built:
+                    try:
+                        done.append(self._serialize(one, agent))
+                    except Exception as err:  # noqa: BLE001
+                        invalid += 1
+                        if self._o.debug:
+                            self._log.debug(f"dropped an event: {err}")
             with self._lock:
-                self._add_drops(self._queue.push(data, len(self._pending)))
+                self._tracked -= invalid
+                self._invalid += invalid
+                room = len(self._pending)
+                for data in done:
+                    self._add_drops(self._queue.push(data, room))
 
     @staticmethod
     def _serialize(event: Any, agent: str | None) -> bytes:

@@ -65,6 +65,8 @@ def _json(d: dict[str, Any]) -> str:
 
 
 def _as_dict(v: Any) -> Any:
+    if v.__class__ is dict:  # the common case, without the Mapping ABC's slow check
+        return v
     return dict(v) if isinstance(v, Mapping) and not isinstance(v, dict) else v
 
 

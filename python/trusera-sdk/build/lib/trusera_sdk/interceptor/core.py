@@ -7,6 +7,9 @@ from __future__ import annotations
 import contextvars
 import re
 import time
+
+_perf = time.perf_counter
+_wall = time.time
 from typing import Any, Sequence
 
 from .._url import InvalidURL, parse_url
@@ -15,6 +18,7 @@ from ..cedar.requests import http_request
 from ..errors import PolicyViolationError
 from ..events.deferred import HeaderPairs
 from ..events.event import Event
+from ..events.lazy import LazyEvents, stamp
 from ..events.limits import MAX_NAME_LENGTH
 from ..policy.decide import ALLOW_UNASKED, Verdict, decide_request
 from ..redact import redact_text, redact_url
@@ -135,33 +139,76 @@ class DecisionCore:
         if v.blocked or self.enforcement == "warn":
             self._log.warn(f"Policy violation ({what}): {call.method} {call.url} denied ({'; '.join(v.reasons)})")
 
-    def end(self, call: Call, status: int | None, response_size: int | None, error: BaseException | None) -> None:
-        """Records the call's event (and a ``policy_violation`` for a deny). Never raises."""
+    def end(
+        self,
+        call: Call,
+        status: int | None,
+        response_size: int | None,
+        error: BaseException | None,
+        response_headers: Any = None,
+    ) -> None:
+        """Hands the call's record to the client, which builds its event (and a ``policy_violation``
+        for a deny) on its own thread. ``response_headers``: pairs to read ``Content-Length`` from
+        when ``response_size`` is not known. Never raises."""
         try:
-            v = call.verdict
-            payload: dict[str, Any] = {
-                "url": call.url,
-                "method": call.method,
-                "status_code": status,
-                "duration_ms": round((time.perf_counter() - call.started) * 1000, 3),
-                "request_size_bytes": call.request_size,
-                "response_size_bytes": response_size,
-                "request_headers": HeaderPairs(call.headers),
-            }
-            if error is not None:
-                payload["error"] = redact_text(f"{type(error).__name__}: {error}")
-            metadata = {
-                "decision": v.decision,
-                "enforcement": self.enforcement,
-                "policy_ids": list(v.policy_ids),
-                "blocked": v.blocked,
-                "library": call.library,
-            }
-            name = f"{call.method} {call.url}"[:MAX_NAME_LENGTH]
-            self.client.track(Event("api_call", name, payload, metadata))
-            if v.decision == "deny":
-                self.client.track(
-                    Event("policy_violation", name, {**payload, "reasons": list(v.reasons)}, dict(metadata))
-                )
+            self.client._track_lazy(
+                CallRecord(self.enforcement, call, status, response_size, error, response_headers, _perf() - call.started)
+            )
         except Exception as err:  # noqa: BLE001
             self._log.debug(f"interceptor: could not record a call: {err}")
+
+
+def _content_length(pairs: Any) -> int | None:
+    for k, v in pairs or ():
+        if (k.lower() if isinstance(k, str) else k.lower().decode("latin-1")) == "content-length":
+            text = v.decode("latin-1") if isinstance(v, bytes) else str(v)
+            return int(text) if text.isdigit() else None
+    return None
+
+
+class CallRecord(LazyEvents):
+    """One intercepted call, as the application's thread left it."""
+
+    __slots__ = ("enforcement", "call", "status", "response_size", "error", "response_headers", "duration", "wall")
+
+    def __init__(self, enforcement: str, call: Call, status: Any, response_size: Any, error: Any, response_headers: Any, duration: float) -> None:
+        self.enforcement = enforcement
+        self.call = call
+        self.status = status
+        self.response_size = response_size
+        self.error = error
+        self.response_headers = response_headers
+        self.duration = duration
+        self.wall = _wall()
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return 2 if self.call.verdict.decision == "deny" else 1
+
+    def events(self) -> list[Event]:
+        call, v = self.call, self.call.verdict
+        size_in = self.response_size if self.response_size is not None else _content_length(self.response_headers)
+        size_out = call.request_size if call.request_size is not None else _content_length(call.headers)
+        payload: dict[str, Any] = {
+            "url": call.url,
+            "method": call.method,
+            "status_code": self.status,
+            "duration_ms": round(self.duration * 1000, 3),
+            "request_size_bytes": size_out,
+            "response_size_bytes": size_in,
+            "request_headers": HeaderPairs(call.headers).resolve(),
+        }
+        if self.error is not None:
+            payload["error"] = redact_text(f"{type(self.error).__name__}: {self.error}")
+        metadata = {
+            "decision": v.decision,
+            "enforcement": self.enforcement,
+            "policy_ids": list(v.policy_ids),
+            "blocked": v.blocked,
+            "library": call.library,
+        }
+        name = f"{call.method} {call.url}"[:MAX_NAME_LENGTH]
+        out = [stamp(Event("api_call", name, payload, metadata), self.wall)]
+        if v.decision == "deny":
+            out.append(stamp(Event("policy_violation", name, {**payload, "reasons": list(v.reasons)}, dict(metadata)), self.wall))
+        return out

@@ -11,6 +11,7 @@ from .._shared.core import ConfigurationError, TruseraClient
 from .._shared.guard import ActionGuard, GuardedCall, Outcome, check_client, resource_name
 from .._shared.options import resolve_options
 from .._shared.pricing import usage_of
+from .._shared.relay import arelay
 
 WHO = "TruseraAutoGenHook"
 ORIGINAL = "__trusera_original__"
@@ -51,9 +52,21 @@ def _payload(result: Any) -> dict[str, Any]:
     }
 
 
+def _tool_outcome(result: Any) -> Outcome:
+    """A workbench's ToolResult: an error result (``is_error``) records the call as failed."""
+    if not getattr(result, "is_error", False):
+        return Outcome()
+    try:
+        text = result.to_text()
+    except Exception:  # noqa: BLE001
+        text = ""
+    return Outcome(error=text or "the tool reported an error", payload={"is_error": True})
+
+
 class TruseraAutoGenHook:
     """Decides and records what AutoGen agents do: every model call (``llm_invoke``, with token usage
-    and cost), every tool call through the agent's workbench (``tool_call``), and every agent turn
+    and cost), every tool call through the agent's workbench (``tool_call``), every code execution of
+    a ``CodeExecutorAgent`` (``tool_call`` on ``Tool::"code_execution"``), and every agent turn
     (``decision`` on ``Step::"<agent name>"``, ``kind: "agent_turn"``).
 
     In ``block`` mode a denied tool never runs: the agent gets an error result for that call
@@ -101,6 +114,9 @@ class TruseraAutoGenHook:
             self.wrap_model_client(model_client)
         for wb in workbenches if isinstance(workbenches, (list, tuple)) else [workbenches]:
             self.wrap_workbench(wb)
+        executor = getattr(agent, "_code_executor", None)
+        if callable(getattr(executor, "execute_code_blocks", None)):
+            self.wrap_code_executor(executor)
         if self._turns and callable(getattr(agent, "on_messages_stream", None)):
             self._wrap_turns(agent)
         return agent
@@ -140,18 +156,14 @@ class TruseraAutoGenHook:
             @functools.wraps(original_stream)
             async def guarded_stream(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
                 run = begin()
-                last: Any = None
-                try:
-                    async for item in original_stream(*args, **kwargs):
-                        last = item
-                        yield item
-                except GeneratorExit:
-                    run.end()
-                    raise
-                except BaseException as err:
-                    run.end(Outcome(error=err))
-                    raise
-                run.end(Outcome(usage=_usage(last), payload=_payload(last)))
+                last: list[Any] = [None]
+                async for item in arelay(
+                    original_stream(*args, **kwargs),
+                    run,
+                    lambda item: last.__setitem__(0, item),
+                    lambda: Outcome(usage=_usage(last[0]), payload=_payload(last[0])),
+                ):
+                    yield item
 
             setattr(guarded_stream, ORIGINAL, original_stream)
             object.__setattr__(model_client, "create_stream", guarded_stream)
@@ -174,17 +186,6 @@ class TruseraAutoGenHook:
                 return run, None
             return run, ToolResult(name=name, result=[TextResultContent(content=str(run.blocked))], is_error=True)
 
-        def end(run: Any, result: Any) -> None:
-            if getattr(result, "is_error", False):
-                text = ""
-                try:
-                    text = result.to_text()
-                except Exception:  # noqa: BLE001
-                    pass
-                run.end(Outcome(error=text or "the tool reported an error", payload={"is_error": True}))
-            else:
-                run.end()
-
         call_tool = getattr(workbench, "call_tool", None)
         if callable(call_tool):
             original = getattr(call_tool, ORIGINAL, call_tool)
@@ -199,7 +200,7 @@ class TruseraAutoGenHook:
                 except BaseException as err:
                     run.end(Outcome(error=err))
                     raise
-                end(run, result)
+                run.end(_tool_outcome(result))
                 return result
 
             setattr(guarded_call, ORIGINAL, original)
@@ -215,22 +216,50 @@ class TruseraAutoGenHook:
                 if refused is not None:
                     yield refused
                     return
-                last: Any = None
-                try:
-                    async for item in original_stream(name, arguments, cancellation_token, call_id=call_id):
-                        last = item
-                        yield item
-                except GeneratorExit:
-                    run.end()
-                    raise
-                except BaseException as err:
-                    run.end(Outcome(error=err))
-                    raise
-                end(run, last)
+                last: list[Any] = [None]
+                async for item in arelay(
+                    original_stream(name, arguments, cancellation_token, call_id=call_id),
+                    run,
+                    lambda item: last.__setitem__(0, item),
+                    lambda: _tool_outcome(last[0]),
+                ):
+                    yield item
 
             setattr(guarded_stream, ORIGINAL, original_stream)
             object.__setattr__(workbench, "call_tool_stream", guarded_stream)
         return workbench
+
+    def wrap_code_executor(self, executor: Any) -> Any:
+        """Decides and records every ``execute_code_blocks`` of a code executor (what a
+        ``CodeExecutorAgent`` runs) as a ``tool_call`` on ``Tool::"code_execution"``, with the blocks'
+        ``language`` and ``code`` as tags. A blocked run never starts: it answers exit code 1 with the
+        violation as output, as AutoGen does for code its approval function refuses."""
+        from autogen_core.code_executor import CodeResult  # noqa: PLC0415 - lazy: the framework
+
+        guard = self._guard
+        current = executor.execute_code_blocks
+        original = getattr(current, ORIGINAL, current)
+
+        @functools.wraps(original)
+        async def execute_code_blocks(code_blocks: Any, *args: Any, **kwargs: Any) -> Any:
+            blocks = list(code_blocks)
+            languages = sorted({str(getattr(b, "language", "")) for b in blocks})
+            code = "\n".join(str(getattr(b, "code", "")) for b in blocks)
+            run = guard.begin(GuardedCall("tool_call", "code_execution", {"language": ",".join(languages), "code": code}))
+            if run.blocked is not None:
+                return CodeResult(exit_code=1, output=str(run.blocked))
+            try:
+                result = await original(blocks, *args, **kwargs)
+            except BaseException as err:
+                run.end(Outcome(error=err))
+                raise
+            exit_code = getattr(result, "exit_code", 0)
+            run.end(Outcome(error=f"exit code {exit_code}", payload={"exit_code": exit_code}) if exit_code else Outcome(payload={"exit_code": 0}))
+            return result
+
+        setattr(execute_code_blocks, ORIGINAL, original)
+        object.__setattr__(executor, "execute_code_blocks", execute_code_blocks)
+        return executor
 
     def _wrap_turns(self, agent: Any) -> None:
         guard = self._guard
@@ -243,16 +272,8 @@ class TruseraAutoGenHook:
             run = guard.begin(GuardedCall("decision", name), None, {"kind": "agent_turn"})
             if run.blocked is not None:
                 raise run.blocked
-            try:
-                async for item in original(*args, **kwargs):
-                    yield item
-            except GeneratorExit:
-                run.end()
-                raise
-            except BaseException as err:
-                run.end(Outcome(error=err))
-                raise
-            run.end()
+            async for item in arelay(original(*args, **kwargs), run):
+                yield item
 
         setattr(on_messages_stream, ORIGINAL, original)
         object.__setattr__(agent, "on_messages_stream", on_messages_stream)

@@ -253,6 +253,15 @@ class TruseraOpenAI:
             return {"role": "tool", "tool_call_id": field(c, "id"), "content": f"Error: {missing}"}
         return getattr(fn, ORIGINAL, fn)
 
+    def _start_tool(self, c: Any, args: Any, call: GuardedCall, verdict: Verdict, fn: Callable[..., Any]) -> tuple[Any, Any]:
+        """Begins a decided call and calls the tool: (its run, what the tool returned)."""
+        run = self._guard.begin(call, verdict, {"tool_call_id": field(c, "id")})
+        try:
+            return run, _invoke(fn, args)
+        except BaseException as err:
+            run.end(Outcome(error=err))
+            raise
+
     def run_tool_calls(self, tool_calls: Sequence[Any] | None, tools: Mapping[str, Callable[..., Any]]) -> list[dict[str, Any]]:
         """Runs the tool calls of a chat completion message and returns the ``tool`` messages to send
         back. Every call is decided first: in block mode, if any is denied, none runs and this raises
@@ -264,14 +273,12 @@ class TruseraOpenAI:
             if isinstance(fn, dict):
                 messages.append(fn)
                 continue
-            run = self._guard.begin(call, verdict, {"tool_call_id": field(c, "id")})
-            try:
-                output = _invoke(fn, args)
-                if inspect.isawaitable(output):
-                    raise ConfigurationError(f"{WHO}.run_tool_calls: tool {call.name!r} is async; use arun_tool_calls")
-            except BaseException as err:
+            run, output = self._start_tool(c, args, call, verdict, fn)
+            if inspect.isawaitable(output):
+                getattr(output, "close", lambda: None)()  # a coroutine never awaited
+                err = ConfigurationError(f"{WHO}.run_tool_calls: tool {call.name!r} is async; use arun_tool_calls")
                 run.end(Outcome(error=err))
-                raise
+                raise err
             run.end()
             messages.append({"role": "tool", "tool_call_id": field(c, "id"), "content": _content(output)})
         return messages
@@ -284,14 +291,13 @@ class TruseraOpenAI:
             if isinstance(fn, dict):
                 messages.append(fn)
                 continue
-            run = self._guard.begin(call, verdict, {"tool_call_id": field(c, "id")})
-            try:
-                output = _invoke(fn, args)
-                if inspect.isawaitable(output):
+            run, output = self._start_tool(c, args, call, verdict, fn)
+            if inspect.isawaitable(output):
+                try:
                     output = await output
-            except BaseException as err:
-                run.end(Outcome(error=err))
-                raise
+                except BaseException as err:
+                    run.end(Outcome(error=err))
+                    raise
             run.end()
             messages.append({"role": "tool", "tool_call_id": field(c, "id"), "content": _content(output)})
         return messages

@@ -3,10 +3,11 @@ reason, tool calls; and recording a streamed answer when it has been read to its
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 from .._shared.guard import ActionRun, Outcome
 from .._shared.pricing import TokenUsage, usage_of
+from .._shared.relay import arelay, relay
 
 
 def field(obj: Any, name: str) -> Any:
@@ -56,43 +57,19 @@ def is_stream(value: Any) -> bool:
 
 
 def observe_stream(stream: Any, run: ActionRun) -> None:
-    """Records the call when the stream is read to its end, fails, or is closed early. The SDK's
-    ``Stream`` reads every item through its ``_iterator``, so wrapping that sees ``for`` loops,
-    ``next()`` and the context manager alike."""
+    """Records the call when the stream is read to its end, fails, or is closed early, with the usage
+    its chunks carried. The SDK's ``Stream`` reads every item through its ``_iterator``, so wrapping
+    that sees ``for`` loops, ``next()`` and the context manager alike."""
+    usage: list[TokenUsage | None] = [None]
+
+    def seen(item: Any) -> None:
+        usage[0] = _usage_of_item(item) or usage[0]
+
+    def outcome() -> Outcome:
+        return Outcome(usage=usage[0])
+
     inner = stream._iterator
     if hasattr(inner, "__anext__"):
-        stream._iterator = _observe_async(inner, run)
+        stream._iterator = arelay(inner, run, seen, outcome)
     else:
-        stream._iterator = _observe_sync(inner, run)
-
-
-def _observe_sync(inner: Iterator[Any], run: ActionRun) -> Iterator[Any]:
-    usage: TokenUsage | None = None
-    try:
-        for item in inner:
-            usage = _usage_of_item(item) or usage
-            yield item
-    except GeneratorExit:
-        run.end(Outcome(usage=usage))  # closed early: what was read is what it cost
-        raise
-    except BaseException as err:
-        run.end(Outcome(usage=usage, error=err))
-        raise
-    finally:
-        run.end(Outcome(usage=usage))
-
-
-async def _observe_async(inner: AsyncIterator[Any], run: ActionRun) -> AsyncIterator[Any]:
-    usage: TokenUsage | None = None
-    try:
-        async for item in inner:
-            usage = _usage_of_item(item) or usage
-            yield item
-    except GeneratorExit:
-        run.end(Outcome(usage=usage))  # closed early: what was read is what it cost
-        raise
-    except BaseException as err:
-        run.end(Outcome(usage=usage, error=err))
-        raise
-    finally:
-        run.end(Outcome(usage=usage))
+        stream._iterator = relay(inner, run, seen, outcome)

@@ -13,22 +13,14 @@ LIBRARY = "httpx"
 
 
 def _request_size(request: Any) -> int | None:
-    try:
-        value = request.headers.get("content-length")
-        if value is not None:
-            return int(value)
-        content = request.__dict__.get("_content")
-        return len(content) if isinstance(content, bytes) else None
-    except Exception:  # noqa: BLE001
-        return None
+    # The body when httpx holds it whole; else Content-Length, read from the headers on the client's thread.
+    content = request.__dict__.get("_content")
+    return len(content) if isinstance(content, bytes) else None
 
 
 def _response_size(response: Any) -> int | None:
     content = response.__dict__.get("_content")
-    if isinstance(content, bytes):
-        return len(content)
-    value = response.headers.get("content-length")
-    return int(value) if value is not None and value.isdigit() else None
+    return len(content) if isinstance(content, bytes) else None
 
 
 def patches() -> list[Patch]:
@@ -55,7 +47,7 @@ def patches() -> list[Patch]:
                 raise
             finally:
                 in_hooked_call.reset(token)
-            core.end(call, response.status_code, _response_size(response), None)
+            core.end(call, response.status_code, _response_size(response), None, response.headers.raw)
             return response
 
         return send
@@ -76,7 +68,7 @@ def patches() -> list[Patch]:
                 raise
             finally:
                 in_hooked_call.reset(token)
-            core.end(call, response.status_code, _response_size(response), None)
+            core.end(call, response.status_code, _response_size(response), None, response.headers.raw)
             return response
 
         return send
