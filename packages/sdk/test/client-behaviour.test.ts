@@ -250,6 +250,28 @@ describe("flushing", () => {
     }
   });
 
+  it("a full spool: what it cannot keep is counted as dropped and the loss is printed", async () => {
+    const port = await freePort();
+    const warnings: string[] = [];
+    const dir = tempDir("spool-");
+    try {
+      const c = new TruseraClient({
+        apiKey: server.apiKey,
+        baseUrl: `http://127.0.0.1:${port}`,
+        closeTimeout: 300,
+        batchSize: 10,
+        logger: { debug() {}, warn: (m) => warnings.push(m) },
+        spool: { dir: dir.path, maxFiles: 1 },
+      });
+      for (let i = 0; i < 30; i++) c.track(createEvent(EventType.DECISION, `d${i}`));
+      await c.close();
+      expect(c.stats).toMatchObject({ sent: 0, spooled: 10, dropped: 20, queued: 0 });
+      expect(warnings.join("\n")).toMatch(/10 events were lost when .*: the spool .* is full/);
+    } finally {
+      dir.remove();
+    }
+  });
+
   it("close() with the spool off gives up at its deadline and says how many were lost", async () => {
     const port = await freePort();
     const warnings: string[] = [];

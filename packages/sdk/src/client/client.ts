@@ -491,7 +491,7 @@ export class TruseraClient implements ExitFlushable {
         for (const f of flights) {
           f.kept = true;
           if (f.fromSpool) f.fromSpool.release();
-          else this.#keep(f.events, f.key, f.drops);
+          else this.#keep(f.events, f.key, f.drops, why);
         }
         this.#keepQueued(why);
         this.#spool.releaseAll();
@@ -566,7 +566,7 @@ export class TruseraClient implements ExitFlushable {
         if (outcome !== "failed") this.#unreportedDrops -= flight.drops;
         if (outcome === "failed" && !flight.kept) {
           if (this.#spool) {
-            this.#keep(flight.events, flight.key, flight.drops);
+            this.#keep(flight.events, flight.key, flight.drops, "retries ran out");
             this.#keepQueued("retries ran out");
           } else this.#addDrops(this.#queue.unshift(batch));
           return false;
@@ -615,32 +615,32 @@ export class TruseraClient implements ExitFlushable {
 
   /** Writes what is queued to the spool, in batches as they would have been sent. */
   #keepQueued(why: string): void {
-    let lost = 0;
     while (this.#queue.length > 0) {
       const batch = this.#queue.take(this.#o.batchSize, this.#o.maxBatchBytes);
-      if (
-        !this.#keep(
-          batch.map((e) => e.json),
-          globalThis.crypto.randomUUID(),
-          this.#unreportedDrops,
-        )
-      )
-        lost += batch.length;
+      this.#keep(
+        batch.map((e) => e.json),
+        globalThis.crypto.randomUUID(),
+        this.#unreportedDrops,
+        why,
+      );
     }
-    if (lost > 0)
-      this.#o.logger.warn(`${lost} events were lost when ${why}: the disk spool is full or not writable`);
   }
 
-  /** Writes one batch to the spool; false (the events counted as dropped) when it cannot. */
-  #keep(events: string[], key: string, drops: number): boolean {
+  /**
+   * Writes one batch to the spool. When it cannot (full, not writable), the events are counted as
+   * dropped and the loss is printed, with why they were not delivered: false.
+   */
+  #keep(events: string[], key: string, drops: number, why: string): boolean {
     let ok = false;
+    let reason = `the spool ${this.#spool!.dir} is full`;
     try {
       ok = this.#spool!.write(events, key, drops);
     } catch (err) {
-      this.#o.logger.debug(`cannot write to the spool ${this.#spool!.dir}: ${(err as Error)?.message}`);
+      reason = `the spool ${this.#spool!.dir} cannot be written (${(err as Error)?.message})`;
     }
     if (!ok) {
       this.#addDrops(events.length);
+      this.#o.logger.warn(`${events.length} events were lost when ${why}: ${reason}`);
       return false;
     }
     this.#stats.spooled += events.length;
