@@ -54,8 +54,11 @@ type side struct {
 	cpu  []float64 // thread CPU ns per call, one sample per block
 }
 
-// compare runs a and b in alternating blocks of n calls (a b, then b a, ...) on one locked thread.
-func compare(blocks, n int, a, b func()) (side, side) {
+// compare runs a and b on one locked thread: first call by call, each b beside an a (ab, then ba),
+// keeping b's time minus a's for each pair; then in alternating blocks of n calls for the thread's
+// CPU time. Adjacent calls share the machine's state, so the median of the pairs' differences is
+// steadier than the difference of two medians.
+func compare(blocks, n int, a, b func()) (side, side, []float64) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for k := 0; k < n; k++ {
@@ -63,12 +66,25 @@ func compare(blocks, n int, a, b func()) (side, side) {
 		b()
 	}
 	var sa, sb side
+	var diffs []float64
+	timed := func(fn func()) float64 {
+		t := time.Now()
+		fn()
+		return float64(time.Since(t).Nanoseconds())
+	}
+	for k := 0; k < blocks*n; k++ {
+		var ta, tb float64
+		if k%2 == 0 {
+			ta, tb = timed(a), timed(b)
+		} else {
+			tb, ta = timed(b), timed(a)
+		}
+		sa.wall, sb.wall, diffs = append(sa.wall, ta), append(sb.wall, tb), append(diffs, tb-ta)
+	}
 	run := func(s *side, fn func()) {
 		c0 := threadCPU()
 		for k := 0; k < n; k++ {
-			t := time.Now()
 			fn()
-			s.wall = append(s.wall, float64(time.Since(t).Nanoseconds()))
 		}
 		s.cpu = append(s.cpu, float64(threadCPU()-c0)/float64(n))
 	}
@@ -81,7 +97,7 @@ func compare(blocks, n int, a, b func()) (side, side) {
 			run(&sa, a)
 		}
 	}
-	return sa, sb
+	return sa, sb, diffs
 }
 
 // perCall times a function in blocks of n calls (wall per call is the block's mean).
@@ -151,12 +167,12 @@ func main() {
 	with50 := trusera.WrapHTTPClient(&http.Client{Transport: newTransport()}, client, trusera.InterceptorOptions{Enforcement: trusera.ModeLog, Evaluator: ev})
 
 	out := map[string]float64{"cpus": float64(runtime.NumCPU())}
-	a, b := compare(600, 20, get(bare), get(logged))
+	a, b, d := compare(300, 20, get(bare), get(logged))
 	out["bare_ns"], out["log_ns"] = median(a.wall), median(b.wall)
-	out["log_added_ns"], out["log_added_cpu_ns"] = median(b.wall)-median(a.wall), median(b.cpu)-median(a.cpu)
-	a, b = compare(600, 20, get(bare), get(with50))
+	out["log_added_ns"], out["log_added_cpu_ns"] = median(d), median(b.cpu)-median(a.cpu)
+	a, b, d = compare(300, 20, get(bare), get(with50))
 	out["bare50_ns"], out["policies50_ns"] = median(a.wall), median(b.wall)
-	out["policies50_added_ns"], out["policies50_added_cpu_ns"] = median(b.wall)-median(a.wall), median(b.cpu)-median(a.cpu)
+	out["policies50_added_ns"], out["policies50_added_cpu_ns"] = median(d), median(b.cpu)-median(a.cpu)
 
 	// The interceptor's own work per call, no socket: a RoundTripper that answers at once, bare and wrapped.
 	req, _ := http.NewRequest("GET", "https://api.openai.com/v1/models?limit=10", nil)
@@ -171,12 +187,12 @@ func main() {
 	own := trusera.NewInterceptor(instant{}, client, trusera.InterceptorOptions{Enforcement: trusera.ModeLog})
 	own50 := trusera.NewInterceptor(instant{}, client, trusera.InterceptorOptions{Enforcement: trusera.ModeLog, Evaluator: ev})
 	own50NoCache := trusera.NewInterceptor(instant{}, client, trusera.InterceptorOptions{Enforcement: trusera.ModeLog, Evaluator: ev, DecisionCacheSize: -1})
-	a, b = compare(30, 2000, call(instant{}), call(own))
-	out["own_added_ns"], out["own_added_cpu_ns"] = median(b.wall)-median(a.wall), median(b.cpu)-median(a.cpu)
-	a, b = compare(30, 2000, call(instant{}), call(own50))
-	out["own50_added_ns"], out["own50_added_cpu_ns"] = median(b.wall)-median(a.wall), median(b.cpu)-median(a.cpu)
-	a, b = compare(20, 500, call(instant{}), call(own50NoCache))
-	out["own50_nocache_added_ns"], out["own50_nocache_added_cpu_ns"] = median(b.wall)-median(a.wall), median(b.cpu)-median(a.cpu)
+	a, b, d = compare(30, 2000, call(instant{}), call(own))
+	out["own_added_ns"], out["own_added_cpu_ns"] = median(d), median(b.cpu)-median(a.cpu)
+	a, b, d = compare(30, 2000, call(instant{}), call(own50))
+	out["own50_added_ns"], out["own50_added_cpu_ns"] = median(d), median(b.cpu)-median(a.cpu)
+	a, b, d = compare(20, 500, call(instant{}), call(own50NoCache))
+	out["own50_nocache_added_ns"], out["own50_nocache_added_cpu_ns"] = median(d), median(b.cpu)-median(a.cpu)
 
 	// Track per call, beside copying the event (the least any hand-over does).
 	event := trusera.NewEvent(trusera.EventToolCall, "web_search").WithPayload("query", "latest AI news").WithPayload("results", 10).WithMetadata("duration_ms", 250)
