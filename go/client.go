@@ -242,11 +242,10 @@ func (c *Client) addDropsLocked(n int) {
 	if n == 0 {
 		return
 	}
+	// Counted, and reported to the server with the next batch; not logged here: the lock is held,
+	// and a logger must never run under it (it could call back into the client).
 	c.stats.Dropped += n
 	c.unreported += n
-	if c.cfg.debug {
-		c.log.Debug(fmt.Sprintf("buffer full: dropped the %d oldest events", n))
-	}
 }
 
 // serializePending redacts, validates and serializes what was tracked, into the queue. Never panics.
