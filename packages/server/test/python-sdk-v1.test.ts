@@ -80,7 +80,8 @@ describe.skipIf(offline)("published Python SDK 1.x against the server", () => {
       forbidden: "refused",
       tool_delete_file: "deny",
       tool_search: "allow",
-      rules: 3,
+      // Its parser makes a rule of each condition: host, tool (x2), and each policy's inert id.
+      rules: 5,
     });
     expect(hits).toEqual(["/ok"]);
 
@@ -100,7 +101,11 @@ describe.skipIf(offline)("published Python SDK 1.x against the server", () => {
       decision: "allow",
       metadata: { sdk_event_type: "interception", enforcement: "block" },
     });
-    expect([...byId.values()].find((e) => e.type === "policy_violation")?.decision).toBe("deny");
+    // The rule that refused it names our policy (the id travels inside the rule text the client reports).
+    expect([...byId.values()].find((e) => e.type === "policy_violation")).toMatchObject({
+      decision: "deny",
+      metadata: { policy_ids: ["no-localhost"] },
+    });
   });
 
   it("reports the rules the old client cannot enforce, in the answer and once in the server log", async () => {

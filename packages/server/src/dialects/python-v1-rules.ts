@@ -142,9 +142,27 @@ function conditionsOf(policy: Expr): Condition[] {
   return names.map((n) => ({ field: "url", op: "endswith", value: `/${n}/${target}` }));
 }
 
-function ruleText(action: string, conditions: Condition[]): string {
+/**
+ * The client reports a blocked call with the text of the rule that matched (`metadata.policy_id`). A
+ * condition on a field it never has (`request.trusera_policy_id`) never matches but puts the policy's
+ * id into that text, from which ingest reads it back (`policyIdOfV1Rule`).
+ */
+const ID_FIELD = "trusera_policy_id";
+const ID_CONDITION = new RegExp(`request\\.${ID_FIELD} == "([^"]+)"`);
+
+/** The policy id a rule text sent by `downlevelForPythonV1` carries, or null. */
+export function policyIdOfV1Rule(text: string): string | null {
+  return ID_CONDITION.exec(text)?.[1] ?? null;
+}
+
+function isSafe(value: string): boolean {
+  return value !== "" && !/["}\n\r]/.test(value) && !value.includes("//");
+}
+
+function ruleText(action: string, conditions: Condition[], id: string): string {
   for (const c of conditions) checkValue(c.value);
-  const body = conditions.map((c) => `request.${c.field} ${c.op} "${c.value}"`).join(" || ");
+  const tagged = isSafe(id) ? [...conditions, { field: ID_FIELD, op: "==", value: id }] : conditions;
+  const body = tagged.map((c) => `request.${c.field} ${c.op} "${c.value}"`).join(" || ");
   // The client's pattern wants a word after Action::; it ignores which.
   const word = /^\w+$/.test(action) ? action : "action";
   return `forbid (principal, action == Action::"${word}", resource) when { ${body} };`;
@@ -173,7 +191,7 @@ export async function downlevelForPythonV1(
     try {
       rules.push({
         id,
-        cedar_dsl: ruleText(String(policy.action?.entity?.id), conditionsOf(policy)),
+        cedar_dsl: ruleText(String(policy.action?.entity?.id), conditionsOf(policy), id),
         enabled: true,
       });
     } catch (err) {

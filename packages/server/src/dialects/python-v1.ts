@@ -1,7 +1,7 @@
 import { isJsonObject } from "@trusera/core";
 import type { FastifyBaseLogger, FastifyRequest } from "fastify";
 import type { PolicyBundle } from "../policies/policy-service.js";
-import { type Downlevelled, downlevelForPythonV1 } from "./python-v1-rules.js";
+import { type Downlevelled, downlevelForPythonV1, policyIdOfV1Rule } from "./python-v1-rules.js";
 
 /**
  * The published Python SDK 1.x (PyPI `trusera-sdk` <= 1.2.0). It names itself in its User-Agent,
@@ -18,10 +18,13 @@ export function isPythonV1(request: FastifyRequest): boolean {
  * Its interceptor records each HTTP call it let through as an `interception`
  * (`payload {method, url, status_code, duration_ms}`, `metadata {allowed, enforcement}`). Stored as
  * the `api_call` it is, decided `allow` (or `warn` when a warn/log-mode client let a denied call
- * through), with the original type kept in `metadata.sdk_event_type`. Anything else is unchanged.
+ * through), with the original type kept in `metadata.sdk_event_type`. Its `policy_violation`s get
+ * `metadata.policy_ids` (below). Anything else is unchanged.
  */
 export function fromPythonV1Event(raw: unknown): unknown {
-  if (!isJsonObject(raw) || raw.type !== "interception") return raw;
+  if (!isJsonObject(raw)) return raw;
+  if (raw.type === "policy_violation") return withPolicyIds(raw);
+  if (raw.type !== "interception") return raw;
   const payload = isJsonObject(raw.payload) ? raw.payload : {};
   const metadata = isJsonObject(raw.metadata) ? raw.metadata : {};
   const method = typeof payload.method === "string" ? payload.method.toUpperCase() : null;
@@ -40,6 +43,21 @@ export function fromPythonV1Event(raw: unknown): unknown {
     payload: raw.payload,
     metadata: meta,
   };
+}
+
+/**
+ * Its `policy_violation` names the rule that matched by its text (`metadata.policy_id`); the rules
+ * this server sent carry the policy's id in it, which becomes `metadata.policy_ids` as our SDKs write.
+ */
+function withPolicyIds(raw: Record<string, unknown>): unknown {
+  const m = raw.metadata;
+  if (!isJsonObject(m) || typeof m.policy_id !== "string" || m.policy_ids !== undefined) return raw;
+  const id = policyIdOfV1Rule(m.policy_id);
+  if (id === null) return raw;
+  const metadata: Record<string, unknown> = Object.assign({}, m);
+  metadata.policy_ids = [id];
+  const { id: eventId, type, name, agent_id, timestamp, payload } = raw;
+  return { id: eventId, type, name, agent_id, timestamp, payload, metadata };
 }
 
 const MAX_SETS = 64;
