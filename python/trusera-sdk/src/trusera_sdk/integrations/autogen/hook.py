@@ -52,6 +52,11 @@ def _payload(result: Any) -> dict[str, Any]:
     }
 
 
+def _call_id(call_id: Any) -> dict[str, Any]:
+    # Workbenches before autogen-core 0.6 take no call_id: pass it on only when there is one.
+    return {} if call_id is None else {"call_id": call_id}
+
+
 def _tool_outcome(result: Any) -> Outcome:
     """A workbench's ToolResult: an error result (``is_error``) records the call as failed."""
     if not getattr(result, "is_error", False):
@@ -196,7 +201,7 @@ class TruseraAutoGenHook:
                 if refused is not None:
                     return refused
                 try:
-                    result = await original(name, arguments, cancellation_token, call_id=call_id)
+                    result = await original(name, arguments, cancellation_token, **_call_id(call_id))
                 except BaseException as err:
                     run.end(Outcome(error=err))
                     raise
@@ -218,7 +223,7 @@ class TruseraAutoGenHook:
                     return
                 last: list[Any] = [None]
                 async for item in arelay(
-                    original_stream(name, arguments, cancellation_token, call_id=call_id),
+                    original_stream(name, arguments, cancellation_token, **_call_id(call_id)),
                     run,
                     lambda item: last.__setitem__(0, item),
                     lambda: _tool_outcome(last[0]),
