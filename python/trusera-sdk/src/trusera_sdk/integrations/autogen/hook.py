@@ -53,7 +53,7 @@ def _payload(result: Any) -> dict[str, Any]:
 
 
 def _call_id(call_id: Any) -> dict[str, Any]:
-    # Workbenches before autogen-core 0.6 take no call_id: pass it on only when there is one.
+    # Older workbenches take no call_id: pass it on only when there is one.
     return {} if call_id is None else {"call_id": call_id}
 
 
