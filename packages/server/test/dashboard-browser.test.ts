@@ -161,6 +161,16 @@ describe.runIf(haveBrowser)("dashboard in a browser", () => {
     await page.getByTestId("nav-overview").click();
     await page.getByTestId("chart-events").waitFor();
     await shot("6-overview");
+
+    // A rule the published Python SDK 1.x cannot express is listed on the policy page.
+    const legacy = `${POLICY_WITH_TYPO.replace("whenn", "when")}@id("intern-no-llm")
+forbid (principal == Agent::"intern", action == Action::"llm_invoke", resource);
+`;
+    expect((await server.api("POST", "/api/v1/policies", { policies: legacy, activate: true })).status).toBe(
+      201,
+    );
+    await page.getByTestId("nav-policies").click();
+    await expectText(page, "legacy-left-out", "intern-no-llm");
     expect(foreign).toEqual([]);
     // About 12 s on an idle 2-core machine; room for a busy CI run.
   }, 90_000);
