@@ -87,8 +87,25 @@ def test_denied_model_call_is_never_made(server, client, agent):
 def test_uninstall_removes_the_hooks(client):
     from crewai.hooks import get_before_llm_call_hooks, get_before_tool_call_hooks
 
-    callback = TruseraCrewCallback(client)
+    callback = TruseraCrewCallback(client, install=False)
     before = (len(get_before_tool_call_hooks()), len(get_before_llm_call_hooks()))
     with callback:
         assert (len(get_before_tool_call_hooks()), len(get_before_llm_call_hooks())) == (before[0] + 1, before[1] + 1)
     assert (len(get_before_tool_call_hooks()), len(get_before_llm_call_hooks())) == before
+
+
+def test_seed_shape_made_then_given_as_step_callback(server, client, agent):
+    """As the seed writes it: the callback is made and handed to the crew; nothing else."""
+    effects: list[str] = []
+    replies = [Reply(tool_calls=[("read_file", {"path": "/tmp/s"})], usage=(7, 3)), Reply(content="done", usage=(9, 2))]
+    callback = TruseraCrewCallback(client)
+    try:
+        with start_fake_openai(replies) as fake:
+            make_crew(fake.base_url, effects, callback).kickoff()
+        assert crewai_event_bus.flush(timeout=10)
+    finally:
+        callback.uninstall()
+    assert effects == ["read /tmp/s"]
+    names = summary(stored_events(server, client, agent))
+    assert [n for n in names if not n.startswith("decision")] == ["llm_invoke gpt-4o-mini", "tool_call read_file", "llm_invoke gpt-4o-mini"]
+    assert any(n.startswith("decision ") for n in names)

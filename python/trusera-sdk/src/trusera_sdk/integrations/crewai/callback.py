@@ -52,17 +52,19 @@ class TruseraCrewCallback:
     agent goes on), and a denied model call is never made (the crew's ``kickoff()`` fails). Steps are
     reported after they happened: a denied step is recorded with a ``policy_violation``, not blocked.
 
-    The hooks are CrewAI's global hooks: ``install()`` them before creating the crew (each agent
-    takes a snapshot of the LLM hooks when it starts), ``uninstall()`` when done, or use a ``with``.
+    The hooks are CrewAI's global hooks, installed when the callback is made (``install=False`` to
+    do it later with ``install()``; it must happen before ``kickoff()``: each agent takes a snapshot
+    of the LLM hooks when it starts). ``uninstall()`` removes them; a ``with`` block does both.
 
     Example::
 
         callback = TruseraCrewCallback(client, enforcement="block", cedar_evaluator=evaluator)
-        with callback:
-            crew = Crew(agents=[researcher], tasks=[task], step_callback=callback.step_callback)
-            crew.kickoff()
+        crew = Crew(agents=[researcher], tasks=[task], step_callback=callback.step_callback)
+        crew.kickoff()
+        callback.uninstall()
 
-    :raises ConfigurationError: when ``client`` is not a TruseraClient or an option is wrong.
+    :raises ConfigurationError: when ``client`` is not a TruseraClient, an option is wrong, or (with
+        ``install``) the installed CrewAI has no call hooks.
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class TruseraCrewCallback:
         fail_closed: bool = False,
         prices: Mapping[str, Any] | None = None,
         logger: Any = None,
+        install: bool = True,
     ) -> None:
         options = resolve_options(
             WHO, enforcement=enforcement, cedar_evaluator=cedar_evaluator, fail_closed=fail_closed, prices=prices, logger=logger
@@ -87,6 +90,9 @@ class TruseraCrewCallback:
         self._bus_handlers: list[tuple[Any, Any]] = []
         self._lock = threading.Lock()
         self._installed = False
+        if install:
+            # As the seed's example uses it: made, then handed to Crew(step_callback=...) only.
+            self.install()
 
     # -- steps
     def step_callback(self, step: Any) -> None:
