@@ -59,13 +59,18 @@ class Node:
             timeout=60,
         )
 
-    def script(self, source: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        """Runs an ES module that may import ``SDK`` (transient-trace) and ``RECEIPTS`` (transient-trace/receipts)."""
+    def command(self, source: str, *args: str) -> list[str]:
+        """The command line that runs an ES module which may import ``SDK`` (transient-trace) and
+        ``RECEIPTS`` (transient-trace/receipts)."""
         source = source.replace("SDK", json.dumps((CLI_DIST / "index.js").as_uri())).replace(
             "RECEIPTS", json.dumps((CLI_DIST / "receipts.js").as_uri())
         )
+        return ["node", "--input-type=module", "-e", source, *args]
+
+    def script(self, source: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Runs such a module to its end."""
         return subprocess.run(
-            ["node", "--input-type=module", "-e", source, *args],
+            self.command(source, *args),
             capture_output=True,
             text=True,
             env={**os.environ, **(env or {})},

@@ -156,36 +156,57 @@ def test_typescript_and_python_verifiers_agree_word_for_word(node, state_dir: Pa
         assert py_problems == ts_problems, name
 
 
-PY_WRITER = textwrap.dedent(
+PY_RACER = textwrap.dedent(
     """
-    import sys
+    import os, sys, time
     from transient_trace import Client_init
-    state_dir, n, agent = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    policy = {"version": 1, "defaultAction": "allow", "rules": []}
-    client = Client_init({"agentId": agent, "policy": policy, "stateDir": state_dir})
+    state_dir, n, agent, go = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    client = Client_init({"agentId": agent, "policy": {"version": 1, "defaultAction": "allow", "rules": []}, "stateDir": state_dir})
+    client.decide({"target": "warm", "action_class": "read"})
+    print("ready", flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.001)
     for i in range(n):
         client.executeActionWithReceipt(lambda: i, {"target": f"{agent}-{i}", "action_class": "read"})
     client.close()
     """
 )
 
+TS_RACER = """
+    import { existsSync } from "node:fs";
+    import { Client_init } from SDK;
+    const [stateDir, n, agentId, go] = [process.argv[1], Number(process.argv[2]), process.argv[3], process.argv[4]];
+    const client = Client_init({ agentId, policy: { version: 1, defaultAction: "allow", rules: [] }, stateDir });
+    await client.ready();
+    process.stdout.write("ready\\n");
+    while (!existsSync(go)) await new Promise((r) => setTimeout(r, 1));
+    for (let i = 0; i < n; i++) await client.executeActionWithReceipt(() => i, { target: `${agentId}-${i}`, action_class: "read" });
+    await client.close();
+"""
 
-def test_python_and_typescript_writers_at_once_keep_one_chain(node, state_dir: Path) -> None:
-    n = 40
+
+def test_python_and_typescript_writers_at_once_keep_one_chain(node, state_dir: Path, tmp_path: Path) -> None:
+    n = 60
+    go = tmp_path / "go"
     procs = [
-        subprocess.Popen([sys.executable, "-c", PY_WRITER, str(state_dir), str(n), f"py{i}"], stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", PY_RACER, str(state_dir), str(n), f"py{i}", str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for i in range(2)
     ]
-    ts = [node.script(TS_WRITER, str(state_dir), str(n), "ts0")]
+    procs += [
+        subprocess.Popen(node.command(TS_RACER, str(state_dir), str(n), f"ts{i}", str(go)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(2)
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline() == "ready\n", p.communicate()[1]
+    go.write_text("go")  # all four start appending at once
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
-    assert ts[0].returncode == 0, ts[0].stderr
     lines = [json.loads(line) for line in lines_of(state_dir)]
-    assert len(lines) == 3 * n + 1
-    assert [r["chain"]["seq"] for r in lines] == list(range(1, 3 * n + 2))
-    writers = {r["intent"]["actor_id"] for r in lines}
-    assert writers == {"py0", "py1", "ts0"}
+    assert [r["chain"]["seq"] for r in lines] == list(range(1, 4 * n + 1))
+    writers = [r["intent"]["actor_id"] for r in lines]
+    assert set(writers) == {"py0", "py1", "ts0", "ts1"}
+    assert sum(a != b for a, b in zip(writers, writers[1:])) >= 8  # they took turns (~60 here)
     assert len({r["signature"]["kid"] for r in lines}) == 1  # the first writer made the key; the others use it
     assert verify_state_dir(str(state_dir)).exit_code == 0
     r = node.cli("receipts", "verify")
