@@ -110,3 +110,38 @@ def test_the_request_model_schema_vector() -> None:
     from transient_trace.policy.schema import REQUEST_MODEL_SCHEMA
 
     assert REQUESTS["schema"] == REQUEST_MODEL_SCHEMA
+
+
+# What this package runs of spec/vectors, and what does not apply to it (and why). A new file or a new
+# section fails here until it is run or named.
+APPLIES = {
+    "receipts.json": {"canonicalization", "snapshot_hashes", "signing", "logs", "atp_conformance", "key", "other_key", "genesis_hash"},
+    "redaction.json": {"marker", "names", "text", "objects"},
+    "json-policy.json": {"modes", "cases"},
+    "request-model.json": {"schema", "cases"},
+}
+NOT_APPLYING = {
+    "events.json": "event validation: trusera_sdk's (transient_trace sends no events)",
+    "decisions.json": "raw Cedar policy text: trusera_sdk's CedarEvaluator (transient_trace compiles JSON policies; json-policy.json)",
+    "redaction.json#urls": "URL and header redaction: the HTTP interceptor's (trusera_sdk)",
+    "redaction.json#headers": "URL and header redaction: the HTTP interceptor's (trusera_sdk)",
+    "json-policy.json#commands": "the command classification table is the CLI's (classify.ts); its decisions are run from the vector's classification",
+}
+
+
+def test_every_vector_file_and_section_is_run_or_named() -> None:
+    from conftest import VECTORS
+
+    for path in sorted(VECTORS.glob("*.json")):
+        if path.name in NOT_APPLYING:
+            continue
+        assert path.name in APPLIES, f"spec/vectors/{path.name}: run it here or name it in NOT_APPLYING"
+        sections = set(load_vectors(path.name)) - {"format", "description"}
+        unknown = sections - APPLIES[path.name] - {k.split("#")[1] for k in NOT_APPLYING if k.startswith(path.name + "#")}
+        assert not unknown, f"spec/vectors/{path.name}: new sections {sorted(unknown)}: run them or name them"
+        assert load_vectors(path.name)["format"] == 1
+
+
+def test_request_model_builders_not_run_here_are_trusera_sdks() -> None:
+    builders = {c["builder"] for c in REQUESTS["cases"]}
+    assert builders - {"command", "agent_action"} <= {"http", "tool", "model", "data", "file_write", "decision", "event"}
