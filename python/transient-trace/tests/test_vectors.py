@@ -35,6 +35,12 @@ def test_log_vectors(case: dict) -> None:
     ]
 
 
+def test_genesis_hash() -> None:
+    from transient_trace.receipts.verify_log import GENESIS_HASH
+
+    assert RECEIPTS["genesis_hash"] == GENESIS_HASH
+
+
 def test_marker() -> None:
     assert REDACTION["marker"] == REDACTED
 
