@@ -87,6 +87,18 @@ const INPUTS: [string, string, Args][] = [
     { agent_id: A, tool: "http", args: { opts: { a: [1, "b"] }, key: SK, flag: true, none: null } },
   ],
   ["tool without arguments", "tool", { agent_id: A, tool: "now" }],
+  [
+    "tool arguments with secrets in free text, URLs and nested names",
+    "tool",
+    {
+      agent_id: A,
+      tool: "shell",
+      args: {
+        cmd: "export OPENAI_API_KEY=abc123def && curl https://u:pw@x.test/?token=t",
+        config: { db: { password: "hunter2" } },
+      },
+    },
+  ],
   ["tool with array input", "tool", { agent_id: A, tool: "sum", args: [1, 2, 3] }],
   ["tool with string input", "tool", { agent_id: A, tool: "echo", args: `say ${SK}` }],
   ["model with provider", "model", { agent_id: A, model: "gpt-4o", provider: "openai" }],
