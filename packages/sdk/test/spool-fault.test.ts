@@ -151,18 +151,21 @@ describe("the disk spool: no event lost or doubled when the agent ends during an
     });
   }
 
-  it("with the spool off, a normal end during an outage prints and counts what it lost", async () => {
-    proxy.upstream = server.url;
-    const a = agent({ AGENT_MODE: "normal", AGENT_NAME: "spool-off", AGENT_SPOOL: "off" });
-    await a.next("sent");
-    proxy.upstream = dead;
-    a.child.stdin!.write("down\n");
-    expect(await a.exited).toBe(0);
-    expect(a.stderr()).toMatch(
-      /\b300 events were not delivered when the process exited \(the disk spool is off\): lost/,
-    );
-    proxy.upstream = server.url;
-  });
+  for (const mode of ["exit", "sigterm", "normal"] as const) {
+    it(`with the spool off, an end by ${mode} during an outage prints how many it lost`, async () => {
+      proxy.upstream = server.url;
+      const a = agent({ AGENT_MODE: mode, AGENT_NAME: `spool-off-${mode}`, AGENT_SPOOL: "off" });
+      await a.next("sent");
+      proxy.upstream = dead;
+      a.child.stdin!.write("down\n");
+      await a.exited;
+      const when = mode === "sigterm" ? "the process received SIGTERM" : "the process exited";
+      expect(a.stderr()).toContain(
+        `300 events were not delivered when ${when} (the disk spool is off): lost`,
+      );
+      proxy.upstream = server.url;
+    });
+  }
 
   it("two clients sharing a spool never send one batch twice", async () => {
     const spool = tempDir("spool-");

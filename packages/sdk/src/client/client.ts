@@ -414,7 +414,6 @@ export class TruseraClient implements ExitFlushable {
     if (this.#closing) return this.#closing;
     this.#closed = true;
     clearInterval(this.#timer);
-    unwatchExit(this);
     this.#deadline = Date.now() + this.#o.closeTimeout;
     // Calls that ended before close() are delivered: their events are asked for now, in this tick.
     const sources = this.#drainSources(true);
@@ -446,6 +445,8 @@ export class TruseraClient implements ExitFlushable {
         }
       } finally {
         clearTimeout(closeTimer);
+        // Watched until now: a process that exits while close() is still delivering keeps the rest.
+        unwatchExit(this);
         this.#waiters--;
         this.#wake.abort();
         this.#transport.destroy();

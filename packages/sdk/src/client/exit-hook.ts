@@ -6,7 +6,7 @@ export interface ExitFlushable {
   flushOnExit(): void;
   /** The process ends now (`exit`, or a terminating signal): keep what is left, synchronously. */
   spoolOnExit(why: string): void;
-  /** True when this client keeps events on disk at exit (then terminating signals are watched). */
+  /** True when this client keeps events on disk at exit. */
   readonly spoolsOnExit: boolean;
 }
 
@@ -25,9 +25,13 @@ function onExit(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  for (const client of live) client.spoolOnExit(`the process received ${signal}`);
-  // Ours was the only listener: end the process as the signal would have without us.
-  if (process.listenerCount(signal) === 1) {
+  // Ours is the only listener: the process ends now, as the signal would have ended it without us.
+  const ends = process.listenerCount(signal) === 1;
+  // A spooling client keeps its events on disk either way; one without a spool only counts and
+  // prints its loss when the process really ends (an application that handles the signal goes on).
+  for (const client of live)
+    if (ends || client.spoolsOnExit) client.spoolOnExit(`the process received ${signal}`);
+  if (ends) {
     stopSignals();
     process.kill(process.pid, signal);
   }
@@ -47,8 +51,8 @@ export function watchExit(client: ExitFlushable): void {
     process.on("exit", onExit);
     listening = true;
   }
-  // Signals reach the main thread only; and only a spooling client has a reason to catch them.
-  if (client.spoolsOnExit && !watchingSignals && isMainThread) {
+  // Signals reach the main thread only.
+  if (!watchingSignals && isMainThread) {
     for (const s of SIGNALS) process.on(s, onSignal);
     watchingSignals = true;
   }
@@ -56,7 +60,7 @@ export function watchExit(client: ExitFlushable): void {
 
 export function unwatchExit(client: ExitFlushable): void {
   live.delete(client);
-  if (![...live].some((c) => c.spoolsOnExit)) stopSignals();
+  if (live.size === 0) stopSignals();
   if (live.size === 0 && listening) {
     process.off("beforeExit", onBeforeExit);
     process.off("exit", onExit);
