@@ -66,6 +66,7 @@ func startServer() (*testServer, string) {
 	}
 	cmd := exec.Command(node, cli, "start", "--host", "127.0.0.1", "--port", "0", "--data-dir", dir)
 	cmd.Env = append(os.Environ(), "TRUSERA_LOG_LEVEL=warn")
+	dieWithParent(cmd)
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
