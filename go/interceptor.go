@@ -148,6 +148,15 @@ func (i *Interceptor) RoundTrip(req *http.Request) (res *http.Response, err erro
 	if blocked {
 		return i.block(req, rec)
 	}
+	if rec != nil && req.ContentLength <= 0 && req.Body != nil && req.Body != http.NoBody {
+		// A body of unknown length (streamed, chunked; net/http reads 0 with a body as unknown too):
+		// counted as the transport reads it, on a copy of the request (a RoundTripper must not change
+		// the caller's).
+		counted := &countingRequestBody{ReadCloser: req.Body}
+		req = req.Clone(req.Context())
+		req.Body = counted
+		rec.reqCounter = counted
+	}
 	start := time.Now()
 	res, err = i.base.RoundTrip(req)
 	if rec == nil {

@@ -12,19 +12,21 @@ import (
 // callRecord is one intercepted call, from its decision to the end of its response body. Once
 // finished it is read only, by the client's serializer, which writes its events.
 type callRecord struct {
-	i         *Interceptor
-	method    string
-	url       string
-	headers   []string // headerSnapshot: lower-case names and redacted values, sorted
-	reqBytes  int64    // -1 when unknown
-	verdict   *verdict
-	blocked   bool
-	start     time.Time
-	status    int // 0: no response
-	respBytes int64
-	duration  time.Duration
-	failure   string // the error, redacted; "" for none
-	done      atomic.Bool
+	i        *Interceptor
+	method   string
+	url      string
+	headers  []string // headerSnapshot: lower-case names and redacted values, sorted
+	reqBytes int64    // -1 when unknown
+	// reqCounter counts a body of unknown length as it is sent; nil otherwise.
+	reqCounter *countingRequestBody
+	verdict    *verdict
+	blocked    bool
+	start      time.Time
+	status     int // 0: no response
+	respBytes  int64
+	duration   time.Duration
+	failure    string // the error, redacted; "" for none
+	done       atomic.Bool
 }
 
 // finish records the call once: its api_call event, and a policy_violation when it was denied.
@@ -39,6 +41,9 @@ func (r *callRecord) finish(respBytes int64, failure error) {
 	}
 	r.duration = time.Since(r.start)
 	r.respBytes = respBytes
+	if r.reqCounter != nil {
+		r.reqBytes = r.reqCounter.n.Load()
+	}
 	if failure != nil {
 		r.failure = errorText(failure)
 	}
@@ -180,3 +185,16 @@ type countingReadWriteBody struct {
 }
 
 func (b *countingReadWriteBody) Write(p []byte) (int, error) { return b.w.Write(p) }
+
+// countingRequestBody counts the bytes of a request body of unknown length as the transport reads
+// them (on its own goroutine, hence the atomic).
+type countingRequestBody struct {
+	io.ReadCloser
+	n atomic.Int64
+}
+
+func (b *countingRequestBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
+}

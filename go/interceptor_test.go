@@ -459,3 +459,31 @@ func TestInterceptorWithANilOrClosedClientNeverPanics(t *testing.T) {
 		t.Fatalf("stats: %+v", st)
 	}
 }
+
+func TestStreamedRequestBodiesAreCounted(t *testing.T) {
+	s, c, agent, _ := reporting(t)
+	tg := newTarget(t)
+	hc := WrapHTTPClient(nil, c, InterceptorOptions{})
+	pr, pw := io.Pipe()
+	go func() {
+		for k := 0; k < 3; k++ {
+			_, _ = pw.Write([]byte(strings.Repeat("x", 1000)))
+		}
+		_ = pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", tg.URL+"/upload", pr) // no length: sent chunked
+	res, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close()
+	if req.Body != pr {
+		t.Fatal("the caller's request was changed")
+	}
+	_ = c.Flush()
+	calls := byType(s.events(t, agent), "api_call")
+	if len(calls) != 1 || calls[0]["payload"].(map[string]any)["request_size_bytes"] != float64(3000) {
+		t.Fatalf("%v", calls)
+	}
+}
