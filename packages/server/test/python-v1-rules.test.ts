@@ -15,6 +15,7 @@ const SET = `
 @id("and") forbid (principal, action == Action::"api_call", resource) when { context.method == "POST" && context.path == "/x" };
 @id("middle") forbid (principal, action == Action::"api_call", resource) when { context.path like "/a*b" };
 @id("url") forbid (principal, action == Action::"api_call", resource) when { context.url like "https://x.example/*" };
+@id("not-post") forbid (principal, action == Action::"api_call", resource) when { context.method != "POST" };
 @id("port") forbid (principal, action == Action::"api_call", resource) when { context.port == 8080 };
 @id("files") forbid (principal, action == Action::"file_write", resource);
 @id("ok") permit (principal, action, resource);
@@ -38,7 +39,16 @@ describe("down-levelling Cedar for the Python SDK 1.x parser", () => {
       tool: 'request.url endswith "/tool_call/delete_file" || request.url endswith "/function_call/delete_file"',
       model: 'request.url endswith "/llm_call/gpt-4"',
     });
-    expect(leftOut.map((l) => l.id).sort()).toEqual(["and", "files", "middle", "not-get", "port", "url"]);
+    expect(leftOut.map((l) => l.id).sort()).toEqual([
+      "and",
+      "files",
+      "middle",
+      "not-get",
+      "not-post",
+      "port",
+      "url",
+    ]);
+    expect(leftOut.find((l) => l.id === "not-post")?.reason).toContain("negative condition");
     expect(leftOut.find((l) => l.id === "url")?.reason).toContain("`//`");
     const deny = await downlevelForPythonV1(SET, "deny");
     expect(deny.leftOut.at(-1)?.id).toBe("(default decision)");

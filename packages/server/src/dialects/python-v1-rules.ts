@@ -105,7 +105,13 @@ function disjuncts(e: Expr, negated: boolean): Condition[] {
     if (!c) continue;
     const [attr, value] = literal(c.right) !== null ? [c.left, literal(c.right)] : [c.right, literal(c.left)];
     if (value === null) return fail("compares two expressions; the client compares a field with text");
-    return [{ field: fieldOf(attr), op: negated ? NEGATE[op]! : op, value }];
+    const field = fieldOf(attr);
+    // The client asks about tools and models as action:// URLs with the same rules (it ignores the
+    // action): a negative condition on an HTTP field would forbid every one of them too.
+    if ((negated ? NEGATE[op] : op) === "!=") {
+      return fail("is a negative condition, which the client would apply to its tool and model calls too");
+    }
+    return [{ field, op: "==", value }];
   }
   if (e.like && !negated) return [likeCondition(fieldOf(e.like.left), e.like.pattern)];
   return fail(`uses ${negated ? "a negated " : ""}${Object.keys(e)[0]}, which the client's rules cannot`);
