@@ -239,7 +239,7 @@ func (s *compiledSet) evaluate(req Request) (d Decision) {
 		return Decision{Decision: "deny", PolicyIDs: []string{}, Errors: []string{"context: " + err.Error()}}
 	}
 	record, _ := ctx.(types.Record)
-	decision, diag := s.policies.IsAuthorized(entities, cedar.Request{
+	decision, diag := cedar.Authorize(s.policies, entities, cedar.Request{
 		Principal: uid(req.Principal), Action: uid(req.Action), Resource: uid(req.Resource), Context: record,
 	})
 	d = Decision{Decision: "deny", PolicyIDs: make([]string, 0, len(diag.Reasons))}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/cedar-policy/cedar-go/types"
 )
@@ -113,14 +112,4 @@ func entityRefOf(m map[string]any) (EntityRef, bool) {
 	t, ok1 := inner["type"].(string)
 	id, ok2 := inner["id"].(string)
 	return EntityRef{Type: t, ID: id}, ok1 && ok2
-}
-
-// sortedKeys is for deterministic output where map order would show.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

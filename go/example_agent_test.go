@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -14,7 +13,7 @@ func TestExampleAgentRuns(t *testing.T) {
 	s := realServer(t)
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Skip("integration test skipped: no go on PATH to run examples/go with")
 	}
 	cmd := exec.Command(goBin, "run", ".")
 	cmd.Dir = filepath.Join("..", "examples", "go")

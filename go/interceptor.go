@@ -25,7 +25,6 @@ type Interceptor struct {
 	bundle    *bundleSource   // nil without PolicyURL
 	cache     *decisionCache
 	urls      urlMemo
-	failed    string // a configuration problem: every call is then passed through, recorded
 }
 
 // NewInterceptor wraps base (http.DefaultTransport when nil). Bad options are logged through the

@@ -27,7 +27,7 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 
 // The hand-written value writer (tracked events) must write what encoding/json writes.
 func TestAppendJSONValueMatchesEncodingJSON(t *testing.T) {
-	values := []any{nil, true, 0.0, -0.0, 1.5, 0.92, 1e21, 1e-7, 123456789.0, 1e20, float32(0.1), 42, int64(-7), uint64(9),
+	values := []any{nil, true, 0.0, math.Copysign(0, -1), 1.5, 0.92, 1e21, 1e-7, 123456789.0, 1e20, float32(0.1), 42, int64(-7), uint64(9),
 		"s", map[string]any{"b": 1.0, "a": []any{"x", nil, map[string]any{}}, "c": map[string]any{"z": false}}, []any{}, []any(nil),
 		struct {
 			A int `json:"a"`
