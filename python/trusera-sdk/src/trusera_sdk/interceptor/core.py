@@ -32,19 +32,66 @@ _URL_CACHE_LIMIT = 256
 _URL_MAX = 1024
 
 
-class Call:
-    """One intercepted call between ``begin`` and ``end``."""
+class Call(LazyEvents):
+    """One intercepted call: what ``begin`` decided, then what ``end`` saw. Handed to the client as
+    it is; the client's thread builds its events (``events()``)."""
 
-    __slots__ = ("library", "method", "url", "headers", "verdict", "started", "request_size")
+    __slots__ = (
+        "library", "method", "url", "headers", "verdict", "started", "request_size",
+        "enforcement", "status", "response_size", "error", "response_headers", "duration", "wall",
+    )
 
-    def __init__(self, library: str, method: str, url: str, headers: Any, verdict: Verdict, size: int | None) -> None:
+    def __init__(
+        self, library: str, method: str, url: str, headers: Any, verdict: Verdict, size: int | None, enforcement: str
+    ) -> None:
         self.library = library
         self.method = method
         self.url = url
         self.headers = headers
         self.verdict = verdict
         self.request_size = size
-        self.started = time.perf_counter()
+        self.enforcement = enforcement
+        self.started = _perf()
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return 2 if self.verdict.decision == "deny" else 1
+
+    def events(self) -> list[Event]:
+        v = self.verdict
+        size_in = self.response_size if self.response_size is not None else _content_length(self.response_headers)
+        size_out = self.request_size if self.request_size is not None else _content_length(self.headers)
+        payload: dict[str, Any] = {
+            "url": self.url,
+            "method": self.method,
+            "status_code": self.status,
+            "duration_ms": round(self.duration * 1000, 3),
+            "request_size_bytes": size_out,
+            "response_size_bytes": size_in,
+            "request_headers": HeaderPairs(self.headers).resolve(),
+        }
+        if self.error is not None:
+            payload["error"] = redact_text(f"{type(self.error).__name__}: {self.error}")
+        metadata = {
+            "decision": v.decision,
+            "enforcement": self.enforcement,
+            "policy_ids": list(v.policy_ids),
+            "blocked": v.blocked,
+            "library": self.library,
+        }
+        name = f"{self.method} {self.url}"[:MAX_NAME_LENGTH]
+        out = [stamp(Event("api_call", name, payload, metadata), self.wall)]
+        if v.decision == "deny":
+            out.append(stamp(Event("policy_violation", name, {**payload, "reasons": list(v.reasons)}, dict(metadata)), self.wall))
+        return out
+
+
+def _content_length(pairs: Any) -> int | None:
+    for k, v in pairs or ():
+        if (k.lower() if isinstance(k, str) else k.lower().decode("latin-1")) == "content-length":
+            text = v.decode("latin-1") if isinstance(v, bytes) else str(v)
+            return int(text) if text.isdigit() else None
+    return None
 
 
 class DecisionCore:
@@ -64,6 +111,8 @@ class DecisionCore:
         self.fail_closed = fail_closed
         self.cache = DecisionCache(cache_size)
         self.bundle: Any = None  # the PolicyBundleSource, when the policy comes from the server
+        # No evaluator and not fail_closed: every call is allowed without a question.
+        self._never_asks = evaluator is None and not fail_closed
         self._urls: dict[str, tuple[str, Any]] = {}
         self._log = client._logger
 
@@ -96,12 +145,13 @@ class DecisionCore:
             return None
         try:
             method = (method or "GET").upper()
-            redacted, parsed = self._redacted(url)
-            verdict = self._decide(method, redacted, parsed, headers)
+            hit = self._urls.get(url)
+            redacted, parsed = hit if hit is not None else self._redacted(url)
+            verdict = ALLOW_UNASKED if self._never_asks else self._decide(method, redacted, parsed, headers)
         except Exception as err:  # noqa: BLE001 - a failure here never stops the host's call
             self._log.debug(f"interceptor: {err}")
             return None
-        call = Call(library, method, redacted, headers, verdict, request_size)
+        call = Call(library, method, redacted, headers, verdict, request_size, self.enforcement)
         if verdict.decision == "deny":
             self._announce(call)
             if verdict.blocked:
@@ -147,68 +197,16 @@ class DecisionCore:
         error: BaseException | None,
         response_headers: Any = None,
     ) -> None:
-        """Hands the call's record to the client, which builds its event (and a ``policy_violation``
-        for a deny) on its own thread. ``response_headers``: pairs to read ``Content-Length`` from
-        when ``response_size`` is not known. Never raises."""
+        """Hands the finished call to the client, which builds its event (and a
+        ``policy_violation`` for a deny) on its own thread. ``response_headers``: pairs to read
+        ``Content-Length`` from when ``response_size`` is not known. Never raises."""
         try:
-            self.client._track_lazy(
-                CallRecord(self.enforcement, call, status, response_size, error, response_headers, _perf() - call.started)
-            )
+            call.duration = _perf() - call.started
+            call.wall = _wall()
+            call.status = status
+            call.response_size = response_size
+            call.error = error
+            call.response_headers = response_headers
+            self.client._track_lazy(call)
         except Exception as err:  # noqa: BLE001
             self._log.debug(f"interceptor: could not record a call: {err}")
-
-
-def _content_length(pairs: Any) -> int | None:
-    for k, v in pairs or ():
-        if (k.lower() if isinstance(k, str) else k.lower().decode("latin-1")) == "content-length":
-            text = v.decode("latin-1") if isinstance(v, bytes) else str(v)
-            return int(text) if text.isdigit() else None
-    return None
-
-
-class CallRecord(LazyEvents):
-    """One intercepted call, as the application's thread left it."""
-
-    __slots__ = ("enforcement", "call", "status", "response_size", "error", "response_headers", "duration", "wall")
-
-    def __init__(self, enforcement: str, call: Call, status: Any, response_size: Any, error: Any, response_headers: Any, duration: float) -> None:
-        self.enforcement = enforcement
-        self.call = call
-        self.status = status
-        self.response_size = response_size
-        self.error = error
-        self.response_headers = response_headers
-        self.duration = duration
-        self.wall = _wall()
-
-    @property
-    def count(self) -> int:  # type: ignore[override]
-        return 2 if self.call.verdict.decision == "deny" else 1
-
-    def events(self) -> list[Event]:
-        call, v = self.call, self.call.verdict
-        size_in = self.response_size if self.response_size is not None else _content_length(self.response_headers)
-        size_out = call.request_size if call.request_size is not None else _content_length(call.headers)
-        payload: dict[str, Any] = {
-            "url": call.url,
-            "method": call.method,
-            "status_code": self.status,
-            "duration_ms": round(self.duration * 1000, 3),
-            "request_size_bytes": size_out,
-            "response_size_bytes": size_in,
-            "request_headers": HeaderPairs(call.headers).resolve(),
-        }
-        if self.error is not None:
-            payload["error"] = redact_text(f"{type(self.error).__name__}: {self.error}")
-        metadata = {
-            "decision": v.decision,
-            "enforcement": self.enforcement,
-            "policy_ids": list(v.policy_ids),
-            "blocked": v.blocked,
-            "library": call.library,
-        }
-        name = f"{call.method} {call.url}"[:MAX_NAME_LENGTH]
-        out = [stamp(Event("api_call", name, payload, metadata), self.wall)]
-        if v.decision == "deny":
-            out.append(stamp(Event("policy_violation", name, {**payload, "reasons": list(v.reasons)}, dict(metadata)), self.wall))
-        return out

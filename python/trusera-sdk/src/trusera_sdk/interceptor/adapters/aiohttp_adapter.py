@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import in_hooked_call
 from ..registry import Patch, active
 
 LIBRARY = "aiohttp"
@@ -44,14 +43,11 @@ def patches() -> list[Patch]:
             call = core.begin(LIBRARY, method, _url(self, str_or_url), list(_headers(self, kwargs.get("headers")).items()), size)
             if call is None:
                 return await original(self, method, str_or_url, *args, **kwargs)
-            token = in_hooked_call.set(LIBRARY)
             try:
                 response = await original(self, method, str_or_url, *args, **kwargs)
             except BaseException as err:
                 core.end(call, None, None, err)
                 raise
-            finally:
-                in_hooked_call.reset(token)
             core.end(call, response.status, response.content_length, None)
             return response
 

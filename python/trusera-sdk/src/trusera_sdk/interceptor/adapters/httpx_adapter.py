@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import in_hooked_call
 from ..registry import Patch, active
 
 LIBRARY = "httpx"
@@ -39,14 +38,11 @@ def patches() -> list[Patch]:
             call = core.begin(LIBRARY, request.method, str(request.url), list(request.headers.raw), _request_size(request))
             if call is None:
                 return original(self, request, *args, **kwargs)
-            token = in_hooked_call.set(LIBRARY)
             try:
                 response = original(self, request, *args, **kwargs)
             except BaseException as err:
                 core.end(call, None, None, err)
                 raise
-            finally:
-                in_hooked_call.reset(token)
             core.end(call, response.status_code, _response_size(response), None, response.headers.raw)
             return response
 
@@ -60,14 +56,11 @@ def patches() -> list[Patch]:
             call = core.begin(LIBRARY, request.method, str(request.url), list(request.headers.raw), _request_size(request))
             if call is None:
                 return await original(self, request, *args, **kwargs)
-            token = in_hooked_call.set(LIBRARY)
             try:
                 response = await original(self, request, *args, **kwargs)
             except BaseException as err:
                 core.end(call, None, None, err)
                 raise
-            finally:
-                in_hooked_call.reset(token)
             core.end(call, response.status_code, _response_size(response), None, response.headers.raw)
             return response
 
