@@ -24,7 +24,8 @@ class HeaderPairs(Deferred):
 
     def resolve(self) -> dict[str, str]:
         out: dict[str, str] = {}
-        for k, v in self.pairs:
+        pairs = self.pairs.items() if hasattr(self.pairs, "items") else self.pairs
+        for k, v in pairs:
             if isinstance(k, bytes):
                 k = k.decode("latin-1")
             if isinstance(v, bytes):

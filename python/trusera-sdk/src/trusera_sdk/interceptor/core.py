@@ -87,6 +87,8 @@ class Call(LazyEvents):
 
 
 def _content_length(pairs: Any) -> int | None:
+    if hasattr(pairs, "items"):
+        pairs = pairs.items()
     for k, v in pairs or ():
         if (k.lower() if isinstance(k, str) else k.lower().decode("latin-1")) == "content-length":
             text = v.decode("latin-1") if isinstance(v, bytes) else str(v)
@@ -137,8 +139,8 @@ class DecisionCore:
     def begin(
         self, library: str, method: str, url: str, headers: Sequence[tuple[Any, Any]], request_size: int | None = None
     ) -> Call | None:
-        """Decides a call about to be sent; ``headers`` are (name, value) pairs, str or bytes, as the
-        library holds them (copied, not parsed: names are lowered and values redacted on the client's
+        """Decides a call about to be sent; ``headers`` are (name, value) pairs, str or bytes, or a
+        mapping the library does not change after the call, as the library holds them (copied, not parsed: names are lowered and values redacted on the client's
         thread). Returns None for an excluded URL. Records and raises
         ``PolicyViolationError`` when the call is denied in block mode; never raises otherwise."""
         if self.exclude is not None and self.exclude.search(url):
@@ -174,7 +176,8 @@ class DecisionCore:
         # The names as the library holds them key the cache: as exact as the lower-cased sorted
         # set, and free to read. The Cedar request is only built on a miss.
         agent = self.client.agent_name
-        key = (agent, method, redacted, tuple([k for k, _ in headers]))
+        pairs = headers.items() if hasattr(headers, "items") else headers
+        key = (agent, method, redacted, tuple([k for k, _ in pairs]))
         generation = evaluator.generation
         hit = self.cache.get(generation, key)
         if hit is not None:

@@ -31,7 +31,8 @@ def patches() -> list[Patch]:
             core = active()
             if core is None:
                 return original(self, request, **kwargs)
-            call = core.begin(LIBRARY, request.method, request.url, list(request.headers.items()), _size(request.body))
+            # The prepared request's own headers: requests does not change them once it sends.
+            call = core.begin(LIBRARY, request.method, request.url, request.headers, _size(request.body))
             if call is None:
                 return original(self, request, **kwargs)
             token = in_hooked_call.set(LIBRARY)
