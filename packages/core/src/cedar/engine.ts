@@ -1,5 +1,7 @@
 import { createRequire } from "node:module";
 import type * as CedarWasm from "@cedar-policy/cedar-wasm/nodejs";
+import type { CompiledEvaluator } from "./compiled/evaluator.js";
+import { compileFromEngine, compileFromEngineInSlices } from "./compiled/from-engine.js";
 import { byteOffsetToIndex, positionAt } from "./source-position.js";
 import { CEDAR_TEXT_LIMITS, type CedarTextLimits, checkCedarText } from "./text-bounds.js";
 import type { CedarDecision, CedarDiagnostic, CedarRequest } from "./types.js";
@@ -112,7 +114,16 @@ export interface CompileOptions {
    * `CEDAR_TEXT_LIMITS`. Text beyond them is an error, never given to the engine.
    */
   limits?: CedarTextLimits;
+  /**
+   * `"compiled"` (the default): decisions come from the set compiled to JS closures
+   * (./compiled/), which answers as the engine would and hands it every request it cannot answer
+   * the same way. `"engine"`: every decision asks cedar-wasm.
+   */
+  evaluator?: "compiled" | "engine";
 }
+
+/** Sets up to this many policies are compiled to closures at once (a few ms); larger ones in slices. */
+const COMPILE_AT_ONCE = 200;
 
 export type CompileResult =
   | { ok: true; policySet: CompiledPolicySet; warnings: CedarDiagnostic[] }
@@ -122,6 +133,8 @@ export type CompileResult =
 export class CompiledPolicySet {
   #engine: Cedar;
   #authorize: Cedar["statefulIsAuthorized"];
+  #compiled: CompiledEvaluator | null = null;
+  #compiling: Promise<boolean> = Promise.resolve(false);
 
   constructor(
     engine: Cedar,
@@ -136,6 +149,37 @@ export class CompiledPolicySet {
   ) {
     this.#engine = engine;
     this.#authorize = authorizerOf(engine);
+  }
+
+  /**
+   * Compiles the set to closures (at once for small sets, else in slices off the caller's path);
+   * until that is done, decisions ask the engine.
+   */
+  startCompiling(): void {
+    const count = Object.keys(this.parsed).length;
+    if (count <= COMPILE_AT_ONCE) {
+      try {
+        this.#compiled = compileFromEngine(live(this.#engine), this.parsed);
+      } catch {
+        this.#compiled = null; // the engine answers every decision, as before
+      }
+      this.#compiling = Promise.resolve(this.#compiled !== null);
+      return;
+    }
+    this.#compiling = compileFromEngineInSlices(() => live(this.#engine), this.parsed).then((c) => {
+      this.#compiled = c;
+      return c !== null;
+    });
+  }
+
+  /** Resolves once decisions come from the compiled closures (true), or when they never will (false). */
+  whenCompiled(): Promise<boolean> {
+    return this.#compiling;
+  }
+
+  /** Ids of the policies the compiled evaluator hands to the engine (null: not compiled, or not yet). */
+  get uncompiledPolicyIds(): readonly string[] | null {
+    return this.#compiled?.uncompiled ?? null;
   }
 
   /** Parses this set into the current engine when the one it was parsed into has been replaced. */
@@ -157,6 +201,24 @@ export class CompiledPolicySet {
 
   /** Decides one request in microseconds. Never throws: an engine failure is a deny with the reason in `errors`. */
   evaluate(request: CedarRequest): CedarDecision {
+    const compiled = this.#compiled;
+    if (compiled !== null) {
+      const answer = compiled.decide(request);
+      if (answer !== null) return answer;
+    }
+    return this.evaluateWithEngine(request);
+  }
+
+  /**
+   * The compiled evaluator's own answer, or null when it has none (not compiled yet, or the engine
+   * must answer this request). For tests and the bench: `evaluate` is what callers use.
+   */
+  evaluateCompiled(request: CedarRequest): CedarDecision | null {
+    return this.#compiled === null ? null : this.#compiled.decide(request);
+  }
+
+  /** `evaluate`, always asking cedar-wasm: what the compiled evaluator is checked against. */
+  evaluateWithEngine(request: CedarRequest): CedarDecision {
     if (STATE.engine !== this.#engine) {
       const failed = this.#follow();
       if (failed !== null) return { decision: "deny", policyIds: [], errors: [failed] };
@@ -321,18 +383,16 @@ function compileWith(engine: Cedar, text: string, options: CompileOptions): Comp
   if (preparsed.type === "failure") {
     return { ok: false, errors: preparsed.errors.map((e) => diagnostic(text, e, 0, undefined)), warnings };
   }
-  return {
-    ok: true,
-    policySet: new CompiledPolicySet(
-      engine,
-      slot,
-      parts.map((p) => p.id),
-      text,
-      options.defaultDecision,
-      staticPolicies,
-    ),
-    warnings,
-  };
+  const policySet = new CompiledPolicySet(
+    engine,
+    slot,
+    parts.map((p) => p.id),
+    text,
+    options.defaultDecision,
+    staticPolicies,
+  );
+  if (options.evaluator !== "engine") policySet.startCompiling();
+  return { ok: true, policySet, warnings };
 }
 
 function diagnostic(

@@ -1,0 +1,159 @@
+import { compileExpr, type Expr, entityLiteral, Unsupported } from "./expression.js";
+import type { Env } from "./request.js";
+import { entityIn } from "./request.js";
+import { type EntityUid, FALLBACK } from "./values.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: the engine's JSON policy format (EST), checked node by node
+type Json = any;
+
+/** What a policy's condition pins: `<path> == "<literal>"`, evaluated first, so other values skip it. */
+export interface Pin {
+  /** The path (`resource.hostname`, `context.tool`) as its JSON, the key policies are grouped by. */
+  key: string;
+  path: Expr;
+  value: string;
+}
+
+/** One policy, compiled. `when` is null when it could not be: the engine decides requests it is in scope for. */
+export interface CompiledPolicy {
+  id: string;
+  /** Position in the set: answers list policy ids in this order. */
+  index: number;
+  forbid: boolean;
+  /** The scope (`principal`, `action`, `resource` constraints); never errors. */
+  scope: (env: Env) => boolean;
+  /** The conditions, after the scope. Null: not compiled. */
+  when: ((env: Env) => boolean) | null;
+  /** `action == Action::"..."` in the scope: the action's key. */
+  action: string | undefined;
+  pin: Pin | undefined;
+}
+
+function fail(): never {
+  throw FALLBACK;
+}
+
+type Var = "principal" | "action" | "resource";
+
+function scopePart(v: Var, c: Json): ((env: Env) => boolean) | null {
+  const get = (env: Env): EntityUid => env[v];
+  switch (c?.op) {
+    case "All":
+      return null;
+    case "==": {
+      if (c.entity === undefined) throw new Unsupported("template slot");
+      const key = entityLiteral(c.entity).key;
+      return (env) => get(env).key === key;
+    }
+    case "in": {
+      if (Array.isArray(c.entities)) {
+        const targets = c.entities.map(entityLiteral);
+        return (env) => targets.some((t: EntityUid) => entityIn(env, get(env), t));
+      }
+      if (c.entity === undefined) throw new Unsupported("template slot");
+      const target = entityLiteral(c.entity);
+      return (env) => entityIn(env, get(env), target);
+    }
+    case "is": {
+      const type = c.entity_type;
+      if (typeof type !== "string") throw new Unsupported("is");
+      if (c.in === undefined) return (env) => get(env).type === type;
+      if (c.in.entity === undefined) throw new Unsupported("template slot");
+      const target = entityLiteral(c.in.entity);
+      return (env) => get(env).type === type && entityIn(env, get(env), target);
+    }
+  }
+  throw new Unsupported(`scope ${JSON.stringify(c)}`);
+}
+
+function compileScope(json: Json): (env: Env) => boolean {
+  const parts = (["principal", "action", "resource"] as const)
+    .map((v) => scopePart(v, json[v]))
+    .filter((p): p is (env: Env) => boolean => p !== null);
+  if (parts.length === 0) return () => true;
+  if (parts.length === 1) return parts[0]!;
+  if (parts.length === 2) {
+    const [a, b] = parts as [(env: Env) => boolean, (env: Env) => boolean];
+    return (env) => a(env) && b(env);
+  }
+  const [a, b, c] = parts as [(env: Env) => boolean, (env: Env) => boolean, (env: Env) => boolean];
+  return (env) => a(env) && b(env) && c(env);
+}
+
+function compileConditions(conditions: Json): (env: Env) => boolean {
+  if (!Array.isArray(conditions)) throw new Unsupported("conditions");
+  const parts = conditions.map((c: Json) => {
+    if (c.kind !== "when" && c.kind !== "unless") throw new Unsupported(`condition ${c.kind}`);
+    const body = compileExpr(c.body);
+    const unless = c.kind === "unless";
+    return (env: Env): boolean => {
+      const v = body(env);
+      if (typeof v !== "boolean") fail();
+      return unless ? !v : v;
+    };
+  });
+  if (parts.length === 0) return () => true;
+  if (parts.length === 1) return parts[0]!;
+  return (env) => {
+    for (const p of parts) if (!p(env)) return false;
+    return true;
+  };
+}
+
+/** A chain of attribute reads from a variable (`resource.hostname`, `context.a.b`), or null. */
+function isPath(node: Json): boolean {
+  if (node?.Var !== undefined) return ["principal", "action", "resource", "context"].includes(node.Var);
+  const dot = node?.["."];
+  return dot !== undefined && typeof dot.attr === "string" && isPath(dot.left);
+}
+
+/** The first thing the first `when` evaluates, when it is `<path> == "<string>"`. */
+function pinOf(conditions: Json): Pin | undefined {
+  const first = Array.isArray(conditions) ? conditions[0] : undefined;
+  if (first?.kind !== "when") return undefined;
+  let node = first.body;
+  while (node?.["&&"] !== undefined) node = node["&&"].left;
+  const eq = node?.["=="];
+  if (eq === undefined) return undefined;
+  for (const [path, lit] of [
+    [eq.left, eq.right],
+    [eq.right, eq.left],
+  ]) {
+    if (isPath(path) && typeof lit?.Value === "string") {
+      return { key: JSON.stringify(path), path: compileExpr(path), value: lit.Value };
+    }
+  }
+  return undefined;
+}
+
+/** Compiles one policy (the engine's JSON of it). What it cannot read is left to the engine (`when: null`). */
+export function compilePolicy(id: string, index: number, json: Json): CompiledPolicy {
+  if (json.effect !== "permit" && json.effect !== "forbid") throw new Unsupported("effect");
+  let scope: (env: Env) => boolean;
+  try {
+    scope = compileScope(json);
+  } catch (err) {
+    if (!(err instanceof Unsupported)) throw err;
+    // In scope for every request, never compiled: the engine decides whenever this policy is in the set.
+    return {
+      id,
+      index,
+      forbid: json.effect === "forbid",
+      scope: () => true,
+      when: null,
+      action: undefined,
+      pin: undefined,
+    };
+  }
+  let when: ((env: Env) => boolean) | null = null;
+  let pin: Pin | undefined;
+  try {
+    when = compileConditions(json.conditions ?? []);
+    pin = pinOf(json.conditions);
+  } catch (err) {
+    if (!(err instanceof Unsupported)) throw err;
+  }
+  const action =
+    json.action?.op === "==" && json.action.entity ? entityLiteral(json.action.entity).key : undefined;
+  return { id, index, forbid: json.effect === "forbid", scope, when, action, pin };
+}

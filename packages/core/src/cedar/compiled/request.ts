@@ -1,0 +1,142 @@
+import type { CedarRequest } from "../types.js";
+import { EntityUid, FALLBACK, isTypeName, type Value } from "./values.js";
+
+/** One entity of a request, as the compiled evaluator reads it. */
+export interface StoredEntity {
+  attrs: Record<string, Value>;
+  tags: Record<string, Value> | undefined;
+  parents: EntityUid[];
+  /** Keys of every ancestor, computed on first `in`. */
+  ancestors?: Set<string>;
+}
+
+/** A request checked and turned into values: what compiled policies evaluate against. */
+export interface Env {
+  principal: EntityUid;
+  action: EntityUid;
+  resource: EntityUid;
+  context: Record<string, Value>;
+  entities: Map<string, StoredEntity>;
+}
+
+function fallback(): never {
+  throw FALLBACK;
+}
+
+const PLAIN = Object.prototype;
+
+/**
+ * Checks that `v` is JSON the engine reads as a plain Cedar value, the same way with or without a
+ * schema: strings, booleans, integers within ±2^53, arrays and plain objects of those. An escape
+ * (`__entity`, `__extn`), a float, `null`, `undefined` or a class instance throws FALLBACK (the engine
+ * then decides, or rejects the request, in its own words). Returns `v` itself: no copy is made.
+ */
+export function checkValue(v: unknown, depth = 0): Value {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return v;
+    case "number":
+      return Number.isSafeInteger(v) ? v : fallback();
+    case "object": {
+      if (v === null || depth > 64) return fallback();
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) checkValue(v[i], depth + 1);
+        return v as Value[];
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== PLAIN && proto !== null) return fallback();
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) return fallback();
+        if (k.charCodeAt(0) === 95 && k.charCodeAt(1) === 95) return fallback(); // "__..." escapes
+        checkValue((v as Record<string, unknown>)[k], depth + 1);
+      }
+      return v as Record<string, Value>;
+    }
+    default:
+      return fallback();
+  }
+}
+
+function uidOf(ref: unknown): EntityUid {
+  if (typeof ref !== "object" || ref === null) return fallback();
+  const { type, id } = ref as { type?: unknown; id?: unknown };
+  if (!isTypeName(type) || typeof id !== "string") return fallback();
+  return new EntityUid(type, id);
+}
+
+function recordOf(v: unknown): Record<string, Value> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return fallback();
+  return checkValue(v) as Record<string, Value>;
+}
+
+/** The request as values, or FALLBACK thrown when any part of it is not plainly decidable here. */
+export function toEnv(request: CedarRequest): Env {
+  const entities = new Map<string, StoredEntity>();
+  let hasParents = false;
+  const list = request.entities;
+  if (list !== undefined) {
+    if (!Array.isArray(list)) fallback();
+    for (const e of list) {
+      if (typeof e !== "object" || e === null) fallback();
+      const uid = uidOf(e.uid);
+      // The engine keeps one of two entities with the same uid; which one is its own business.
+      if (entities.has(uid.key)) fallback();
+      const parents: EntityUid[] = [];
+      // Missing `attrs` or `parents`: left to the engine to accept or word.
+      const given = e.parents;
+      if (!Array.isArray(given)) fallback();
+      for (const p of given) parents.push(uidOf(p));
+      if (parents.length > 0) hasParents = true;
+      entities.set(uid.key, {
+        attrs: recordOf(e.attrs),
+        tags: e.tags === undefined ? undefined : recordOf(e.tags),
+        parents,
+      });
+    }
+  }
+  if (hasParents && hasCycle(entities)) fallback(); // the engine refuses such a hierarchy
+  return {
+    principal: uidOf(request.principal),
+    action: uidOf(request.action),
+    resource: uidOf(request.resource),
+    context: recordOf(request.context),
+    entities,
+  };
+}
+
+/** Cedar's `a in b` for entities: `a` is `b`, or `b` is among `a`'s ancestors in the request's entities. */
+export function entityIn(env: Env, a: EntityUid, b: EntityUid): boolean {
+  if (a.key === b.key) return true;
+  const stored = env.entities.get(a.key);
+  if (stored === undefined || stored.parents.length === 0) return false;
+  if (stored.ancestors === undefined) {
+    const seen = new Set<string>();
+    const todo = [...stored.parents];
+    while (todo.length > 0) {
+      const p = todo.pop()!;
+      if (seen.has(p.key)) continue;
+      seen.add(p.key);
+      const up = env.entities.get(p.key);
+      if (up) todo.push(...up.parents);
+    }
+    stored.ancestors = seen;
+  }
+  return stored.ancestors.has(b.key);
+}
+
+/** Whether the parent links among `entities` hold a cycle (an entity its own ancestor). */
+function hasCycle(entities: Map<string, StoredEntity>): boolean {
+  const state = new Map<string, 1 | 2>(); // 1: on the current path, 2: done
+  const visit = (key: string): boolean => {
+    const s = state.get(key);
+    if (s === 1) return true;
+    if (s === 2) return false;
+    state.set(key, 1);
+    for (const p of entities.get(key)?.parents ?? []) if (visit(p.key)) return true;
+    state.set(key, 2);
+    return false;
+  };
+  for (const key of entities.keys()) if (visit(key)) return true;
+  return false;
+}
