@@ -158,8 +158,8 @@ describe("transient-trace hook claude (Claude Code PreToolUse protocol)", () => 
 
   it("--deadline-ms holds while the decision runs, and the process exits once it answered", async () => {
     const s = sandbox();
-    // A policy whose compilation takes seconds: the decision cannot be done within 200 ms.
-    const rules = Array.from({ length: 400 }, (_, i) => ({
+    // A policy whose compilation takes seconds of CPU (4,000 rules): no decision within the deadlines below.
+    const rules = Array.from({ length: 4000 }, (_, i) => ({
       id: `r${i}`,
       action: "deny",
       commands: [`cmd${i} *`],
@@ -167,14 +167,15 @@ describe("transient-trace hook claude (Claude Code PreToolUse protocol)", () => 
     const slow = join(s.dir, "slow.json");
     writeFileSync(slow, JSON.stringify({ version: 1, defaultAction: "allow", rules }));
     const env = { TRANSIENT_TRACE_STATE_DIR: s.state, ATP_POLICY_PATH: slow };
-    const strict = await cli(["hook", "claude", "--deadline-ms", "200"], {
+    // 1,500 ms: past the start-up even on a loaded machine, so the timer fires while the policy compiles.
+    const strict = await cli(["hook", "claude", "--deadline-ms", "1500"], {
       env: { ...env, TRANSIENT_TRACE_MODE: "strict" },
       input: input("Bash", { command: "ls" }),
     });
     expect(JSON.parse(strict.stdout).hookSpecificOutput).toMatchObject({
       permissionDecision: "deny",
       permissionDecisionReason: expect.stringMatching(
-        /no answer within 200 ms\) and strict mode fails closed/,
+        /no answer within 1500 ms\) and strict mode fails closed/,
       ),
     });
     const audit = await cli(["hook", "claude", "--deadline-ms", "200"], {

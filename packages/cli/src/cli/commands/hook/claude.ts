@@ -72,6 +72,9 @@ export async function hookClaude(
       `transient-trace: blocked: no decision could be made (${why}) and ${knownMode ?? "strict"} mode fails closed`,
     );
   };
+  const late = () => failure(`no answer within ${deadlineMs} ms`);
+  // Past the deadline already (a slow start, stdin late): the deadline's answer, whatever came in.
+  if (Date.now() - startedAt >= deadlineMs) return late();
   let input: PreToolUseInput;
   try {
     input = JSON.parse(inputText) as PreToolUseInput;
@@ -87,7 +90,6 @@ export async function hookClaude(
   if (!req) return failure("the hook input names no tool");
 
   const left = deadlineMs - (Date.now() - startedAt);
-  const late = () => failure(`no answer within ${deadlineMs} ms`);
   if (left <= 0) return late();
   let timer: NodeJS.Timeout | undefined;
   let worker: Worker | undefined;
@@ -197,13 +199,15 @@ Options:
     const deadline = values["deadline-ms"] === undefined ? HOOK_DEADLINE_MS : Number(values["deadline-ms"]);
     if (!Number.isFinite(deadline) || deadline <= 0)
       throw usageError("hook claude: --deadline-ms must be positive");
-    // One deadline for everything, reading stdin included.
-    const startedAt = Date.now();
+    // One deadline for everything, from the process's start: loading, reading stdin, deciding.
+    const startedAt = Math.round(performance.timeOrigin);
     let text = "";
     try {
       text = await Promise.race([
         readAll(process.stdin),
-        new Promise<string>((_, rej) => setTimeout(() => rej(new Error("stdin")), deadline).unref()),
+        new Promise<string>((_, rej) =>
+          setTimeout(() => rej(new Error("stdin")), Math.max(1, deadline - (Date.now() - startedAt))).unref(),
+        ),
       ]);
     } catch {
       text = "";
