@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-CLI_DIST = REPO / "packages" / "cli" / "dist"
+# The built transient-trace package; another build of it can be tested with TRANSIENT_TRACE_TEST_CLI_DIST.
+CLI_DIST = Path(os.environ.get("TRANSIENT_TRACE_TEST_CLI_DIST") or REPO / "packages" / "cli" / "dist")
 VECTORS = REPO / "spec" / "vectors"
 
 
