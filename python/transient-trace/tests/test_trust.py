@@ -113,3 +113,18 @@ def test_bundles_exported_by_the_cli(isolated: Path, state_dir: Path, node) -> N
     assert node.cli("receipts", "verify", "--bundle", str(out), "--trust", kid).returncode == 1
     with pytest.raises(ValueError, match="not a receipts bundle"):
         verify_bundle({"receipts": []})
+
+
+def test_a_bundle_exported_in_python_verifies_in_typescript(isolated: Path, state_dir: Path, node) -> None:
+    kid = write(state_dir, 2)
+    with open(state_dir / "receipts" / "receipts.ndjson", "a") as f:
+        f.write('{"torn')
+    out = isolated / "py-bundle.json"
+    assert py_cli(["receipts", "export", "--out", str(out)]) == 0
+    bundle = json.loads(out.read_text())
+    assert (bundle["kind"], len(bundle["receipts"]), bundle["jwks"]["keys"][0]["kid"]) == ("transient-trace.receipts", 2, kid)
+    r = node.cli("receipts", "verify", "--bundle", str(out), "--trust", kid)
+    assert r.returncode == 0, r.stdout + r.stderr
+    bundle["receipts"].pop(0)
+    out.write_text(json.dumps(bundle))
+    assert node.cli("receipts", "verify", "--bundle", str(out), "--trust", kid).returncode == 1

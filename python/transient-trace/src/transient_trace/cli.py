@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from .policy.document import format_policy_problems, parse_policy_text
 from .policy.to_cedar import policy_to_cedar
-from .receipts.verify_dir import load_json_file, load_jwks_file, verify_bundle, verify_state_dir
+from .receipts.verify_dir import load_json_file, load_jwks_file, make_bundle, verify_bundle, verify_state_dir
 from .receipts.verify_log import LogProblem
 
 
@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--trust", action="append", default=[], metavar="KID[,KID...]", help="key ids to believe (repeatable)")
     v.add_argument("--jwks", metavar="FILE", help="a JWKS obtained another way: its keys are believed")
     v.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    e = receipts.add_parser("export", help="the log with its public keys, for offline verification")
+    e.add_argument("--state-dir", help="default: $TRANSIENT_TRACE_STATE_DIR, the config's, ~/.transient-trace")
+    e.add_argument("--out", required=True, metavar="FILE", help="where to write the bundle (- for stdout)")
     policy = sub.add_parser("policy", help="policies").add_subparsers(dest="command", required=True)
     c = policy.add_parser("check", help="validate a policy file, with line and column")
     c.add_argument("file")
@@ -47,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.group == "receipts":
-        return _verify(args)
+        return _verify(args) if args.command == "verify" else _export(args)
     return _check(args)
 
 
@@ -92,6 +95,30 @@ def _verify(args: argparse.Namespace) -> int:
         for p in r.problems[1:20]:
             print(f"  {p.kind}: {p.message}")
     return result.exit_code
+
+
+def _export(args: argparse.Namespace) -> int:
+    try:
+        bundle, skipped = make_bundle(args.state_dir)
+        text = json.dumps(bundle, ensure_ascii=False, separators=(",", ":")) + "\n"
+        if args.out == "-":
+            sys.stdout.write(text)
+        else:
+            with open(args.out, "w", encoding="utf-8") as f:
+                f.write(text)
+    except (OSError, ValueError) as err:
+        print(f"transient-trace-py: {err}", file=sys.stderr)
+        return 1
+    if skipped:
+        print(f"warning: {skipped} half-written line(s) were left out (see receipts verify)", file=sys.stderr)
+    if args.out != "-":
+        kids = ", ".join(k.get("kid", "?") for k in bundle["jwks"]["keys"]) or "none"
+        print(
+            f"Exported {len(bundle['receipts'])} receipts to {args.out}.\nVerify elsewhere with: transient-trace receipts "
+            f"verify --bundle {args.out}\nKey ids (compare them out of band): {kids}",
+            file=sys.stderr,
+        )
+    return 0
 
 
 def _problem(p: LogProblem) -> dict[str, object]:

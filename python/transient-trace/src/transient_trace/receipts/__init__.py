@@ -5,7 +5,7 @@ from .keys import SigningKey, jwk_thumbprint, jwks_lookup, public_jwk
 from .sign import sign_receipt
 from .validate import validate_receipt
 from .verify import verify_receipt_signature
-from .verify_dir import VerifyResult, verify_bundle, verify_state_dir
+from .verify_dir import VerifyResult, make_bundle, verify_bundle, verify_state_dir
 from .verify_log import LogProblem, LogReport, verify_log_text
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "canonical_json",
     "jwk_thumbprint",
     "jwks_lookup",
+    "make_bundle",
     "public_jwk",
     "sign_receipt",
     "validate_receipt",

@@ -20,6 +20,7 @@ from ..state.paths import StatePaths, resolve_state_dir
 from ..state.receipt_log import read_receipt_log
 from ..state.trust import TRUSTED_KEYS_ENV, is_inside, read_pins, real_dir, split_kids, trust_file_path
 from .canonical import CanonicalizationError, canonical_json
+from .clock import now_iso
 from .keys import anchored_lookup, jwks_lookup
 from .verify_log import LogReport, verify_log_text
 
@@ -155,6 +156,35 @@ def verify_bundle(
     text = "".join(_line(r) + "\n" for r in bundle["receipts"])
     head = bundle.get("head") if isinstance(bundle.get("head"), str) else None
     return _check(text, head, jwks if jwks is not None else carried, anchor, True, what)
+
+
+def make_bundle(state_dir: str | None = None, env: Mapping[str, str] | None = None) -> tuple[dict[str, Any], int]:
+    """
+    A state directory's log as a bundle, the format of ``transient-trace receipts export``: every
+    public key, the head checkpoint and the complete receipts. Also returns how many half-written
+    lines were left out.
+    """
+    env = os.environ if env is None else env
+    paths = StatePaths.of(os.path.abspath(state_dir) if state_dir else resolve_state_dir(env))
+    text, head, _ = read_receipt_log(paths)
+    receipts: list[Any] = []
+    lines = [line for line in text.split("\n") if line]
+    for line in lines:
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            receipts.append(value)
+    bundle = {
+        "version": 1,
+        "kind": BUNDLE_KIND,
+        "exported_at": now_iso(),
+        "jwks": KeyStore(paths).jwks(),
+        "head": head or None,
+        "receipts": receipts,
+    }
+    return bundle, len(lines) - len(receipts)
 
 
 def _line(receipt: Any) -> str:
