@@ -59,7 +59,7 @@ func (c *Client) drain(deadline time.Time) error {
 	for {
 		c.mu.Lock()
 		batch := c.queue.take(c.cfg.batchSize, c.cfg.maxBatchBytes)
-		reported := c.unreported
+		reported := min(c.unreported, MaxDroppedPerBatch) // the rest goes with the next batch
 		c.mu.Unlock()
 		if len(batch) == 0 {
 			return nil

@@ -31,6 +31,8 @@ const (
 	MaxAgentIDLength = 256        // characters in AgentID
 	MaxEventBytes    = 256 * 1024 // bytes of one event serialized as JSON
 	MaxBatchEvents   = 1000       // events in one batch request
+	// MaxDroppedPerBatch bounds the drop count one batch reports; the server refuses more.
+	MaxDroppedPerBatch = 1_000_000_000
 )
 
 // Event is one structured record of a single agent action; its JSON form is the wire format.

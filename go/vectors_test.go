@@ -60,6 +60,9 @@ func TestVectorsEvents(t *testing.T) {
 		file.Limits["maxEventBytes"] != MaxEventBytes || file.Limits["maxBatchEvents"] != MaxBatchEvents {
 		t.Errorf("limits differ: %v", file.Limits)
 	}
+	if n, ok := file.Limits["maxDroppedPerBatch"]; ok && n != MaxDroppedPerBatch {
+		t.Errorf("maxDroppedPerBatch is %d, here %d", n, MaxDroppedPerBatch)
+	}
 	for _, typ := range file.Types {
 		if !EventType(typ).valid() {
 			t.Errorf("event type %q unknown here", typ)
