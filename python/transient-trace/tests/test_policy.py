@@ -145,7 +145,7 @@ def test_same_cedar_and_decisions_as_the_typescript_governor(node) -> None:
     assert r.returncode == 0, r.stderr
     ts = json.loads(r.stdout)
     denies = 0
-    for case, want in zip(cases, ts):
+    for case, want in zip(cases, ts, strict=True):
         got_decisions = []
         for mode in ("audit", "strict", "permissive"):
             g = Governor(case["policy"], mode, home="/home/u")

@@ -87,9 +87,9 @@ def test_redaction_agrees_with_the_typescript_source() -> None:
     r = subprocess.run([str(tsx), "--eval", script], input=json.dumps(cases), capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     want = json.loads(r.stdout)
-    differing = [(c, w, redact_text(c)) for c, w in zip(cases, want) if redact_text(c) != w]
+    differing = [(c, w, redact_text(c)) for c, w in zip(cases, want, strict=True) if redact_text(c) != w]
     assert differing == []
-    assert sum(w != c for c, w in zip(cases, want)) > 500  # the sample does redact
+    assert sum(w != c for c, w in zip(cases, want, strict=True)) > 500  # the sample does redact
 
 
 REQUESTS = load_vectors("request-model.json")
