@@ -122,8 +122,11 @@ export interface CompileOptions {
   evaluator?: "compiled" | "engine";
 }
 
-/** Sets up to this many policies are compiled to closures at once (a few ms); larger ones in slices. */
-const COMPILE_AT_ONCE = 200;
+/**
+ * Sets up to this many policies are compiled to closures at once; larger ones in slices. The engine
+ * gives a policy's JSON in 0.1-1 ms (more while its Wasm code is still warming up).
+ */
+const COMPILE_AT_ONCE = 50;
 
 export type CompileResult =
   | { ok: true; policySet: CompiledPolicySet; warnings: CedarDiagnostic[] }

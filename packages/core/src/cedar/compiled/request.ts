@@ -27,9 +27,10 @@ const PLAIN = Object.prototype;
 
 /**
  * Checks that `v` is JSON the engine reads as a plain Cedar value, the same way with or without a
- * schema: strings, booleans, integers within ±2^53, arrays and plain objects of those. An escape
- * (`__entity`, `__extn`), a float, `null`, `undefined` or a class instance throws FALLBACK (the engine
- * then decides, or rejects the request, in its own words). Returns `v` itself: no copy is made.
+ * schema: strings, booleans, integers within ±2^53, arrays and plain objects of those, and entity
+ * references (`{"__entity": {"type": ..., "id": ...}}`). Any other escape (`__extn`), a float, `null`,
+ * `undefined` or a class instance throws FALLBACK (the engine then decides, or rejects the request,
+ * in its own words). Returns `v` itself unless it holds an entity reference (then a copy).
  */
 export function checkValue(v: unknown, depth = 0): Value {
   switch (typeof v) {
@@ -41,21 +42,36 @@ export function checkValue(v: unknown, depth = 0): Value {
     case "object": {
       if (v === null || depth > 64) return fallback();
       if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) checkValue(v[i], depth + 1);
-        return v as Value[];
+        let out: Value[] | undefined;
+        for (let i = 0; i < v.length; i++) {
+          const x = checkValue(v[i], depth + 1);
+          if (x !== v[i]) (out ??= v.slice())[i] = x;
+        }
+        return out ?? (v as Value[]);
       }
       const proto = Object.getPrototypeOf(v);
       if (proto !== PLAIN && proto !== null) return fallback();
+      let out: Record<string, Value> | undefined;
       for (const k in v) {
         if (!Object.hasOwn(v, k)) return fallback();
-        if (k.charCodeAt(0) === 95 && k.charCodeAt(1) === 95) return fallback(); // "__..." escapes
-        checkValue((v as Record<string, unknown>)[k], depth + 1);
+        if (k.charCodeAt(0) === 95 && k.charCodeAt(1) === 95) return escaped(v as Record<string, unknown>);
+        const given = (v as Record<string, unknown>)[k];
+        const x = checkValue(given, depth + 1);
+        if (x !== given) (out ??= { ...(v as Record<string, Value>) })[k] = x;
       }
-      return v as Record<string, Value>;
+      return out ?? (v as Record<string, Value>);
     }
     default:
       return fallback();
   }
+}
+
+/** An object with a `__` key: an entity reference when it is exactly one, else the engine's to read. */
+function escaped(v: Record<string, unknown>): EntityUid {
+  const ref = v.__entity;
+  if (Object.keys(v).length !== 1 || typeof ref !== "object" || ref === null) return fallback();
+  if (Object.keys(ref).length !== 2) return fallback();
+  return uidOf(ref);
 }
 
 function uidOf(ref: unknown): EntityUid {
@@ -67,7 +83,8 @@ function uidOf(ref: unknown): EntityUid {
 
 function recordOf(v: unknown): Record<string, Value> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return fallback();
-  return checkValue(v) as Record<string, Value>;
+  const out = checkValue(v);
+  return out instanceof EntityUid ? fallback() : (out as Record<string, Value>);
 }
 
 /** The request as values, or FALLBACK thrown when any part of it is not plainly decidable here. */
