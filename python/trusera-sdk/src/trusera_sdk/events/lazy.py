@@ -13,7 +13,7 @@ class LazyEvents:
     """Something ``TruseraClient`` turns into events on its own thread. ``count``: how many."""
 
     __slots__ = ()
-    count = 1
+    count: int = 1  # a subclass may hold it in a slot
 
     def events(self) -> list[Event]:  # pragma: no cover - interface
         raise NotImplementedError

@@ -38,7 +38,7 @@ class Call(LazyEvents):
 
     __slots__ = (
         "library", "method", "url", "headers", "verdict", "started", "request_size",
-        "enforcement", "status", "response_size", "error", "response_headers", "duration", "wall",
+        "enforcement", "status", "response_size", "error", "response_headers", "duration", "wall", "count",
     )
 
     def __init__(
@@ -51,11 +51,8 @@ class Call(LazyEvents):
         self.verdict = verdict
         self.request_size = size
         self.enforcement = enforcement
+        self.count = 2 if verdict.decision == "deny" else 1  # events it stands for
         self.started = _perf()
-
-    @property
-    def count(self) -> int:  # type: ignore[override]
-        return 2 if self.verdict.decision == "deny" else 1
 
     def events(self) -> list[Event]:
         v = self.verdict
