@@ -56,15 +56,6 @@ export async function startCommand(flags: Record<string, string | boolean | unde
   const storeText = config.databaseUrl
     ? `postgres ${redactDatabaseUrl(config.databaseUrl)}`
     : `data in ${config.dataDir}`;
-  if (server.firstKey) {
-    process.stderr.write(
-      `\nFirst start: created project "default" with an admin API key:\n\n  ${server.firstKey.key}\n\n` +
-        `It is also in ${server.firstKey.file} (readable only by you). It is not shown again.\n\n`,
-    );
-  }
-  server.app.log.info({ url: server.url, store: storeText }, "trusera-server listening");
-  // Always said, whatever the log level: people and scripts (tests, npm start) wait for this line.
-  process.stderr.write(`trusera-server listening on ${server.url} (${storeText})\n`);
   // One signal starts a graceful shutdown; the same signal again exits at once (a second Ctrl-C). Another
   // signal meanwhile is the same request from elsewhere (npm start forwards SIGTERM after the terminal's
   // SIGINT reached us too) and must not cut the shutdown short.
@@ -99,6 +90,16 @@ export async function startCommand(flags: Record<string, string | boolean | unde
       (err) => exit(1, () => server.app.log.error({ err }, "shutdown failed")),
     );
   };
+  // Before the listening line: whoever waits for it may signal at once.
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  if (server.firstKey) {
+    process.stderr.write(
+      `\nFirst start: created project "default" with an admin API key:\n\n  ${server.firstKey.key}\n\n` +
+        `It is also in ${server.firstKey.file} (readable only by you). It is not shown again.\n\n`,
+    );
+  }
+  server.app.log.info({ url: server.url, store: storeText }, "trusera-server listening");
+  // Always said, whatever the log level: people and scripts (tests, npm start) wait for this line.
+  process.stderr.write(`trusera-server listening on ${server.url} (${storeText})\n`);
 }
