@@ -153,7 +153,8 @@ const client = new sdk.TruseraClient({ apiKey: "tsk_${"p".repeat(32)}", baseUrl:
 const i = new sdk.TruseraInterceptor().install(client);
 process.stdout.write("thread " + threadId + ": " + i.status.eventThread + "\\n");`,
       );
-      const r = await runNode(["-e", "setTimeout(() => {}, 300)"], { NODE_OPTIONS: `--require ${preload}` });
+      // Long enough for the event thread to start and run the preload on a loaded machine (300 ms was not).
+      const r = await runNode(["-e", "setTimeout(() => {}, 2000)"], { NODE_OPTIONS: `--require ${preload}` });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout.trim().split("\n").sort()).toEqual(["thread 0: worker", "thread 1: main"]);
     } finally {
