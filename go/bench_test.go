@@ -20,7 +20,7 @@ func (instantRT) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func benchClient() *Client {
 	return NewClient("tsk_"+strings.Repeat("b", 32), WithBaseURL("http://127.0.0.1:9"), WithFlushInterval(time.Hour),
-		WithMaxRetries(0), WithAgentID("bench"), WithLogger(&recordingLogger{}))
+		WithMaxRetries(0), WithAgentID("bench"), WithLogger(&recordingLogger{}), WithoutSpool())
 }
 
 func BenchmarkTrack(b *testing.B) {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -23,6 +24,8 @@ type Stats struct {
 	AfterClose  int // tracked after Close, dropped
 	Rejected    int // refused by the server with a 4xx other than 408 and 429, dropped
 	Retries     int // requests repeated after a network error, 5xx, 408 or 429
+	Spooled     int // written to the disk spool for a later client (docs/spool.md)
+	Recovered   int // delivered from the disk spool
 }
 
 // pendingEvent is a tracked event not serialized yet. An event built by this package's interceptor
@@ -43,6 +46,7 @@ type Client struct {
 	base     *url.URL
 	unusable string // why the client sends nothing, or ""
 	http     *http.Client
+	spool    *spool // nil when off
 
 	mu         sync.Mutex
 	pending    []pendingEvent
@@ -106,6 +110,14 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	}
 	c.apiKey, c.base = key, base
 	c.http = &http.Client{Transport: newPrivateTransport()}
+	if root := cfg.spoolDir; c.unusable == "" && !cfg.spoolOff {
+		if root == "" {
+			root = defaultSpoolRoot()
+		}
+		if root != "" {
+			c.spool = &spool{dir: filepath.Join(root, spoolPartition(base.String(), key)), maxBytes: int64(cfg.spoolMaxBytes), maxFiles: cfg.spoolMaxFiles}
+		}
+	}
 	c.kick = make(chan struct{}, 1)
 	c.flushReq = make(chan flushRequest)
 	c.closeCh = make(chan struct{})

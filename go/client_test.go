@@ -2,6 +2,7 @@ package trusera
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,9 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -215,7 +219,7 @@ func TestBoundedQueueDropsOldestAndReportsTheDrops(t *testing.T) {
 func TestTrackNeverBlocksAndCloseKeepsItsDeadlineWhenTheServerIsDown(t *testing.T) {
 	logs := &recordingLogger{}
 	c := NewClient("tsk_"+strings.Repeat("x", 32), WithBaseURL(closedPort(t)), WithMaxQueueSize(1000),
-		WithBatchSize(10), WithRetryDelays(50*time.Millisecond, time.Second), WithLogger(logs))
+		WithBatchSize(10), WithRetryDelays(50*time.Millisecond, time.Second), WithLogger(logs), WithoutSpool())
 	start := time.Now()
 	for k := 0; k < 20000; k++ {
 		c.Track(NewEvent(EventAPICall, "GET https://example.com/"))
@@ -335,5 +339,72 @@ func TestOneFlushInFlight(t *testing.T) {
 	}
 	if n := len(s.events(t, agent)); n != 40 {
 		t.Fatalf("stored %d, want 40", n)
+	}
+}
+
+func TestSpoolKeepsUndeliveredEventsForTheNextClient(t *testing.T) {
+	s := realServer(t)
+	agent := uniqueAgent(t)
+	dir := t.TempDir()
+	proxy := newFlakyProxy(t, s.url, 1_000_000, "0") // the server is "down"
+	opts := []Option{WithBaseURL(proxy.srv.URL), WithAgentID(agent), WithFlushInterval(time.Hour), WithMaxRetries(1),
+		WithRetryDelays(time.Millisecond, 5*time.Millisecond), WithBatchSize(10), WithSpoolDir(dir), WithLogger(&recordingLogger{})}
+	a := NewClient(s.apiKey, opts...)
+	for k := 0; k < 25; k++ {
+		a.Track(NewEvent(EventToolCall, fmt.Sprintf("spooled-%d", k)))
+	}
+	var root *Error
+	if err := a.Flush(); !errors.As(err, &root) || root.Code != CodeUndelivered {
+		t.Fatalf("Flush with the server down: %v", err)
+	}
+	if err := a.Close(); err != nil { // at rest now: no drain in flight
+		t.Fatal(err)
+	}
+	if st := a.Stats(); st.Spooled != 25 || st.Queued != 0 || st.Dropped != 0 {
+		t.Fatalf("stats: %+v", st)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.batch"))
+	sort.Strings(files)
+	total := 0
+	for k, f := range files {
+		raw, _ := os.ReadFile(f)
+		var batch spoolFile
+		if err := json.Unmarshal(raw, &batch); err != nil || batch.Version != 1 || batch.Count != len(batch.Events) || batch.IdempotencyKey == "" {
+			t.Fatalf("spool file %s: %v %s", f, err, raw)
+		}
+		if info, _ := os.Stat(f); info.Mode().Perm() != 0o600 {
+			t.Fatalf("spool file mode %v", info.Mode())
+		}
+		if k == 0 {
+			proxy.mu.Lock()
+			firstKey := proxy.keys[0]
+			proxy.mu.Unlock()
+			if batch.IdempotencyKey != firstKey {
+				t.Fatalf("the failed batch's key %q is not the one stored %q", firstKey, batch.IdempotencyKey)
+			}
+		}
+		total += batch.Count
+	}
+	if total != 25 {
+		all, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
+		t.Fatalf("%d events in the spool files %v", total, all)
+	}
+	// The server is back: the next client with the same server and key delivers the spool, once.
+	proxy.fail.Store(0)
+	b := NewClient(s.apiKey, opts...)
+	if err := b.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if st := b.Stats(); st.Recovered != 25 {
+		t.Fatalf("stats: %+v", st)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.events(t, agent)); n != 25 {
+		t.Fatalf("stored %d, want 25", n)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*", "*")); len(left) != 0 {
+		t.Fatalf("files left: %v", left)
 	}
 }

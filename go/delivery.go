@@ -17,6 +17,11 @@ func (c *Client) run() {
 	defer close(c.done)
 	ticker := time.NewTicker(c.cfg.flushInterval)
 	defer ticker.Stop()
+	if c.spool != nil {
+		if files, _ := c.spool.usage(); files > 0 {
+			c.drain(time.Time{}) // what an earlier client left in the spool
+		}
+	}
 	for {
 		select {
 		case <-ticker.C:
@@ -49,8 +54,9 @@ func (c *Client) effectiveDeadline(d time.Time) time.Time {
 	return d
 }
 
-// drain sends batches until the queue is empty (nil) or a batch fails after its retries, or the
-// deadline comes (an error; the batch goes back to the head of the queue).
+// drain sends batches until the queue is empty, then what waits in the spool (nil); or until a
+// batch fails after its retries or the deadline comes (an error): the batch and everything queued
+// behind it then go to the spool (or, without one, back to the head of the queue).
 func (c *Client) drain(deadline time.Time) error {
 	if c.unusable != "" {
 		return &Error{Code: CodeConfig, Message: "[Trusera] " + c.unusable}
@@ -62,9 +68,10 @@ func (c *Client) drain(deadline time.Time) error {
 		reported := min(c.unreported, MaxDroppedPerBatch) // the rest goes with the next batch
 		c.mu.Unlock()
 		if len(batch) == 0 {
-			return nil
+			return c.drainSpool(deadline)
 		}
-		outcome, err := c.sendBatch(batch, reported, deadline)
+		key := newIdempotencyKey()
+		outcome, err := c.sendBatch(batch, reported, key, deadline)
 		c.mu.Lock()
 		switch outcome {
 		case sent:
@@ -75,16 +82,82 @@ func (c *Client) drain(deadline time.Time) error {
 			c.stats.Rejected += len(batch)
 			c.unreported -= reported
 		default:
-			c.addDropsLocked(c.queue.unshift(batch))
 			// Reaching the batch size again does not retry at once: the timer (or a Flush) does.
 			c.quietUntil = time.Now().Add(c.cfg.flushInterval)
+			if c.spool == nil {
+				c.addDropsLocked(c.queue.unshift(batch))
+			}
 		}
 		left := c.queue.len()
 		c.mu.Unlock()
 		if outcome == failed {
+			if c.spool != nil {
+				left = c.spoolRest(batch, reported, key)
+			}
 			return &Error{Code: CodeUndelivered, Message: fmt.Sprintf("[Trusera] %d events not delivered yet: %v", left, err)}
 		}
 		c.serializePending()
+	}
+}
+
+// spoolRest writes a batch that failed (with its key and the drops it reported) and everything
+// queued behind it to the spool; what cannot be written is dropped and counted. It gives how many
+// events were kept.
+func (c *Client) spoolRest(batch [][]byte, reported int, key string) int {
+	kept, lost := 0, 0
+	var why error
+	for len(batch) > 0 {
+		err := c.spool.write(batch, key, reported)
+		c.mu.Lock()
+		if err != nil {
+			lost, why = lost+len(batch), err
+			c.addDropsLocked(len(batch)) // its drops stay unreported: they go with a later batch
+		} else {
+			kept += len(batch)
+			c.stats.Spooled += len(batch)
+			c.unreported -= reported // the file carries them
+		}
+		batch = c.queue.take(c.cfg.batchSize, c.cfg.maxBatchBytes)
+		reported = min(c.unreported, MaxDroppedPerBatch)
+		c.mu.Unlock()
+		key = newIdempotencyKey()
+	}
+	if lost > 0 {
+		c.log.Warn(fmt.Sprintf("%d undelivered events could not be kept in the spool (%v): dropped", lost, why))
+	}
+	if kept > 0 {
+		c.debugf("%d undelivered events kept in the spool %s for a later client", kept, c.spool.dir)
+	}
+	return kept
+}
+
+// drainSpool delivers what waits in the spool, oldest first, each batch with its own key; it
+// stops at the first batch that fails (given back for later).
+func (c *Client) drainSpool(deadline time.Time) error {
+	if c.spool == nil {
+		return nil
+	}
+	for {
+		b := c.spool.take()
+		if b == nil {
+			return nil
+		}
+		outcome, err := c.sendBatch(b.events, b.file.Dropped, b.file.IdempotencyKey, deadline)
+		c.mu.Lock()
+		switch outcome {
+		case sent:
+			c.stats.Recovered += len(b.events)
+		case rejected:
+			c.stats.Rejected += len(b.events)
+		default:
+			c.quietUntil = time.Now().Add(c.cfg.flushInterval)
+		}
+		c.mu.Unlock()
+		if outcome == failed {
+			b.release()
+			return &Error{Code: CodeUndelivered, Message: fmt.Sprintf("[Trusera] the spool's batches are not delivered yet: %v", err)}
+		}
+		b.done()
 	}
 }
 
@@ -96,7 +169,7 @@ const (
 	failed
 )
 
-func (c *Client) sendBatch(batch [][]byte, dropped int, deadline time.Time) (sendOutcome, error) {
+func (c *Client) sendBatch(batch [][]byte, dropped int, idempotencyKey string, deadline time.Time) (sendOutcome, error) {
 	var body bytes.Buffer
 	body.WriteString(`{"events":[`)
 	for i, e := range batch {
@@ -110,7 +183,6 @@ func (c *Client) sendBatch(batch [][]byte, dropped int, deadline time.Time) (sen
 		body.WriteString(`,"dropped":` + strconv.Itoa(dropped))
 	}
 	body.WriteByte('}')
-	idempotencyKey := newIdempotencyKey()
 	url := c.base.JoinPath("v1/events").String()
 	var lastErr error
 	for attempt := 0; ; attempt++ {
@@ -309,8 +381,21 @@ func (c *Client) finish() {
 	if c.unusable != "" {
 		return
 	}
+	spooledBefore := c.Stats().Spooled
 	err := c.drain(c.deadline)
 	c.serializePending()
+	if c.spool != nil {
+		c.mu.Lock()
+		batch := c.queue.take(c.cfg.batchSize, c.cfg.maxBatchBytes)
+		reported := min(c.unreported, MaxDroppedPerBatch)
+		c.mu.Unlock()
+		if len(batch) > 0 {
+			c.spoolRest(batch, reported, newIdempotencyKey())
+		}
+		if kept := c.Stats().Spooled - spooledBefore; kept > 0 {
+			c.log.Warn(fmt.Sprintf("Close: %d events could not be delivered in time; kept in the spool %s for the next client", kept, c.spool.dir))
+		}
+	}
 	c.mu.Lock()
 	lost := c.queue.clear()
 	c.stats.Dropped += lost

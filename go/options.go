@@ -48,6 +48,10 @@ type config struct {
 	debug          bool
 	logger         Logger
 	problems       []string
+	spoolOff       bool
+	spoolDir       string
+	spoolMaxBytes  int
+	spoolMaxFiles  int
 }
 
 func defaultConfig() config {
@@ -62,6 +66,8 @@ func defaultConfig() config {
 		maxDelay:       30 * time.Second,
 		requestTimeout: 10 * time.Second,
 		closeTimeout:   10 * time.Second,
+		spoolMaxBytes:  64 << 20,
+		spoolMaxFiles:  10_000,
 	}
 }
 
@@ -129,6 +135,26 @@ func WithRequestTimeout(d time.Duration) Option {
 func WithCloseTimeout(d time.Duration) Option {
 	return duration("WithCloseTimeout", d, func(c *config) { c.closeTimeout = d })
 }
+
+// WithSpoolDir sets the directory of the disk spool (docs/spool.md): batches that could not be
+// delivered (retries ran out, or Close ran out of time) wait there, one sub-directory per server and
+// key, for the next client. Default $TRUSERA_SPOOL_DIR, else ~/.trusera/spool.
+func WithSpoolDir(dir string) Option { return func(c *config) { c.spoolDir = dir } }
+
+// WithSpoolLimits bounds the spool of one server and key (default 64 MiB and 10,000 files); a batch
+// beyond them is dropped and counted.
+func WithSpoolLimits(maxBytes, maxFiles int) Option {
+	return func(c *config) {
+		if maxBytes < 1 || maxFiles < 1 {
+			c.bad("WithSpoolLimits needs at least 1 byte and 1 file, got %d and %d", maxBytes, maxFiles)
+			return
+		}
+		c.spoolMaxBytes, c.spoolMaxFiles = maxBytes, maxFiles
+	}
+}
+
+// WithoutSpool turns the disk spool off: what cannot be delivered is dropped and counted.
+func WithoutSpool() Option { return func(c *config) { c.spoolOff = true } }
 
 // WithLogger sends warnings and debug lines to l (default: the standard log package, prefixed [Trusera]).
 func WithLogger(l Logger) Option { return func(c *config) { c.logger = l } }

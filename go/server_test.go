@@ -33,7 +33,14 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// The disk spool of every client made by a test goes to a scratch directory, never to ~.
+	scratch, err := os.MkdirTemp("", "trusera-go-spool-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("TRUSERA_SPOOL_DIR", scratch)
 	code := m.Run()
+	_ = os.RemoveAll(scratch)
 	if shared != nil {
 		shared.stop()
 	}

@@ -139,7 +139,7 @@ func policySet(n int) string {
 func main() {
 	client := trusera.NewClient("tsk_"+strings.Repeat("b", 32),
 		trusera.WithBaseURL("http://127.0.0.1:9"), // nothing listens: flushes fail fast and requeue
-		trusera.WithFlushInterval(time.Hour), trusera.WithMaxQueueSize(10_000), trusera.WithMaxRetries(0),
+		trusera.WithFlushInterval(time.Hour), trusera.WithMaxQueueSize(10_000), trusera.WithMaxRetries(0), trusera.WithoutSpool(),
 		trusera.WithAgentID("bench-agent"), trusera.WithLogger(quietLogger{}))
 	defer client.Close()
 
