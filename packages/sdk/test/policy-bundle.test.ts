@@ -136,7 +136,8 @@ describe("policy bundle", () => {
     interceptor.install(client, {
       enforcement: "block",
       policyUrl: "/api/v1/policies/bundle",
-      policyRefreshInterval: 40,
+      // Long enough that 20 loopback requests fit in a few intervals even on a loaded machine.
+      policyRefreshInterval: 150,
     });
     await interceptor.ready();
     for (let i = 0; i < 20; i++) await get("/bad-before");
