@@ -12,6 +12,8 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     alias: {
+      // Before "@trusera/core", which would otherwise match it as a prefix.
+      "@trusera/core/light": fileURLToPath(new URL("./packages/core/src/light.ts", import.meta.url)),
       "@trusera/core": src("core"),
       "@trusera/testing": src("testing"),
     },

@@ -1,10 +1,20 @@
 #!/usr/bin/env node
-import { TruseraError } from "@trusera/core";
-import { CliError, EXIT } from "./cli/errors.js";
-import { processIo } from "./cli/io.js";
-import { main } from "./cli/main.js";
+// `hook claude` runs on every tool call Claude Code makes: its fast entry comes first and loads only
+// what a hand-off to a running daemon needs; everything else (and the hook without a daemon) loads
+// the full command tree.
+const argv = process.argv.slice(2);
+const handled =
+  argv[0] === "hook" && argv[1] === "claude" && (await (await import("./hook-entry.js")).hookEntry(argv.slice(2)));
+if (handled) process.exit(0);
 
-main(process.argv.slice(2), processIo()).then(
+const [{ TruseraError }, { CliError, EXIT }, { processIo }, { main }] = await Promise.all([
+  import("@trusera/core"),
+  import("./cli/errors.js"),
+  import("./cli/io.js"),
+  import("./cli/main.js"),
+]);
+
+main(argv, processIo()).then(
   () => process.exit(EXIT.ok),
   (err: unknown) => {
     if (err instanceof CliError) {

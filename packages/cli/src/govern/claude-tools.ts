@@ -1,4 +1,5 @@
-import { type ActionClass, redactUrl } from "@trusera/core";
+import type { ActionClass } from "@trusera/core";
+import { redactUrl } from "@trusera/core/light";
 import type { DecisionRequest } from "./protocol.js";
 
 /** The tools the hook is registered for (Claude Code's `matcher` is a regular expression on tool_name). */

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { configFilePath, isMode, type Mode, readConfig, resolveMode } from "@trusera/core";
-import { malformedToolInput, type PreToolUseInput, toolCallRequest } from "../../../govern/claude-tools.js";
 import { decideForSession } from "../../../govern/client.js";
 import type { Answer } from "../../../govern/protocol.js";
 import { readSessionRecord, type SessionRecord } from "../../../govern/session-files.js";
@@ -12,26 +11,13 @@ import type { CommandSpec } from "../../command.js";
 import { HELP_FLAG } from "../../command.js";
 import { usageError } from "../../errors.js";
 import { type CliIo, processIo } from "../../io.js";
+import { HOOK_DEADLINE_MS, type HookOutput } from "./answer.js";
 import { decideStandalone, type HookJob } from "./claude-decide.js";
+import { respond } from "./respond.js";
+import { readInput } from "./stdin.js";
 
-/** The hook answers within this (Claude Code's own timeout, 30 s as registered, must never be reached). */
-export const HOOK_DEADLINE_MS = 10_000;
-
-export interface HookOutput {
-  hookSpecificOutput?: {
-    hookEventName: "PreToolUse";
-    permissionDecision: "allow" | "deny" | "ask";
-    permissionDecisionReason: string;
-  };
-}
-
-const deny = (reason: string): HookOutput => ({
-  hookSpecificOutput: {
-    hookEventName: "PreToolUse",
-    permissionDecision: "deny",
-    permissionDecisionReason: reason,
-  },
-});
+export { HOOK_DEADLINE_MS, type HookOutput } from "./answer.js";
+export { readAll } from "./stdin.js";
 
 /**
  * Claude Code's PreToolUse hook: decides one tool call (Bash, Write, Edit, MultiEdit, NotebookEdit,
@@ -42,7 +28,8 @@ const deny = (reason: string): HookOutput => ({
  * that cannot be decided (no tool_input, a command that is not a string), a missing or invalid policy,
  * or no answer within the deadline denies; in audit those answer `{}` with a note on stderr. The
  * deadline counts from `startedAt` (the process start, stdin included) and holds while the decision
- * runs: that runs in a worker thread. Never throws.
+ * runs: that runs in a worker thread. Never throws. This is the full path; the hook's fast entry
+ * (src/hook-entry.ts) hands a call to a running daemon without loading it, through the same `respond`.
  */
 export async function hookClaude(
   inputText: string,
@@ -61,59 +48,21 @@ export async function hookClaude(
   } catch {
     knownMode = undefined; // unknown: fail closed
   }
-  const failure = (why: string): HookOutput => {
-    if (knownMode === "audit") {
-      io.stderr(
-        `transient-trace: hook: no decision (${why}); audit mode lets the call through (audit records, never blocks)\n`,
-      );
-      return {};
-    }
-    return deny(
-      `transient-trace: blocked: no decision could be made (${why}) and ${knownMode ?? "strict"} mode fails closed`,
-    );
-  };
-  const late = () => failure(`no answer within ${deadlineMs} ms`);
-  // Past the deadline already (a slow start, stdin late): the deadline's answer, whatever came in.
-  if (Date.now() - startedAt >= deadlineMs) return late();
-  let input: PreToolUseInput;
-  try {
-    input = JSON.parse(inputText) as PreToolUseInput;
-  } catch {
-    return failure("the hook input is not JSON");
-  }
-  if (typeof input !== "object" || input === null || Array.isArray(input))
-    return failure("the hook input is not an object");
-  if (input.hook_event_name !== undefined && input.hook_event_name !== "PreToolUse") return {};
-  const malformed = malformedToolInput(input);
-  if (malformed) return failure(`malformed hook input: ${malformed}`);
-  const req = toolCallRequest(input, io.cwd);
-  if (!req) return failure("the hook input names no tool");
-
-  const left = deadlineMs - (Date.now() - startedAt);
-  if (left <= 0) return late();
-  let timer: NodeJS.Timeout | undefined;
   let worker: Worker | undefined;
-  const timeout = new Promise<HookOutput>((resolve) => {
-    timer = setTimeout(() => resolve(late()), left);
-  });
-  const work = (async (): Promise<HookOutput> => {
-    let answer: Answer;
-    if (session) answer = await decideForSession(session, req);
-    else {
+  return respond(inputText, {
+    mode: knownMode,
+    cwd: io.cwd,
+    stderr: io.stderr,
+    deadlineMs,
+    startedAt,
+    decide: (input, req) => {
+      if (session) return decideForSession(session, req);
       const run = offThread({ input, env: io.env, cwd: io.cwd, mode: knownMode ?? "strict" });
       worker = run.worker;
-      answer = await run.answer;
-    }
-    if (answer.verdict === "block") return deny(answer.message);
-    if (answer.verdict === "error") return failure(answer.message);
-    return {};
-  })().catch((err: unknown) => failure((err as Error)?.message ?? String(err)));
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-    void worker?.terminate();
-  }
+      return run.answer;
+    },
+    cleanup: () => void worker?.terminate(),
+  });
 }
 
 const WORKER = new URL("./hook-worker.js", import.meta.url);
@@ -140,35 +89,6 @@ function sessionOf(env: Record<string, string | undefined>): SessionRecord | und
   if (!dir || !existsSync(join(dir, "session.json"))) return undefined;
   const record = readSessionRecord(dir);
   return isMode(record.mode) ? record : undefined;
-}
-
-/**
- * Reads stdin until it ends or holds one complete JSON value (so that a caller that never closes
- * stdin is still answered), then lets go of it so that it keeps nothing alive.
- */
-export function readAll(stream: NodeJS.ReadableStream & { destroy?(): void }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const finish = () => {
-      stream.removeListener("data", onData);
-      stream.destroy?.();
-      resolve(Buffer.concat(chunks).toString("utf8"));
-    };
-    const onData = (c: Buffer | string) => {
-      chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
-      const text = Buffer.concat(chunks).toString("utf8").trim();
-      if (!text.endsWith("}")) return;
-      try {
-        JSON.parse(text);
-        finish();
-      } catch {
-        // Not complete yet.
-      }
-    };
-    stream.on("data", onData);
-    stream.on("end", finish);
-    stream.on("error", reject);
-  });
 }
 
 export const hookClaudeCommand: CommandSpec = {
@@ -201,17 +121,7 @@ Options:
       throw usageError("hook claude: --deadline-ms must be positive");
     // One deadline for everything, from the process's start: loading, reading stdin, deciding.
     const startedAt = Math.round(performance.timeOrigin);
-    let text = "";
-    try {
-      text = await Promise.race([
-        readAll(process.stdin),
-        new Promise<string>((_, rej) =>
-          setTimeout(() => rej(new Error("stdin")), Math.max(1, deadline - (Date.now() - startedAt))).unref(),
-        ),
-      ]);
-    } catch {
-      text = "";
-    }
+    const text = await readInput(deadline, startedAt);
     const out = await hookClaude(text, io === undefined ? processIo() : io, deadline, startedAt);
     io.stdout(`${JSON.stringify(out)}\n`);
     process.stdin.destroy();
