@@ -36,9 +36,10 @@ export interface PolicyLoadResult {
 let evaluatorCount = 0;
 
 /**
- * Decides requests with the official Cedar engine (`@cedar-policy/cedar-wasm`). A policy set is parsed
- * and validated once, in `loadPolicy`; `evaluate` asks the engine's pre-parsed set and takes
- * microseconds.
+ * Decides requests with Cedar's semantics. A policy set is parsed and validated once by the official
+ * engine (`@cedar-policy/cedar-wasm`), in `loadPolicy`, and compiled to JS closures that answer as the
+ * engine would (anything they cannot answer the same way goes to the engine); `evaluate` takes
+ * microseconds (docs/policy-model.md, "How a decision is made").
  *
  * @example
  * const evaluator = new CedarEvaluator();
@@ -102,6 +103,9 @@ export class CedarEvaluator {
       const slot = this.#set?.slot === this.#slots[0] ? this.#slots[1] : this.#slots[0];
       const result = await compilePolicySet(text, { schema: this.#schema, defaultDecision, slot });
       if (!result.ok) throw new PolicyLoadError(result.errors);
+      // Large sets compile to closures in slices (the event loop stays free); the set becomes active
+      // once it decides at full speed. Should compiling fail, it decides through the engine instead.
+      await result.policySet.whenCompiled();
       this.#set = result.policySet;
       this.#generation++;
       return { policyIds: [...result.policySet.policyIds], warnings: result.warnings };

@@ -42,7 +42,7 @@ export function compileFromEngineInSlices(
           entries.push([id, answer.json]);
         }
         if (entries.length < todo.length) {
-          setImmediate(step).unref();
+          setImmediate(step);
           return;
         }
         resolve(compilePolicies(entries));
@@ -50,6 +50,6 @@ export function compileFromEngineInSlices(
         resolve(null);
       }
     };
-    setImmediate(step).unref();
+    setImmediate(step);
   });
 }
