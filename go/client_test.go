@@ -408,3 +408,22 @@ func TestSpoolKeepsUndeliveredEventsForTheNextClient(t *testing.T) {
 		t.Fatalf("files left: %v", left)
 	}
 }
+
+func TestAFullSpoolDropsAndSaysSo(t *testing.T) {
+	logs := &recordingLogger{}
+	c := NewClient("tsk_"+strings.Repeat("f", 32), WithBaseURL(closedPort(t)), WithMaxRetries(0), WithFlushInterval(time.Hour),
+		WithSpoolDir(t.TempDir()), WithSpoolLimits(100, 10), WithLogger(logs))
+	for k := 0; k < 3; k++ {
+		c.Track(NewEvent(EventDecision, "step"))
+	}
+	if err := c.Flush(); err == nil {
+		t.Fatal("want an error with the server down")
+	}
+	if st := c.Stats(); st.Spooled != 0 || st.Dropped != 3 {
+		t.Fatalf("stats: %+v", st)
+	}
+	if !strings.Contains(logs.all(), "could not be kept in the spool") || !strings.Contains(logs.all(), "is full") {
+		t.Fatalf("logs: %s", logs.all())
+	}
+	_ = c.Close()
+}
