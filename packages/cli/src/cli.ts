@@ -4,7 +4,9 @@
 // the full command tree.
 const argv = process.argv.slice(2);
 const handled =
-  argv[0] === "hook" && argv[1] === "claude" && (await (await import("./hook-entry.js")).hookEntry(argv.slice(2)));
+  argv[0] === "hook" &&
+  argv[1] === "claude" &&
+  (await (await import("./hook-entry.js")).hookEntry(argv.slice(2)));
 if (handled) process.exit(0);
 
 const [{ TruseraError }, { CliError, EXIT }, { processIo }, { main }] = await Promise.all([

@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { Governor, ReceiptWriter } from "@trusera/core";
-import { Decider } from "./decider.js";
 import { askDaemon } from "./ask-daemon.js";
+import { Decider } from "./decider.js";
 import type { Answer, DecisionRequest } from "./protocol.js";
 import type { SessionRecord } from "./session-files.js";
 

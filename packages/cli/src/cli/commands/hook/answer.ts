@@ -23,9 +23,15 @@ export const deny = (reason: string): HookOutput => ({
  * The answer when no decision could be made: deny, unless the mode is known to be audit (then `{}`
  * with a note on stderr). One place for it, so the daemon hand-off and the in-process path say the same.
  */
-export function noDecision(knownMode: Mode | undefined, why: string, stderr: (s: string) => void): HookOutput {
+export function noDecision(
+  knownMode: Mode | undefined,
+  why: string,
+  stderr: (s: string) => void,
+): HookOutput {
   if (knownMode === "audit") {
-    stderr(`transient-trace: hook: no decision (${why}); audit mode lets the call through (audit records, never blocks)\n`);
+    stderr(
+      `transient-trace: hook: no decision (${why}); audit mode lets the call through (audit records, never blocks)\n`,
+    );
     return {};
   }
   return deny(

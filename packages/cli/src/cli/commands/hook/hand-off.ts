@@ -40,7 +40,11 @@ export function runningDaemon(env: Record<string, string | undefined>): DaemonRe
  * answer (gone, or no decision), decides in this process from the session file as the full path
  * does (`decideForSession`, loaded only then), so a receipt is still sealed in the same chain.
  */
-export async function decideThroughDaemon(ref: DaemonRef, req: DecisionRequest, timeoutMs: number): Promise<Answer> {
+export async function decideThroughDaemon(
+  ref: DaemonRef,
+  req: DecisionRequest,
+  timeoutMs: number,
+): Promise<Answer> {
   const answer = await askDaemon(ref, req, timeoutMs);
   if (answer && answer.verdict !== "error") return answer;
   const [{ decideForSession }, { readSessionRecord }] = await Promise.all([

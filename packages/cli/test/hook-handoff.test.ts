@@ -1,0 +1,198 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { Governor, type Mode, ReceiptWriter } from "@trusera/core";
+import { tempDir } from "@trusera/testing";
+import { afterAll, describe, expect, it } from "vitest";
+import { Decider } from "../src/govern/decider.js";
+import { DecisionServer } from "../src/govern/decision-server.js";
+import type { Answer, DecisionRequest } from "../src/govern/protocol.js";
+import { CLI } from "./helpers.js";
+import { cleanEnv, cli, E2E_POLICY, receiptsIn } from "./run-helpers.js";
+
+// The hook's fast entry inside a session: a real DecisionServer on a Unix socket (served from this
+// process, so the test sees every request it answers) and the built CLI as Claude Code runs it.
+
+const dirs: { remove(): void }[] = [];
+const servers: DecisionServer[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.close();
+  for (const d of dirs) d.remove();
+});
+
+const input = (tool_name: string, tool_input: Record<string, unknown>, cwd = "/tmp") =>
+  JSON.stringify({ session_id: "0b6a-test", cwd, hook_event_name: "PreToolUse", tool_name, tool_input });
+
+/** A session directory with session.json and, unless `serve` is false, its daemon listening. */
+async function session(mode: Mode, serve = true) {
+  const d = tempDir("tt-handoff-");
+  dirs.push(d);
+  const dir = join(d.path, "session");
+  const state = join(d.path, "state");
+  mkdirSync(dir);
+  const socket = join(dir, "d.sock");
+  const token = "a".repeat(64);
+  writeFileSync(
+    join(dir, "session.json"),
+    JSON.stringify({
+      version: 1,
+      id: "handoff",
+      pid: process.pid,
+      mode,
+      policy: E2E_POLICY,
+      policy_where: "e2e.json",
+      agent_id: "claude",
+      state_dir: state,
+      socket,
+      port: 9,
+      token,
+    }),
+  );
+  const answered: [DecisionRequest, Answer][] = [];
+  let server: DecisionServer | undefined;
+  if (serve) {
+    const governor = await Governor.create({ policy: E2E_POLICY as never, mode, home: homedir() });
+    const decider = new Decider(governor, new ReceiptWriter(state), {
+      agentId: "claude",
+      correlation: "handoff-daemon",
+      policyWhere: "e2e.json",
+      home: homedir(),
+      metadata: { run_id: "handoff" },
+    });
+    server = new DecisionServer(decider, { token, onAnswer: (req, a) => answered.push([req, a]) });
+    servers.push(server);
+    await server.listen(socket);
+  }
+  return { root: d.path, dir, state, answered, server, env: { TRANSIENT_TRACE_SESSION: dir } };
+}
+
+/** A loader hook that writes every module URL the hook process resolves into `log`. */
+function moduleLog(root: string): { env: Record<string, string>; urls(): string[] } {
+  const hooks = join(root, "hooks.mjs");
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from "node:fs";
+export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.TT_MODULE_LOG, r.url + "\\n"); return r; }
+`,
+  );
+  const register = join(root, "register.mjs");
+  writeFileSync(
+    register,
+    `import { register } from "node:module";\nregister(${JSON.stringify(`file://${hooks}`)});\n`,
+  );
+  const log = join(root, "modules.log");
+  return {
+    env: { NODE_OPTIONS: `--import ${register}`, TT_MODULE_LOG: log },
+    urls: () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : []),
+  };
+}
+
+describe("hook claude hands the call to the session's running daemon", () => {
+  it("the daemon decides and seals; the hook loads neither the engine nor the command tree", async () => {
+    const s = await session("strict");
+    const modules = moduleLog(s.root);
+    const r = await cli(["hook", "claude"], {
+      env: { ...s.env, ...modules.env },
+      input: input("Bash", { command: "git status && rm -rf build" }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).hookSpecificOutput).toMatchObject({
+      permissionDecision: "deny",
+      permissionDecisionReason: expect.stringMatching(
+        /^transient-trace: blocked "rm -rf build" \(delete\) by rule "no-delete" \[strict/,
+      ),
+    });
+    expect(s.answered.map(([req, a]) => [req.channel, req.kind, a.verdict])).toEqual([
+      ["claude-hook", "shell", "block"],
+    ]);
+    const receipts = receiptsIn(s.state);
+    expect(receipts.map((x) => [x.intent.target, x.execution_status, x.metadata?.run_id])).toEqual([
+      [{ command: "git status", binary: "git" }, "blocked", "handoff"],
+      [{ command: "rm -rf build", binary: "rm" }, "blocked", "handoff"],
+    ]);
+    const urls = modules.urls();
+    expect(
+      urls.some((u) => /\/dist\/hook-entry-[^/]+\.js$/.test(u)),
+      urls.join("\n"),
+    ).toBe(true);
+    expect(urls.filter((u) => /cedar|\/dist\/main-|\/dist\/index\.js/.test(u))).toEqual([]);
+
+    // An allowed call: no decision, one more receipt from the daemon.
+    const ok = await cli(["hook", "claude"], {
+      env: s.env,
+      input: input("Write", { file_path: "/tmp/x.txt", content: "" }),
+    });
+    expect(JSON.parse(ok.stdout)).toEqual({});
+    expect(s.answered).toHaveLength(2);
+    expect(receiptsIn(s.state)).toHaveLength(3);
+  });
+
+  it("the session's mode: audit lets a denied call and malformed input through, strict denies malformed input", async () => {
+    const audit = await session("audit");
+    const r = await cli(["hook", "claude"], {
+      env: audit.env,
+      input: input("Bash", { command: "rm -rf build" }),
+    });
+    expect(JSON.parse(r.stdout)).toEqual({});
+    expect(receiptsIn(audit.state)[0]!.decision).toMatchObject({ outcome: "deny", enforced: false });
+    const bad = JSON.stringify({ tool_name: "Bash", tool_input: { command: 42 } });
+    const a = await cli(["hook", "claude"], { env: audit.env, input: bad });
+    expect(JSON.parse(a.stdout)).toEqual({});
+    expect(a.stderr).toMatch(/malformed hook input: .*audit mode lets the call through/);
+    expect(a.stderr).not.toMatch(/strict/);
+
+    const strict = await session("strict");
+    for (const text of [bad, JSON.stringify({ tool_name: "Bash" }), "{oops"]) {
+      const d = await cli(["hook", "claude"], { env: strict.env, input: text });
+      expect(JSON.parse(d.stdout).hookSpecificOutput, text).toMatchObject({
+        permissionDecision: "deny",
+        permissionDecisionReason: expect.stringMatching(/\) and strict mode fails closed$/),
+      });
+    }
+    // Nothing malformed reached a daemon.
+    expect([audit.answered.length, strict.answered.length]).toEqual([1, 0]);
+  });
+
+  it("exits once it has answered with stdin still open", async () => {
+    const s = await session("strict");
+    const child = spawn(process.execPath, [CLI, "hook", "claude"], { env: cleanEnv(s.env), stdio: "pipe" });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    child.stdin.write(input("mcp__files__delete_file", { path: "/srv/a.db" }));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+      child.on("exit", (c, sig) => r([c, sig])),
+    );
+    clearTimeout(killer);
+    expect([code, signal]).toEqual([0, null]);
+    expect(JSON.parse(out).hookSpecificOutput.permissionDecisionReason).toMatch(
+      /blocked "mcp__files__delete_file"/,
+    );
+    expect(s.answered).toHaveLength(1);
+  });
+
+  it("a daemon that is gone: decided in-process from the session file, sealed into the same chain", async () => {
+    const s = await session("strict");
+    const first = await cli(["hook", "claude"], { env: s.env, input: input("Bash", { command: "rm -f a" }) });
+    expect(JSON.parse(first.stdout).hookSpecificOutput.permissionDecision).toBe("deny");
+    await s.server!.close();
+    const second = await cli(["hook", "claude"], {
+      env: s.env,
+      input: input("Bash", { command: "rm -f b" }),
+    });
+    expect(JSON.parse(second.stdout).hookSpecificOutput).toMatchObject({
+      permissionDecision: "deny",
+      permissionDecisionReason: expect.stringMatching(/blocked "rm -f b" \(delete\) by rule "no-delete"/),
+    });
+    const receipts = receiptsIn(s.state);
+    expect(receipts.map((x) => [x.intent.target, x.metadata?.fallback ?? false])).toEqual([
+      [{ command: "rm -f a", binary: "rm" }, false],
+      [{ command: "rm -f b", binary: "rm" }, true],
+    ]);
+    const verify = await cli(["receipts", "verify"], { env: { TRANSIENT_TRACE_STATE_DIR: s.state } });
+    expect(verify.stdout, verify.stderr).toMatch(/^ok: 2 receipts, seq 1-2, signatures valid, chain intact/);
+  });
+});
