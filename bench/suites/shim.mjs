@@ -17,7 +17,8 @@ const CLI = join(
 );
 const ALLOW_ALL = '{"version":1,"defaultAction":"allow","rules":[]}';
 
-function exec(file, args, env, input) {
+// Exported for claude-hook.mjs, which measures the hook against the same kind of session.
+export function exec(file, args, env, input) {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       env,
@@ -30,7 +31,7 @@ function exec(file, args, env, input) {
 }
 
 /** Starts a session holding a child that reports the session's environment and waits for stdin to close. */
-function startSession(state, mode = "audit") {
+export function startSession(state, mode = "audit", policy = ALLOW_ALL) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, TRANSIENT_TRACE_STATE_DIR: state };
     for (const k of ["NODE_OPTIONS", "PYTHONPATH", "TRANSIENT_TRACE_SESSION", "TRANSIENT_TRACE_MODE"])
@@ -39,7 +40,7 @@ function startSession(state, mode = "audit") {
       "process.stdout.write(JSON.stringify(process.env) + '\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));";
     const child = spawn(
       process.execPath,
-      [CLI, "run", "--mode", mode, "--policy", ALLOW_ALL, "--", "node", "-e", holder],
+      [CLI, "run", "--mode", mode, "--policy", policy, "--", "node", "-e", holder],
       {
         env,
         stdio: ["pipe", "pipe", "inherit"],
@@ -56,7 +57,7 @@ function startSession(state, mode = "audit") {
   });
 }
 
-function stopSession(s) {
+export function stopSession(s) {
   return new Promise((resolve) => {
     s.child.removeAllListeners("exit");
     s.child.on("exit", resolve);
