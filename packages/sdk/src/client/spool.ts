@@ -63,6 +63,7 @@ function alive(pid: number): boolean {
  */
 export class Spool {
   readonly #held = new Map<string, string>();
+  #scanned: { files: number; size: number; at: number } | undefined;
 
   constructor(
     readonly dir: string,
@@ -78,13 +79,15 @@ export class Spool {
     const body = `{"version":1,"idempotency_key":${JSON.stringify(idempotencyKey)},"created_at":${JSON.stringify(new Date().toISOString())},"dropped":${dropped},"count":${events.length},"events":[${events.join(",")}]}\n`;
     const bytes = Buffer.byteLength(body);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const { files, size } = this.#usage();
-    if (files + 1 > this.maxFiles || size + bytes > this.maxBytes) return false;
+    const usage = this.#usage();
+    if (usage.files + 1 > this.maxFiles || usage.size + bytes > this.maxBytes) return false;
     const seq = String(written++ % 1e8).padStart(8, "0");
     const name = `${String(Date.now()).padStart(13, "0")}-${seq}-${process.pid}-${randomBytes(4).toString("hex")}.batch`;
     const tmp = join(this.dir, `.${name}.tmp`);
     writeFileSync(tmp, body, { mode: 0o600, flag: "wx" });
     renameSync(tmp, join(this.dir, name));
+    usage.files++;
+    usage.size += bytes;
     return true;
   }
 
@@ -124,8 +127,11 @@ export class Spool {
   #read(original: string, claimed: string): SpooledBatch | undefined {
     const path = join(this.dir, claimed);
     let parsed: { idempotency_key?: unknown; dropped?: unknown; events?: unknown };
+    let bytes = 0;
     try {
-      parsed = JSON.parse(readFileSync(path, "utf8"));
+      const text = readFileSync(path, "utf8");
+      bytes = Buffer.byteLength(text);
+      parsed = JSON.parse(text);
     } catch {
       // Not ours to understand (a torn or foreign file): set aside, never deleted, never resent.
       this.#setAside(path, original);
@@ -144,6 +150,10 @@ export class Spool {
         this.#held.delete(original);
         try {
           unlinkSync(path);
+          if (this.#scanned) {
+            this.#scanned.files--;
+            this.#scanned.size -= bytes;
+          }
         } catch {
           // Already gone.
         }
@@ -178,7 +188,13 @@ export class Spool {
     }
   }
 
+  /**
+   * Files and bytes in the spool. Scanned at most once a second: an exit that writes a hundred
+   * batches in a row counts its own writes instead of listing the directory a hundred times.
+   */
   #usage(): { files: number; size: number } {
+    const now = Date.now();
+    if (this.#scanned && now - this.#scanned.at < 1000) return this.#scanned;
     let files = 0;
     let size = 0;
     for (const name of readdirSync(this.dir)) {
@@ -190,6 +206,7 @@ export class Spool {
         // Delivered meanwhile.
       }
     }
-    return { files, size };
+    this.#scanned = { files, size, at: now };
+    return this.#scanned;
   }
 }
