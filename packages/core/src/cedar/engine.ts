@@ -138,6 +138,10 @@ export class CompiledPolicySet {
   #authorize: Cedar["statefulIsAuthorized"];
   #compiled: CompiledEvaluator | null = null;
   #compiling: Promise<boolean> = Promise.resolve(false);
+  // Compiling waits for a second decision (or `whenCompiled`): a process that decides once (a hook)
+  // never pays for it, and one decision through the engine costs less than compiling.
+  #compileOnUse = false;
+  #decided = 0;
 
   constructor(
     engine: Cedar,
@@ -154,11 +158,17 @@ export class CompiledPolicySet {
     this.#authorize = authorizerOf(engine);
   }
 
+  /** Compiles the set to closures from its second decision on (see `startCompiling`). */
+  compileOnUse(): void {
+    this.#compileOnUse = this.#compiled === null;
+  }
+
   /**
    * Compiles the set to closures (at once for small sets, else in slices off the caller's path);
    * until that is done, decisions ask the engine.
    */
   startCompiling(): void {
+    this.#compileOnUse = false;
     const count = Object.keys(this.parsed).length;
     if (count <= COMPILE_AT_ONCE) {
       try {
@@ -177,6 +187,7 @@ export class CompiledPolicySet {
 
   /** Resolves once decisions come from the compiled closures (true), or when they never will (false). */
   whenCompiled(): Promise<boolean> {
+    if (this.#compileOnUse) this.startCompiling();
     return this.#compiling;
   }
 
@@ -208,6 +219,9 @@ export class CompiledPolicySet {
     if (compiled !== null) {
       const answer = compiled.decide(request);
       if (answer !== null) return answer;
+    } else if (this.#compileOnUse && this.#decided++ > 0) {
+      this.startCompiling();
+      return this.evaluate(request);
     }
     return this.evaluateWithEngine(request);
   }
@@ -217,6 +231,7 @@ export class CompiledPolicySet {
    * must answer this request). For tests and the bench: `evaluate` is what callers use.
    */
   evaluateCompiled(request: CedarRequest): CedarDecision | null {
+    if (this.#compileOnUse) this.startCompiling();
     return this.#compiled === null ? null : this.#compiled.decide(request);
   }
 
@@ -394,7 +409,7 @@ function compileWith(engine: Cedar, text: string, options: CompileOptions): Comp
     options.defaultDecision,
     staticPolicies,
   );
-  if (options.evaluator !== "engine") policySet.startCompiling();
+  if (options.evaluator !== "engine") policySet.compileOnUse();
   return { ok: true, policySet, warnings };
 }
 

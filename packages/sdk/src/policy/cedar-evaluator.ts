@@ -2,6 +2,7 @@ import {
   type CedarDecision,
   type CedarDiagnostic,
   type CedarRequest,
+  type CedarTextLimits,
   type CompiledPolicySet,
   ConfigurationError,
   compilePolicySet,
@@ -23,6 +24,11 @@ export interface CedarEvaluatorOptions {
    * (docs/policy-model.md); `null` turns validation off.
    */
   schema?: string | null;
+  /**
+   * Bounds on the policy text, checked before the engine parses it (default 512 KiB and an
+   * expression depth of 50: see CEDAR_TEXT_LIMITS). A set of many thousands of policies needs more.
+   */
+  limits?: CedarTextLimits;
 }
 
 /** What `loadPolicy` reports when the set was accepted. */
@@ -50,6 +56,7 @@ let evaluatorCount = 0;
 export class CedarEvaluator {
   readonly #defaultDecision: DefaultDecision;
   readonly #schema: string | undefined;
+  readonly #limits: CedarTextLimits | undefined;
   // Two engine slots used in turn: a new set is parsed into the idle one, so the active set stays
   // whole until the new one is ready. The engine cannot free a set; two slots bound the memory.
   readonly #slots: [string, string];
@@ -66,6 +73,7 @@ export class CedarEvaluator {
     }
     this.#defaultDecision = dd;
     this.#schema = options.schema === null ? undefined : (options.schema ?? REQUEST_MODEL_SCHEMA);
+    this.#limits = options.limits;
     const id = `trusera-eval-${globalThis.crypto.randomUUID().slice(0, 8)}-${++evaluatorCount}`;
     this.#slots = [`${id}-a`, `${id}-b`];
   }
@@ -101,7 +109,12 @@ export class CedarEvaluator {
     }
     const run = this.#queue.then(async () => {
       const slot = this.#set?.slot === this.#slots[0] ? this.#slots[1] : this.#slots[0];
-      const result = await compilePolicySet(text, { schema: this.#schema, defaultDecision, slot });
+      const result = await compilePolicySet(text, {
+        schema: this.#schema,
+        defaultDecision,
+        slot,
+        limits: this.#limits,
+      });
       if (!result.ok) throw new PolicyLoadError(result.errors);
       // Large sets compile to closures in slices (the event loop stays free); the set becomes active
       // once it decides at full speed. Should compiling fail, it decides through the engine instead.

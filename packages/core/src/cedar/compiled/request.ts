@@ -45,7 +45,10 @@ export function checkValue(v: unknown, depth = 0): Value {
         let out: Value[] | undefined;
         for (let i = 0; i < v.length; i++) {
           const x = checkValue(v[i], depth + 1);
-          if (x !== v[i]) (out ??= v.slice())[i] = x;
+          if (x !== v[i]) {
+            out ??= v.slice();
+            out[i] = x;
+          }
         }
         return out ?? (v as Value[]);
       }
@@ -57,7 +60,10 @@ export function checkValue(v: unknown, depth = 0): Value {
         if (k.charCodeAt(0) === 95 && k.charCodeAt(1) === 95) return escaped(v as Record<string, unknown>);
         const given = (v as Record<string, unknown>)[k];
         const x = checkValue(given, depth + 1);
-        if (x !== given) (out ??= { ...(v as Record<string, Value>) })[k] = x;
+        if (x !== given) {
+          out ??= { ...(v as Record<string, Value>) };
+          out[k] = x;
+        }
       }
       return out ?? (v as Record<string, Value>);
     }
