@@ -163,24 +163,28 @@ class DecisionCore:
 
     def _decide(self, method: str, redacted: str, parsed: Any, headers: Any) -> Verdict:
         evaluator = self.evaluator
-        if evaluator is None or not evaluator.loaded:
+        # Attributes rather than properties on this path: it runs once per intercepted call.
+        if evaluator is None or evaluator._set is None:
             # The server said there is no active policy: nothing to evaluate, whatever fail_closed says.
             if not self.fail_closed or (self.bundle is not None and self.bundle.state == "none"):
                 return ALLOW_UNASKED
             return decide_request(None, lambda: {}, self.enforcement, True)
+        client = self.client
+        agent = client._agent_name or client._agent_id
         if parsed is None:
-            return decide_request(evaluator, lambda: http_request(self.client.agent_name, redacted, method, headers), self.enforcement)
+            return decide_request(evaluator, lambda: http_request(agent, redacted, method, headers), self.enforcement)
         # The names as the library holds them key the cache: as exact as the lower-cased sorted
         # set, and free to read. The Cedar request is only built on a miss.
-        agent = self.client.agent_name
-        pairs = headers.items() if hasattr(headers, "items") else headers
-        key = (agent, method, redacted, tuple([k for k, _ in pairs]))
-        generation = evaluator.generation
-        hit = self.cache.get(generation, key)
-        if hit is not None:
-            return hit
+        pairs = headers.keys() if hasattr(headers, "keys") else [k for k, _ in headers]
+        key = (agent, method, redacted, tuple(pairs))
+        generation = evaluator._generation
+        cache = self.cache
+        if generation == cache._generation:
+            hit = cache._items.get(key)
+            if hit is not None:
+                return hit
         verdict = decide_request(evaluator, lambda: http_request(agent, parsed, method, headers), self.enforcement)
-        self.cache.put(generation, key, verdict)
+        cache.put(generation, key, verdict)
         return verdict
 
     def _announce(self, call: Call) -> None:
