@@ -11,6 +11,8 @@ import Fastify, {
 } from "fastify";
 import type { AppContext } from "./app-context.js";
 import { ApiError } from "./errors.js";
+import { registerJsonParser } from "./http/json-body.js";
+import { otlpRoutes } from "./otel/otlp-routes.js";
 import { agentRoutes } from "./routes/agents.js";
 import { alertRoutes } from "./routes/alerts.js";
 import { compatRoutes } from "./routes/compat.js";
@@ -126,6 +128,7 @@ export async function buildApp(
   app.setValidatorCompiler(validatorCompiler());
   // The API speaks JSON only: a text body is a 415 that says so, not a confusing "body must be object".
   app.removeContentTypeParser("text/plain");
+  registerJsonParser(app);
   app.setErrorHandler(errorHandler);
   ctx.bus.onError = (err) => app.log.error({ err }, "event listener failed");
   app.setNotFoundHandler((request, reply) =>
@@ -181,6 +184,7 @@ export async function buildApp(
     agentRoutes,
     eventRoutes,
     compatRoutes,
+    otlpRoutes,
     fleetRoutes,
     policyRoutes,
     decisionRoutes,

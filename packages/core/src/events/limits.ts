@@ -8,4 +8,9 @@ export const EVENT_LIMITS = Object.freeze({
   maxEventBytes: 256 * 1024,
   /** Events in one batch request. */
   maxBatchEvents: 1000,
+  /**
+   * Events a client may report dropped with one batch (`dropped`). Counters are 64-bit integers: a
+   * bound keeps them finite and exact (`1e308` made them Infinity).
+   */
+  maxDroppedPerBatch: 1_000_000_000,
 });

@@ -31,6 +31,11 @@ export class IngestService {
   }
 
   async ingest(projectId: string, req: IngestRequest): Promise<IngestResult> {
+    const dropped = req.dropped ?? 0;
+    // Every dialect's schema bounds it too; this is the one place none can miss.
+    if (!Number.isSafeInteger(dropped) || dropped < 0 || dropped > EVENT_LIMITS.maxDroppedPerBatch) {
+      throw badRequest(`dropped must be an integer from 0 to ${EVENT_LIMITS.maxDroppedPerBatch}`);
+    }
     if (req.events.length > EVENT_LIMITS.maxBatchEvents) {
       this.metrics.eventsRejected.inc(req.events.length);
       throw badRequest(
@@ -81,7 +86,6 @@ export class IngestService {
       events[i]!.agentId = id;
     }
     const dropsRef = fallbackAgent ?? events.find((e) => e.agentId)?.agentId ?? null;
-    const dropped = req.dropped ?? 0;
     const result = await this.store.ingestEvents(projectId, {
       events,
       dropped,

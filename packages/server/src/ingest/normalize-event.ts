@@ -20,6 +20,19 @@ export interface NormalizedEvent {
   agentRef: string | null;
 }
 
+// The fields besides name, payload and metadata, as JSON: id, type, timestamp, agent_id and the keys.
+const OTHER_FIELDS_BYTES = 128;
+
+/** An event's size as the SDKs measure it (its JSON after redaction), from the parts that can be large. */
+function eventBytes(name: string, payloadJson: string, metadataJson: string): number {
+  return (
+    Buffer.byteLength(name) +
+    Buffer.byteLength(payloadJson) +
+    Buffer.byteLength(metadataJson) +
+    OTHER_FIELDS_BYTES
+  );
+}
+
 const DECISIONS = new Set(["allow", "deny", "warn"]);
 const VALID_ISO = "2000-01-01T00:00:00Z";
 
@@ -64,14 +77,19 @@ export function normalizeEvent(raw: unknown, fallbackAgent: string | null): Norm
   const payload = scrubSecrets(candidate.payload as Record<string, unknown>);
   const metadata = scrubSecrets(candidate.metadata as Record<string, unknown>);
   const agentRef = typeof raw.agent_id === "string" && raw.agent_id !== "" ? raw.agent_id : fallbackAgent;
+  const payloadJson = JSON.stringify(payload);
+  const metadataJson = JSON.stringify(metadata);
+  const bytes = eventBytes(candidate.name as string, payloadJson, metadataJson);
+  if (bytes > EVENT_LIMITS.maxEventBytes)
+    return [`event is ${bytes} bytes as JSON; the limit is ${EVENT_LIMITS.maxEventBytes}`];
   return {
     id: candidate.id as string,
     type: candidate.type as string,
     // Redacted like the payload; "[REDACTED]" can be longer than what it hides, so cut again.
     name: redactText(candidate.name as string).slice(0, EVENT_LIMITS.maxNameLength),
     ts: ts.micros,
-    payload: JSON.stringify(payload),
-    metadata: JSON.stringify(metadata),
+    payload: payloadJson,
+    metadata: metadataJson,
     decision: decisionOf(candidate.type as string, payload, metadata),
     agentRef,
   };

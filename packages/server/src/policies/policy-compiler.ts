@@ -1,4 +1,5 @@
 import {
+  CEDAR_TEXT_LIMITS,
   type CedarDiagnostic,
   type CompiledPolicySet,
   cedarIfLoaded,
@@ -8,8 +9,8 @@ import {
 import { ApiError } from "../errors.js";
 import type { DefaultDecision } from "../store/types.js";
 
-/** Largest policy text or schema accepted, in characters. */
-export const MAX_POLICY_CHARS = 512 * 1024;
+/** Largest policy text or schema accepted, in characters (the engine's bound, checked again there). */
+export const MAX_POLICY_CHARS = CEDAR_TEXT_LIMITS.maxChars;
 
 const diagnosticJson = (d: CedarDiagnostic) => ({
   severity: d.severity,

@@ -1,4 +1,4 @@
-import { parseTimestamp } from "@trusera/core";
+import { EVENT_LIMITS, parseTimestamp } from "@trusera/core";
 import { badRequest } from "../errors.js";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -50,7 +50,7 @@ export const PAGE_LIMIT = { type: "integer", minimum: 1, maximum: 1000, default:
 /** The body of a batch of events, shared by every dialect's ingest route. */
 export const BATCH_BODY_PROPERTIES = {
   events: { type: "array", items: { type: "object" } },
-  dropped: { type: "integer", minimum: 0 },
+  dropped: { type: "integer", minimum: 0, maximum: EVENT_LIMITS.maxDroppedPerBatch },
 } as const;
 
 export const INGEST_RESULT = {

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 
@@ -16,9 +16,26 @@ export interface OpenOptions {
   cacheKiB?: number;
 }
 
+/**
+ * The store holds webhook secrets, session tokens and every event: only the server's user may read it.
+ * The file is made 0600 before SQLite opens it, because SQLite gives its -wal and -shm files the mode
+ * of the database file; files an older version left 0644 are narrowed.
+ */
+function prepareFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, "a", 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+}
+
 /** Opens the SQLite file with the settings every connection of the store uses. */
 export function openSqlite(path: string, options: OpenOptions = {}): Database.Database {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:" && !path.startsWith("file:")) prepareFile(path);
   const db = new Database(path);
   // Takes effect only when the file is created (a WAL database keeps its page size). 8 KiB pages hold
   // twice the index entries of the default 4 KiB: fewer splits and WAL frames per event, ingest ~8%
