@@ -12,6 +12,13 @@ import type { DefaultDecision } from "../store/types.js";
 /** Largest policy text or schema accepted, in characters (the engine's bound, checked again there). */
 export const MAX_POLICY_CHARS = CEDAR_TEXT_LIMITS.maxChars;
 
+/**
+ * Largest `inline_policy` of a remote decision. Why smaller: any ingest key may send one with every
+ * request, and the engine parses it on the request thread (~1 ms per KiB here; a 512 KiB set took
+ * seconds). Stored sets are parsed once per version.
+ */
+export const MAX_INLINE_POLICY_CHARS = 16 * 1024;
+
 const diagnosticJson = (d: CedarDiagnostic) => ({
   severity: d.severity,
   line: d.line,

@@ -4,7 +4,7 @@ import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
 import { type LegacyEvaluate, legacyEvaluateAnswer, legacyEvaluateOf } from "../dialects/ts-v1.js";
 import { badRequest } from "../errors.js";
-import { MAX_POLICY_CHARS } from "../policies/policy-compiler.js";
+import { MAX_INLINE_POLICY_CHARS } from "../policies/policy-compiler.js";
 import type { DefaultDecision } from "../store/types.js";
 
 type RefInput = string | { type: string; id: string };
@@ -115,7 +115,7 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext): Pro
             resource: REF,
             context: { type: "object" },
             entities: { type: "array", maxItems: 1000, items: { type: "object" } },
-            inline_policy: { type: "string", maxLength: MAX_POLICY_CHARS },
+            inline_policy: { type: "string", maxLength: MAX_INLINE_POLICY_CHARS },
             default_decision: { type: "string", enum: ["allow", "deny"] },
           },
         },
