@@ -85,6 +85,8 @@ export interface EventQuery {
   since?: number;
   /** Microseconds, exclusive. */
   until?: number;
+  /** Events ingested from one OTLP trace (32 lower-case hex characters; see otel/span-event.ts). */
+  traceId?: string;
   limit: number;
   /** Continue after this position (newest first): the last event of the previous page. */
   after?: { ts: number; id: string };
