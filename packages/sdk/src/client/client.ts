@@ -8,6 +8,7 @@ import {
   uuidv7,
 } from "@trusera/core";
 import type { Logger } from "../log.js";
+import { describeNetworkError, describeRefusal } from "../transport/failure.js";
 import { type PrivateResponse, PrivateTransport } from "../transport/private-http.js";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../transport/retry.js";
 import { EventQueue } from "./event-queue.js";
@@ -152,6 +153,10 @@ export class TruseraClient implements ExitFlushable {
   #unreportedDrops = 0;
   #exitFlushed = false;
   #warnedAuth = false;
+  /** The current outage, if deliveries are failing: what went wrong last, since when, how often. */
+  #outage:
+    | { reason: string; since: number; attempts: number; warned: boolean; retriesRanOut?: boolean }
+    | undefined;
   readonly #spool: Spool | undefined;
   /** The spool may hold batches (of this or other clients): look again. */
   #spoolPending = true;
@@ -255,6 +260,7 @@ export class TruseraClient implements ExitFlushable {
     this.#agentName = name;
     const body = JSON.stringify({ name, framework: String(framework) });
     const url = new URL("api/v1/agents/register", this.#o.baseUrl);
+    let failure: string | undefined;
     for (let attempt = 0; ; attempt++) {
       let wait: number | undefined;
       try {
@@ -268,11 +274,15 @@ export class TruseraClient implements ExitFlushable {
           break;
         }
         if (!isRetryableStatus(res.status)) {
-          this.#o.logger.warn(`registerAgent: server answered ${res.status}: ${res.body.slice(0, 200)}`);
+          // An answer, not an outage: say what the server said, not that it could not be reached.
+          if (res.status === 401 || res.status === 403) this.#warnedAuth = true;
+          failure = describeRefusal(res.status, res.body, this.#o.baseUrl.origin);
           break;
         }
+        failure = `the server at ${this.#o.baseUrl.origin} answered ${res.status}`;
         wait = parseRetryAfter(res.headers["retry-after"]);
       } catch (err) {
+        failure = describeNetworkError(err, this.#o.baseUrl.origin);
         this.#o.logger.debug(`registerAgent: ${(err as Error).message}`);
       }
       // Few retries: the application awaits this at start-up, and the name works as an id anyway.
@@ -281,7 +291,7 @@ export class TruseraClient implements ExitFlushable {
       await sleep(wait ?? backoffDelay(this.#o.retry, attempt), this.#wake.signal, true);
     }
     this.#o.logger.warn(
-      `registerAgent: could not reach ${this.#o.baseUrl.origin}; events carry the name "${name}"`,
+      `registerAgent: ${failure ?? `no agent id in the answer of ${this.#o.baseUrl.origin}`}; events carry the name "${name}"`,
     );
     this.#agentId = name;
     return name;
@@ -434,13 +444,13 @@ export class TruseraClient implements ExitFlushable {
         const kept = this.#stats.spooled - spooledBefore;
         if (kept > 0)
           this.#o.logger.warn(
-            `close(): ${kept} events could not be delivered within ${this.#o.closeTimeout} ms: kept in ${this.#spool!.dir} for the next client`,
+            `close(): ${kept} events could not be delivered (${this.#whyUndelivered()}): kept in ${this.#spool!.dir} for the next client`,
           );
         const lost = this.#queue.clear();
         if (lost > 0) {
           this.#stats.dropped += lost;
           this.#o.logger.warn(
-            `close(): ${lost} events could not be delivered within ${this.#o.closeTimeout} ms`,
+            `close(): ${lost} events could not be delivered (${this.#whyUndelivered()}): lost`,
           );
         }
       } finally {
@@ -566,6 +576,7 @@ export class TruseraClient implements ExitFlushable {
         if (outcome === "sent") this.#stats.sent += batch.length;
         if (outcome !== "failed") this.#unreportedDrops -= flight.drops;
         if (outcome === "failed" && !flight.kept) {
+          this.#warnOutage();
           if (this.#spool) {
             this.#keep(flight.events, flight.key, flight.drops, "retries ran out");
             this.#keepQueued("retries ran out");
@@ -662,18 +673,23 @@ export class TruseraClient implements ExitFlushable {
         const res = await this.#post(this.#eventsUrl, body, idempotencyKey);
         if (res.status >= 200 && res.status < 300) {
           this.#exitFlushed = false;
+          this.#endOutage();
           return "sent";
         }
         if (!isRetryableStatus(res.status)) {
+          this.#endOutage();
           this.#stats.rejected += events.length;
           this.#reportRejection(res, events.length);
           return "rejected";
         }
         wait = parseRetryAfter(res.headers["retry-after"]);
+        this.#noteFailure(`the server at ${this.#o.baseUrl.origin} answered ${res.status}`);
         this.#o.logger.debug(`batch of ${events.length}: server answered ${res.status}, will retry`);
       } catch (err) {
+        this.#noteFailure(describeNetworkError(err, this.#o.baseUrl.origin));
         this.#o.logger.debug(`batch of ${events.length}: ${(err as Error).message}, will retry`);
       }
+      if (this.#outage) this.#outage.retriesRanOut = attempt >= this.#o.retry.maxRetries;
       if (attempt >= this.#o.retry.maxRetries) return "failed";
       const delay = Math.min(wait ?? backoffDelay(this.#o.retry, attempt), this.#o.retry.maxDelayMs);
       if (Date.now() + delay >= this.#deadline) return "failed";
@@ -706,8 +722,40 @@ export class TruseraClient implements ExitFlushable {
       this.#warnedAuth = true;
     }
     this.#o.logger.warn(
-      `server refused a batch of ${count} events (${res.status}): ${res.body.slice(0, 300)}`,
+      `a batch of ${count} events was not accepted: ${describeRefusal(res.status, res.body, this.#o.baseUrl.origin)}`,
     );
+  }
+
+  #noteFailure(reason: string): void {
+    this.#outage ??= { reason, since: Date.now(), attempts: 0, warned: false };
+    const o = this.#outage;
+    o.reason = reason;
+    o.attempts++;
+  }
+
+  #endOutage(): void {
+    if (this.#outage?.warned) this.#o.logger.warn(`delivering again to ${this.#o.baseUrl.origin}`);
+    this.#outage = undefined;
+  }
+
+  /** Once per outage, when a batch's retries ran out: what failed, so it shows without `debug`. */
+  #warnOutage(): void {
+    const o = this.#outage;
+    if (!o || o.warned || this.#closed) return;
+    o.warned = true;
+    this.#o.logger.warn(
+      `cannot deliver events: ${o.reason}; ${this.#spool ? "keeping them in the spool" : "keeping them queued"} and trying again every ${this.#o.flushInterval} ms`,
+    );
+  }
+
+  /** Why close() gave up: the last failure, and whether its deadline or the retries ran out. */
+  #whyUndelivered(): string {
+    const o = this.#outage;
+    const reason = o?.reason ?? "not sent yet";
+    const seconds = o ? ((Date.now() - o.since) / 1000).toFixed(1) : "0";
+    if (o?.retriesRanOut)
+      return `${reason}; gave up after ${o.attempts} attempts in ${seconds} s (maxRetries ${this.#o.retry.maxRetries})`;
+    return `${reason}; ${o?.attempts ?? 0} attempts in ${seconds} s, and another would pass closeTimeout (${this.#o.closeTimeout} ms)`;
   }
 
   #addDrops(count: number): void {

@@ -1,5 +1,6 @@
 import * as http from "node:http";
 import * as https from "node:https";
+import { TIMEOUT_CODE } from "./failure.js";
 
 // Captured when this module loads, before any interceptor of this SDK can patch the modules, so the
 // client's own traffic never passes through one. The published seed SDK sent its flushes through the
@@ -78,7 +79,9 @@ export class PrivateTransport {
         },
       );
       request.setTimeout(req.timeoutMs, () =>
-        request.destroy(new Error(`no response within ${req.timeoutMs} ms`)),
+        request.destroy(
+          Object.assign(new Error(`no response within ${req.timeoutMs} ms`), { code: TIMEOUT_CODE }),
+        ),
       );
       request.on("error", reject);
       request.end(req.body);
