@@ -1,5 +1,7 @@
+import type { Worker } from "node:worker_threads";
 import { HOOK_DEADLINE_MS } from "./cli/commands/hook/answer.js";
 import { decideThroughDaemon, runningDaemon } from "./cli/commands/hook/hand-off.js";
+import { offThread } from "./cli/commands/hook/off-thread.js";
 import { respond } from "./cli/commands/hook/respond.js";
 import { readInput } from "./cli/commands/hook/stdin.js";
 
@@ -32,14 +34,27 @@ export async function hookEntry(args: readonly string[]): Promise<boolean> {
   // One deadline for everything, from the process's start: loading, reading stdin, deciding.
   const startedAt = Math.round(performance.timeOrigin);
   const text = await readInput(deadlineMs, startedAt);
+  let worker: Worker | undefined;
   const out = await respond(text, {
     mode: daemon.mode,
     cwd: process.cwd(),
     stderr: (s) => process.stderr.write(s),
     deadlineMs,
     startedAt,
-    decide: (_input, req) =>
-      decideThroughDaemon(daemon, req, Math.max(1, deadlineMs - (Date.now() - startedAt))),
+    decide: (input, req) =>
+      decideThroughDaemon(daemon, req, Math.max(1, deadlineMs - (Date.now() - startedAt)), () => {
+        // Off this thread, so that the deadline still fires while the engine loads.
+        const run = offThread({
+          input,
+          env: process.env,
+          cwd: process.cwd(),
+          mode: daemon.mode,
+          session: daemon.dir,
+        });
+        worker = run.worker;
+        return run.answer;
+      }),
+    cleanup: () => void worker?.terminate(),
   });
   process.stdout.write(`${JSON.stringify(out)}\n`);
   process.stdin.destroy();

@@ -25,7 +25,7 @@ const input = (tool_name: string, tool_input: Record<string, unknown>, cwd = "/t
   JSON.stringify({ session_id: "0b6a-test", cwd, hook_event_name: "PreToolUse", tool_name, tool_input });
 
 /** A session directory with session.json and, unless `serve` is false, its daemon listening. */
-async function session(mode: Mode, serve = true) {
+async function session(mode: Mode, serve = true, policy: object = E2E_POLICY) {
   const d = tempDir("tt-handoff-");
   dirs.push(d);
   const dir = join(d.path, "session");
@@ -40,7 +40,7 @@ async function session(mode: Mode, serve = true) {
       id: "handoff",
       pid: process.pid,
       mode,
-      policy: E2E_POLICY,
+      policy,
       policy_where: "e2e.json",
       agent_id: "claude",
       state_dir: state,
@@ -52,7 +52,7 @@ async function session(mode: Mode, serve = true) {
   const answered: [DecisionRequest, Answer][] = [];
   let server: DecisionServer | undefined;
   if (serve) {
-    const governor = await Governor.create({ policy: E2E_POLICY as never, mode, home: homedir() });
+    const governor = await Governor.create({ policy: policy as never, mode, home: homedir() });
     const decider = new Decider(governor, new ReceiptWriter(state), {
       agentId: "claude",
       correlation: "handoff-daemon",
@@ -194,5 +194,25 @@ describe("hook claude hands the call to the session's running daemon", () => {
     ]);
     const verify = await cli(["receipts", "verify"], { env: { TRANSIENT_TRACE_STATE_DIR: s.state } });
     expect(verify.stdout, verify.stderr).toMatch(/^ok: 2 receipts, seq 1-2, signatures valid, chain intact/);
+  });
+
+  it("the deadline holds while that in-process decision runs (a policy that takes seconds to compile)", async () => {
+    const rules = Array.from({ length: 4000 }, (_, i) => ({
+      id: `r${i}`,
+      action: "deny",
+      commands: [`cmd${i} *`],
+    }));
+    const s = await session("strict", false, { version: 1, defaultAction: "allow", rules });
+    const r = await cli(["hook", "claude", "--deadline-ms", "1500"], {
+      env: s.env,
+      input: input("Bash", { command: "ls" }),
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).hookSpecificOutput).toMatchObject({
+      permissionDecision: "deny",
+      permissionDecisionReason: expect.stringMatching(
+        /no answer within 1500 ms\) and strict mode fails closed/,
+      ),
+    });
   });
 });

@@ -10,8 +10,10 @@ import {
   resolveStateDir,
 } from "@trusera/core";
 import { type PreToolUseInput, toolCallRequest } from "../../../govern/claude-tools.js";
+import { decideForSession } from "../../../govern/client.js";
 import { Decider } from "../../../govern/decider.js";
 import type { Answer } from "../../../govern/protocol.js";
+import { readSessionRecord } from "../../../govern/session-files.js";
 
 /** What the standalone decision needs: plain data, so that it can run in a worker thread. */
 export interface HookJob {
@@ -19,6 +21,16 @@ export interface HookJob {
   env: Record<string, string | undefined>;
   cwd: string;
   mode: Mode;
+  /** A session directory: decide for that session (its daemon, else from its file), not standalone. */
+  session?: string;
+}
+
+/** The job's decision: for its session when it names one, else standalone. */
+export async function decideHookJob(job: HookJob): Promise<Answer> {
+  if (job.session === undefined) return decideStandalone(job);
+  const req = toolCallRequest(job.input, job.cwd);
+  if (!req) return { verdict: "error", message: "the hook input names no tool", receipts: [] };
+  return decideForSession(readSessionRecord(job.session), req);
 }
 
 /**

@@ -1,10 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { configFilePath, isMode, type Mode, readConfig, resolveMode } from "@trusera/core";
-import { decideForSession } from "../../../govern/client.js";
-import type { Answer } from "../../../govern/protocol.js";
 import { readSessionRecord, type SessionRecord } from "../../../govern/session-files.js";
 import { GUARD_KEY, SESSION_ENV } from "../../../guard/node/config.js";
 import type { CommandSpec } from "../../command.js";
@@ -12,7 +9,7 @@ import { HELP_FLAG } from "../../command.js";
 import { usageError } from "../../errors.js";
 import { type CliIo, processIo } from "../../io.js";
 import { HOOK_DEADLINE_MS, type HookOutput } from "./answer.js";
-import { decideStandalone, type HookJob } from "./claude-decide.js";
+import { offThread } from "./off-thread.js";
 import { respond } from "./respond.js";
 import { readInput } from "./stdin.js";
 
@@ -28,7 +25,7 @@ export { readAll } from "./stdin.js";
  * that cannot be decided (no tool_input, a command that is not a string), a missing or invalid policy,
  * or no answer within the deadline denies; in audit those answer `{}` with a note on stderr. The
  * deadline counts from `startedAt` (the process start, stdin included) and holds while the decision
- * runs: that runs in a worker thread. Never throws. This is the full path; the hook's fast entry
+ * runs: that runs in a worker thread (also a session's, which asks its daemon first). Never throws. This is the full path; the hook's fast entry
  * (src/hook-entry.ts) hands a call to a running daemon without loading it, through the same `respond`.
  */
 export async function hookClaude(
@@ -39,7 +36,7 @@ export async function hookClaude(
 ): Promise<HookOutput> {
   // The mode first: what a failure means (deny, or let through in audit) must not depend on the input.
   let knownMode: Mode | undefined;
-  let session: SessionRecord | undefined;
+  let session: ReturnType<typeof sessionOf>;
   try {
     session = sessionOf(io.env);
     knownMode = session
@@ -55,9 +52,14 @@ export async function hookClaude(
     stderr: io.stderr,
     deadlineMs,
     startedAt,
-    decide: (input, req) => {
-      if (session) return decideForSession(session, req);
-      const run = offThread({ input, env: io.env, cwd: io.cwd, mode: knownMode ?? "strict" });
+    decide: (input) => {
+      const run = offThread({
+        input,
+        env: io.env,
+        cwd: io.cwd,
+        mode: knownMode ?? "strict",
+        session: session?.dir,
+      });
       worker = run.worker;
       return run.answer;
     },
@@ -65,30 +67,13 @@ export async function hookClaude(
   });
 }
 
-const WORKER = new URL("./hook-worker.js", import.meta.url);
-
-/** The standalone decision in a worker thread (in this one when running from source, without the built worker). */
-function offThread(job: HookJob): { worker?: Worker; answer: Promise<Answer> } {
-  if (!existsSync(fileURLToPath(WORKER))) return { answer: decideStandalone(job) };
-  const worker = new Worker(WORKER, { workerData: job });
-  worker.unref();
-  const answer = new Promise<Answer>((resolve, reject) => {
-    worker.once("message", (m: { answer?: Answer; error?: string }) =>
-      m.answer ? resolve(m.answer) : reject(new Error(m.error ?? "the decision failed")),
-    );
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`the decision thread stopped (exit ${code})`)));
-  });
-  return { worker, answer };
-}
-
 /** The session this hook runs in: the one whose guard is loaded, else $TRANSIENT_TRACE_SESSION. */
-function sessionOf(env: Record<string, string | undefined>): SessionRecord | undefined {
+function sessionOf(env: Record<string, string | undefined>): (SessionRecord & { dir: string }) | undefined {
   const mark = (globalThis as Record<symbol, unknown>)[GUARD_KEY] as { session?: string } | undefined;
   const dir = mark?.session ?? env[SESSION_ENV];
   if (!dir || !existsSync(join(dir, "session.json"))) return undefined;
   const record = readSessionRecord(dir);
-  return isMode(record.mode) ? record : undefined;
+  return isMode(record.mode) ? { ...record, dir } : undefined;
 }
 
 export const hookClaudeCommand: CommandSpec = {

@@ -37,19 +37,16 @@ export function runningDaemon(env: Record<string, string | undefined>): DaemonRe
 
 /**
  * Hands a call to the session's daemon: its policy, mode, receipt chain. When the daemon cannot
- * answer (gone, or no decision), decides in this process from the session file as the full path
- * does (`decideForSession`, loaded only then), so a receipt is still sealed in the same chain.
+ * answer (gone, or no decision), `fallback` decides in this process from the session file as the
+ * full path does, so a receipt is still sealed in the same chain.
  */
 export async function decideThroughDaemon(
   ref: DaemonRef,
   req: DecisionRequest,
   timeoutMs: number,
+  fallback: () => Promise<Answer>,
 ): Promise<Answer> {
   const answer = await askDaemon(ref, req, timeoutMs);
   if (answer && answer.verdict !== "error") return answer;
-  const [{ decideForSession }, { readSessionRecord }] = await Promise.all([
-    import("../../../govern/client.js"),
-    import("../../../govern/session-files.js"),
-  ]);
-  return decideForSession(readSessionRecord(ref.dir), req);
+  return fallback();
 }
