@@ -79,6 +79,17 @@ export function opaqueCall<F extends (...args: never[]) => unknown>(fn: F): F {
 
 const authorizers = new WeakMap<object, Cedar["statefulIsAuthorized"]>();
 
+const toJsons = new WeakMap<object, Cedar["policyToJson"]>();
+
+function policyToJsonOf(engine: Cedar): Cedar["policyToJson"] {
+  let fn = toJsons.get(engine);
+  if (!fn) {
+    fn = opaqueCall(engine.policyToJson);
+    toJsons.set(engine, fn);
+  }
+  return fn;
+}
+
 function authorizerOf(engine: Cedar): Cedar["statefulIsAuthorized"] {
   let fn = authorizers.get(engine);
   if (!fn) {
@@ -172,17 +183,19 @@ export class CompiledPolicySet {
     const count = Object.keys(this.parsed).length;
     if (count <= COMPILE_AT_ONCE) {
       try {
-        this.#compiled = compileFromEngine(live(this.#engine), this.parsed);
+        this.#compiled = compileFromEngine(policyToJsonOf(live(this.#engine)), this.parsed);
       } catch {
         this.#compiled = null; // the engine answers every decision, as before
       }
       this.#compiling = Promise.resolve(this.#compiled !== null);
       return;
     }
-    this.#compiling = compileFromEngineInSlices(() => live(this.#engine), this.parsed).then((c) => {
-      this.#compiled = c;
-      return c !== null;
-    });
+    this.#compiling = compileFromEngineInSlices(() => policyToJsonOf(live(this.#engine)), this.parsed).then(
+      (c) => {
+        this.#compiled = c;
+        return c !== null;
+      },
+    );
   }
 
   /** Resolves once decisions come from the compiled closures (true), or when they never will (false). */
