@@ -5,7 +5,7 @@ import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trac
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { SimpleSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
-import { type ServerProcess, startServerProcess } from "@trusera/testing";
+import { type ServerProcess, startServerProcess, WebhookReceiver, waitFor } from "@trusera/testing";
 import { generateText, jsonSchema, stepCountIs, tool } from "ai";
 import { MockLanguageModelV2 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -281,6 +281,47 @@ describe("GenAI semantic conventions over OTLP/JSON", () => {
       decision: "deny",
       payload: { policy_id: "p-1" },
     });
+  });
+});
+
+describe("ingested spans are events: replay and alert rules work on them", () => {
+  it("replays a policy over what the Vercel AI SDK agent did", async () => {
+    const res = await server.api("POST", "/api/v1/policies/replay", {
+      policies:
+        '@id("no-weather")\nforbid (principal, action == Action::"tool_call", resource == Tool::"weather");\npermit (principal, action, resource);',
+      agent_id: "vercel-JSON",
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ evaluated: 3, allow_to_deny: 1, denied_by_policy: { "no-weather": 1 } });
+    expect(res.body.examples.allow_to_deny[0]).toMatchObject({ type: "tool_call", name: "weather" });
+  });
+
+  it("fires a match rule on a tool call that arrived as a span", async () => {
+    const hook = await new WebhookReceiver().listen();
+    try {
+      const rule = await server.api("POST", "/api/v1/alerts/rules", {
+        name: "deletes over otel",
+        kind: "match",
+        type: "tool_call",
+        name_pattern: "delete*",
+        channels: [{ type: "webhook", url: `${hook.url}/otel` }],
+      });
+      expect(rule.status).toBe(201);
+      const res = await post(
+        exportJson("alerted-agent", [
+          spanJson("40f067aa0ba902b7", {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "delete_user",
+          }),
+        ]),
+        { "content-type": "application/json" },
+      );
+      expect(res.status).toBe(200);
+      await waitFor(() => hook.requests.length === 1, { what: "the alert webhook" });
+      expect(hook.requests[0]!.body).toContain("delete_user");
+    } finally {
+      await hook.close();
+    }
   });
 });
 
