@@ -271,6 +271,29 @@ forbid (principal, action, resource);`,
   },
 ];
 
+/**
+ * Policy texts far past what Cedar engines evaluate safely (issue 16 item 1: 200 nested parentheses
+ * trapped cedar-wasm for every later caller). Every implementation must refuse them when loading.
+ */
+const BOUNDED: [string, string][] = [
+  [
+    "200 nested parentheses",
+    `permit (principal, action, resource) when { ${"(".repeat(200)}true${")".repeat(200)} };`,
+  ],
+  [
+    "a chain of 2,000 additions",
+    `permit (principal, action, resource) when { ${Array(2000).fill("1").join(" + ")} == 2 };`,
+  ],
+  [
+    "300 nested sets",
+    `permit (principal, action, resource) when { ${"[".repeat(300)}1${"]".repeat(300)}.contains(1) };`,
+  ],
+  [
+    "a chain of 1,000 &&",
+    `permit (principal, action, resource) when { ${Array(1000).fill("true").join(" && ")} };`,
+  ],
+];
+
 export async function buildDecisions() {
   const cases = [];
   for (const input of INPUTS) {
@@ -300,10 +323,16 @@ export async function buildDecisions() {
       }),
     });
   }
+  const bounded = [];
+  for (const [name, policies] of BOUNDED) {
+    const compiled = await compilePolicySet(policies, { defaultDecision: "deny" });
+    bounded.push({ name, policies, load_error: !compiled.ok });
+  }
   return {
     description:
       "Cedar policy text + request -> decision, from the official engine (cedar-wasm) through @trusera/core.",
     schema: REQUEST_MODEL_SCHEMA,
     cases,
+    bounded_texts: bounded,
   };
 }

@@ -129,6 +129,15 @@ describe("decisions.json", () => {
   });
 });
 
+describe("decisions.json bounded_texts", () => {
+  const v = load("decisions.json");
+  it.each(v.bounded_texts as Case[])("$name is refused when loading", async (c) => {
+    expect(c.load_error).toBe(true);
+    const compiled = await compilePolicySet(c.policies, { defaultDecision: "deny" });
+    expect(compiled.ok).toBe(false);
+  });
+});
+
 describe("json-policy.json", () => {
   const v = load("json-policy.json");
   it("lists the modes", () => {
