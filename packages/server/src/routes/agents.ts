@@ -1,3 +1,4 @@
+import { scrubSecrets } from "@trusera/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
@@ -31,7 +32,9 @@ export async function registerAgent(ctx: AppContext, request: FastifyRequest<{ B
   const agent = await ctx.store.registerAgent(p.projectId, {
     name,
     framework: framework || "custom",
-    ...(metadata && Object.keys(metadata).length > 0 ? { metadata: JSON.stringify(metadata) } : {}),
+    ...(metadata && Object.keys(metadata).length > 0
+      ? { metadata: JSON.stringify(scrubSecrets(metadata)) }
+      : {}),
   });
   return { agent_id: agent.id, agent: agentJson(agent) };
 }

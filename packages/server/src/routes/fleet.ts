@@ -1,3 +1,4 @@
+import { scrubSecrets } from "@trusera/core";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
@@ -44,7 +45,8 @@ export async function fleetRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const agent = await ctx.store.registerAgent(p.projectId, {
         name,
         framework: framework || "custom",
-        metadata: JSON.stringify(details),
+        // Host details carry environment variables and command lines: redacted as events are.
+        metadata: JSON.stringify(scrubSecrets(details)),
       });
       return { data: agentJson(agent), agent_id: agent.id };
     },
@@ -74,7 +76,7 @@ export async function fleetRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const body = request.body ?? {};
       const metadata =
         Object.keys(body).length > 0
-          ? JSON.stringify({ ...(parseJsonText(agent.metadata) ?? {}), ...body })
+          ? JSON.stringify({ ...(parseJsonText(agent.metadata) ?? {}), ...scrubSecrets(body) })
           : undefined;
       if (!(await ctx.store.recordHeartbeat(p.projectId, agent.id, metadata))) {
         throw notFound(`agent ${request.params.id}`);
