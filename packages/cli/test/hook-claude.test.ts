@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -6,7 +6,8 @@ import { tempDir } from "@trusera/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { hookCommand } from "../src/wrap/claude-settings.js";
 import { CLI } from "./helpers.js";
-import { cleanEnv, cli, E2E_POLICY, receiptsIn } from "./run-helpers.js";
+import { hookWithStdinOpen } from "./hook-helpers.js";
+import { cli, E2E_POLICY, receiptsIn } from "./run-helpers.js";
 
 const dirs: { remove(): void }[] = [];
 afterAll(() => {
@@ -186,27 +187,13 @@ describe("transient-trace hook claude (Claude Code PreToolUse protocol)", () => 
     expect(audit.stderr).toMatch(/no answer within 200 ms/);
 
     // stdin never closed: answered, and the process is gone.
-    const child = spawn(process.execPath, [CLI, "hook", "claude"], {
-      env: cleanEnv({
-        TRANSIENT_TRACE_STATE_DIR: s.state,
-        TRANSIENT_TRACE_MODE: "strict",
-        ATP_POLICY_PATH: s.policy,
-      }),
-      stdio: "pipe",
-    });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    child.stdin.write(input("Bash", { command: "rm -rf build" }, s.dir));
-    const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
-      child.on("exit", (c, sig) => r([c, sig])),
+    const open = await hookWithStdinOpen(
+      { TRANSIENT_TRACE_STATE_DIR: s.state, TRANSIENT_TRACE_MODE: "strict", ATP_POLICY_PATH: s.policy },
+      input("Bash", { command: "rm -rf build" }, s.dir),
     );
-    clearTimeout(killer);
-    expect([code, signal]).toEqual([0, null]);
+    expect([open.code, open.signal]).toEqual([0, null]);
     // The real decision (read before stdin ended), not a fallback for input never received.
-    expect(JSON.parse(out).hookSpecificOutput.permissionDecisionReason).toMatch(
+    expect(JSON.parse(open.stdout).hookSpecificOutput.permissionDecisionReason).toMatch(
       /^transient-trace: blocked "rm -rf build" \(delete\) by rule "no-delete"/,
     );
   });

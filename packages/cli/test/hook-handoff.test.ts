@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -8,8 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Decider } from "../src/govern/decider.js";
 import { DecisionServer } from "../src/govern/decision-server.js";
 import type { Answer, DecisionRequest } from "../src/govern/protocol.js";
-import { CLI } from "./helpers.js";
-import { cleanEnv, cli, E2E_POLICY, receiptsIn } from "./run-helpers.js";
+import { hookWithStdinOpen } from "./hook-helpers.js";
+import { cli, E2E_POLICY, receiptsIn } from "./run-helpers.js";
 
 // The hook's fast entry inside a session: a real DecisionServer on a Unix socket (served from this
 // process, so the test sees every request it answers) and the built CLI as Claude Code runs it.
@@ -156,19 +155,9 @@ describe("hook claude hands the call to the session's running daemon", () => {
 
   it("exits once it has answered with stdin still open", async () => {
     const s = await session("strict");
-    const child = spawn(process.execPath, [CLI, "hook", "claude"], { env: cleanEnv(s.env), stdio: "pipe" });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    child.stdin.write(input("mcp__files__delete_file", { path: "/srv/a.db" }));
-    const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
-      child.on("exit", (c, sig) => r([c, sig])),
-    );
-    clearTimeout(killer);
-    expect([code, signal]).toEqual([0, null]);
-    expect(JSON.parse(out).hookSpecificOutput.permissionDecisionReason).toMatch(
+    const r = await hookWithStdinOpen(s.env, input("mcp__files__delete_file", { path: "/srv/a.db" }));
+    expect([r.code, r.signal]).toEqual([0, null]);
+    expect(JSON.parse(r.stdout).hookSpecificOutput.permissionDecisionReason).toMatch(
       /blocked "mcp__files__delete_file"/,
     );
     expect(s.answered).toHaveLength(1);
