@@ -37,7 +37,6 @@ function micros(nanos: string): number {
 function typeOf(span: OtlpSpan): "llm_invoke" | "tool_call" | "decision" | "api_call" | null {
   const a = span.attributes;
   const op = str(a["gen_ai.operation.name"]);
-  if (str(a["trusera.decision"])) return "decision";
   if (op === "execute_tool" || str(a["gen_ai.tool.name"]) || str(a["ai.toolCall.name"])) return "tool_call";
   if (
     (op && LLM_OPERATIONS.has(op)) ||
@@ -47,6 +46,8 @@ function typeOf(span: OtlpSpan): "llm_invoke" | "tool_call" | "decision" | "api_
       (str(a["gen_ai.system"]) || str(a["gen_ai.provider.name"])))
   )
     return "llm_invoke";
+  // A decision about no model or tool call (trusera-sdk/otel exports them with this attribute).
+  if (str(a["trusera.decision"])) return "decision";
   if (span.kind === SPAN_KIND_CLIENT && (str(a["http.request.method"]) || str(a["http.method"])))
     return "api_call";
   return null;
@@ -159,8 +160,10 @@ export function spansToEvents(batches: OtlpResourceSpans[]): MappedSpans {
       const end = micros(span.endTimeUnixNano);
       const durationMs = end >= start ? Math.round(end - start) / 1000 : 0;
       const { name, payload } = payloadOf(type, span, durationMs);
-      const decision =
-        type === "decision" && DECISIONS.has(String(payload.decision)) ? payload.decision : undefined;
+      // Any span may carry the decision recorded for it (trusera-sdk/otel sets these on every span).
+      const recorded = str(span.attributes["trusera.decision"]);
+      const decision = recorded && DECISIONS.has(recorded) ? recorded : undefined;
+      const policyIds = span.attributes["trusera.policy.ids"];
       events.push({
         id: spanEventId(span.traceId, span.spanId),
         type,
@@ -177,6 +180,7 @@ export function spansToEvents(batches: OtlpResourceSpans[]): MappedSpans {
           span_name: span.name,
           ...(batch.scope ? { scope: batch.scope } : {}),
           ...(decision ? { decision } : {}),
+          ...(Array.isArray(policyIds) ? { policy_ids: policyIds } : {}),
         },
       });
     }

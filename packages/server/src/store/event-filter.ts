@@ -32,7 +32,9 @@ export function eventWhere(
   if (q.until !== undefined) where.push(`ts < ${p(q.until)}`);
   // Metadata is JSON.stringify's text and a trace id only hex, so the pattern has no wildcard in it.
   if (q.traceId !== undefined)
-    where.push(/^[0-9a-f]{32}$/.test(q.traceId) ? `metadata LIKE ${p(`%"trace_id":"${q.traceId}"%`)}` : "1 = 0");
+    where.push(
+      /^[0-9a-f]{32}$/.test(q.traceId) ? `metadata LIKE ${p(`%"trace_id":"${q.traceId}"%`)}` : "1 = 0",
+    );
   if (q.after) where.push(`(ts, id) < (${p(q.after.ts)}, ${p(dialect.storedId(q.after.id))})`);
   return { where: where.join(" AND "), args };
 }
