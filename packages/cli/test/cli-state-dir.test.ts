@@ -18,6 +18,6 @@ describe("state directory from the config", () => {
     expect(shown.state_dir).toEqual({ value: join(home.path, "custom-state"), source: "config" });
     await seed(join(home.path, "custom-state"), 2);
     const listed = run(["receipts", "list"], home.path, { env });
-    expect(listed.stdout.trim().split("\n")).toHaveLength(2);
+    expect(listed.stdout.trim().split("\n")).toHaveLength(3); // the header and 2 receipts
   });
 });

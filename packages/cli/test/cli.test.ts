@@ -89,7 +89,10 @@ describe("transient-trace CLI", () => {
   it("lists, filters, summarizes and shows receipts, as text and as JSON", () => {
     const list = run(["receipts", "list"], pristine);
     expect(list.code).toBe(0);
-    expect(list.stdout.trim().split("\n")).toHaveLength(10);
+    expect(list.stdout.trim().split("\n")).toHaveLength(11);
+    expect(list.stdout.split("\n")[0]).toBe(
+      "OCCURRED_AT\tRECEIPT\tOUTCOME\tEXECUTION\tCLASS\tACTION\tTARGET\tREASON",
+    );
     expect(list.stdout).toMatch(/^\S+\tTR-\d+\tallow\texecuted\tread\texecute\tresource-1\trule:reads$/m);
 
     const denied = run(["receipts", "list", "--outcome", "deny", "--json"], pristine);
@@ -102,8 +105,8 @@ describe("transient-trace CLI", () => {
 
     expect(
       run(["receipts", "list", "--action-class", "delete"], pristine).stdout.trim().split("\n"),
-    ).toHaveLength(2);
-    expect(run(["receipts", "list", "--since", "30m"], pristine).stdout.trim().split("\n")).toHaveLength(10);
+    ).toHaveLength(3);
+    expect(run(["receipts", "list", "--since", "30m"], pristine).stdout.trim().split("\n")).toHaveLength(11);
     expect(run(["receipts", "list", "--until", "2001-01-01"], pristine).stdout).toBe("");
     expect(run(["receipts", "list", "--since", "yesterday"], pristine).code).toBe(2);
 

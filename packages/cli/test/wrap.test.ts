@@ -25,11 +25,20 @@ function home() {
   const h = join(d.path, "home");
   mkdirSync(h);
   const state = join(d.path, "state");
+  // `wrap install` refuses a program that is not on PATH: a stand-in `claude` is.
+  const tools = join(d.path, "tools");
+  mkdirSync(tools);
+  writeFileSync(join(tools, "claude"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
   return {
     root: d.path,
     home: h,
     state,
-    env: { HOME: h, TRANSIENT_TRACE_STATE_DIR: state, CLAUDE_CONFIG_DIR: undefined },
+    env: {
+      HOME: h,
+      TRANSIENT_TRACE_STATE_DIR: state,
+      CLAUDE_CONFIG_DIR: undefined,
+      PATH: `${tools}:${process.env.PATH}`,
+    },
   };
 }
 

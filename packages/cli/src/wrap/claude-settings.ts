@@ -35,12 +35,13 @@ export function claudeSettingsPath(env: Record<string, string | undefined>, home
 }
 
 /**
- * The hook command as Claude Code runs it (through a shell). `|| exit 2`: if the hook process dies
- * without answering (a signal, an abort), exit 2 makes Claude Code block the call; any other non-zero
- * exit would let it through.
+ * The hook command as Claude Code runs it (through a shell): `program...` then `hook claude`; `wrap
+ * install` passes its launcher (wrap/hook-launcher.ts), which survives a moved CLI. `|| exit 2`: if
+ * the hook process dies without answering (a signal, an abort), exit 2 makes Claude Code block the
+ * call; any other non-zero exit would let it through.
  */
-export function hookCommand(node: string, cli: string): string {
-  return `${sq(node)} ${sq(cli)} hook claude || exit 2`;
+export function hookCommand(...program: string[]): string {
+  return `${program.map(sq).join(" ")} hook claude || exit 2`;
 }
 
 /** Our hook entry: recognised by its command's ending, whatever path the CLI had when it was written. */

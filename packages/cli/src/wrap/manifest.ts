@@ -16,11 +16,18 @@ export interface WrapPaths {
   dir: string;
   binDir: string;
   manifest: string;
+  /** The script Claude Code's settings run for the hook (wrap/hook-launcher.ts). */
+  hookLauncher: string;
 }
 
 export function wrapPaths(stateDir: string): WrapPaths {
   const dir = join(stateDir, "wrap");
-  return { dir, binDir: join(dir, "bin"), manifest: join(dir, "manifest.json") };
+  return {
+    dir,
+    binDir: join(dir, "bin"),
+    manifest: join(dir, "manifest.json"),
+    hookLauncher: join(dir, "hook-claude"),
+  };
 }
 
 export function readManifest(paths: WrapPaths): WrapManifest {

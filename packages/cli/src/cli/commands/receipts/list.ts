@@ -12,6 +12,18 @@ export interface ReceiptsListOptions extends ReceiptFilter {
   limit?: number;
 }
 
+/** The text columns, in order (the target is what was acted on: the file, host or command). */
+export const LIST_COLUMNS = [
+  "OCCURRED_AT",
+  "RECEIPT",
+  "OUTCOME",
+  "EXECUTION",
+  "CLASS",
+  "ACTION",
+  "TARGET",
+  "REASON",
+] as const;
+
 /** `transient-trace receipts list`: one line per receipt, or NDJSON (whole receipts) with `json`. */
 export async function receiptsList(
   options: ReceiptsListOptions = {},
@@ -23,7 +35,8 @@ export async function receiptsList(
     printNdjson(io, receipts);
     return receipts;
   }
-  let out = "";
+  // A header names the columns for a reader; scripts that want fields read --json.
+  let out = receipts.length > 0 ? `${LIST_COLUMNS.join("\t")}\n` : "";
   for (const r of receipts) {
     out += `${[
       r.occurred_at,
@@ -48,8 +61,9 @@ export const receiptsListCommand: CommandSpec = {
                                     [--action-class CLASS] [--limit N] [--json]
 
 Lists receipts, oldest first, filtered by the time the action was asked for (occurred_at).
-Text: one tab-separated line each: occurred_at, receipt id, outcome, execution status, action class,
-action, target, reason code. With --json: NDJSON, one whole receipt a line.
+Text: a header line, then one tab-separated line each: occurred_at, receipt id, outcome, execution
+status, action class, action, target (what was acted on: the file, host or command), reason code.
+With --json: NDJSON, one whole receipt a line (no header).
 
 Options:
   --since WHEN        Only receipts at or after WHEN: a duration back from now (90s, 30m, 2h, 7d, 1w)

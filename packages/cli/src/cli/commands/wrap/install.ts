@@ -2,8 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { resolveStateDir } from "@trusera/core";
+import { findProgram } from "../../../govern/which.js";
 import { SHIM_MARKER } from "../../../guard/node/config.js";
 import { claudeSettingsPath, hookCommand, installClaudeHook } from "../../../wrap/claude-settings.js";
+import { hookLauncherScript } from "../../../wrap/hook-launcher.js";
 import { readManifest, wrapPaths, writeManifest } from "../../../wrap/manifest.js";
 import { addRcBlock, rcFilesFor } from "../../../wrap/rc-files.js";
 import { wrapShimScript } from "../../../wrap/wrap-shim.js";
@@ -25,6 +27,16 @@ export async function wrapInstall(
     throw usageError("wrap install needs at least one program, e.g. wrap install claude");
   for (const b of bins)
     if (!BIN_NAME.test(b) || b.startsWith(".")) throw usageError(`not a program name: "${b}"`);
+  // A shim for a program that is not there would only print "command not found" later: say it now.
+  const missing = bins.filter((b) => !findProgram(b, io.env.PATH, io.cwd));
+  if (missing.length > 0)
+    throw new CliError(
+      `not on PATH: ${missing.join(", ")}; nothing was installed. ${
+        missing.includes("claude")
+          ? "Install Claude Code (npm install -g @anthropic-ai/claude-code) or put the directory holding `claude` on PATH"
+          : "Install it or put its directory on PATH"
+      }, then run "transient-trace wrap install ${bins.join(" ")}" again.`,
+    );
   const home = io.env.HOME || homedir();
   const state = resolveStateDir(io.env);
   const paths = wrapPaths(state.dir);
@@ -49,8 +61,13 @@ export async function wrapInstall(
   let settingsPath: string | undefined;
   if (bins.includes("claude")) {
     settingsPath = claudeSettingsPath(io.env, home);
+    writeFileSync(
+      paths.hookLauncher,
+      hookLauncherScript({ node, cli, stateDir: state.source === "env" ? state.dir : undefined }),
+      { mode: 0o755 },
+    );
     try {
-      manifest.claude = installClaudeHook(settingsPath, hookCommand(node, cli), manifest.claude);
+      manifest.claude = installClaudeHook(settingsPath, hookCommand(paths.hookLauncher), manifest.claude);
     } catch (err) {
       writeManifest(paths, manifest);
       throw new CliError(
@@ -95,6 +112,9 @@ mode ("config set mode strict" makes it strict) and the project's policy.
 "wrap install claude" also registers a PreToolUse hook in Claude Code's settings
 ($CLAUDE_CONFIG_DIR/settings.json, else ~/.claude/settings.json), keeping every other setting, so that
 Bash, Write, Edit, MultiEdit, NotebookEdit, WebFetch and MCP tool calls are decided before they run.
+The settings run <state dir>/wrap/hook-claude, which runs this CLI, or "transient-trace" from PATH if
+this CLI has moved since, or else blocks the call saying how to fix it ("wrap status" shows which).
+A program that is not on PATH is an error (exit 1), and nothing is installed.
 
 Options:
   --auto-rc   Add the wrap directory to PATH in ~/.bashrc, ~/.zshrc and ~/.profile (those that exist,

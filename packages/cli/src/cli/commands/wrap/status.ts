@@ -6,6 +6,7 @@ import { readSessionRecord } from "../../../govern/session-files.js";
 import { findProgram } from "../../../govern/which.js";
 import { GUARD_KEY, SESSION_ENV } from "../../../guard/node/config.js";
 import { claudeSettingsPath, hookInstalled } from "../../../wrap/claude-settings.js";
+import { launcherTarget } from "../../../wrap/hook-launcher.js";
 import { readManifest, wrapPaths } from "../../../wrap/manifest.js";
 import { hasRcBlock } from "../../../wrap/rc-files.js";
 import type { CommandSpec } from "../../command.js";
@@ -58,7 +59,11 @@ export async function wrapStatus(options: { json?: boolean } = {}, io: CliIo = p
     bin_dir_on_path: onPath >= 0,
     wrapped: bins,
     rc_files: manifest.rc.map((e) => ({ path: e.path, block_present: hasRcBlock(e.path) })),
-    claude_hook: { settings: settings, installed: hookInstalled(settings) },
+    claude_hook: {
+      settings: settings,
+      installed: hookInstalled(settings),
+      ...launcherTarget(paths.hookLauncher, findProgram("transient-trace", io.env.PATH, io.cwd)),
+    },
     default_mode: { mode: mode.mode, source: mode.source },
     policy,
     session,
@@ -81,10 +86,21 @@ export async function wrapStatus(options: { json?: boolean } = {}, io: CliIo = p
       );
   for (const r of report.rc_files)
     lines.push(`rc file:         ${r.path} ${r.block_present ? "(block present)" : "(block missing)"}`);
-  lines.push(
-    `Claude Code hook: ${report.claude_hook.installed ? "registered" : "not registered"} in ${settings}`,
-  );
+  const hook = report.claude_hook;
+  lines.push(`Claude Code hook: ${hook.installed ? "registered" : "not registered"} in ${settings}`);
+  if (hook.installed) lines.push(`  ${hookHealth(hook)}`);
   io.stdout(`${lines.join("\n")}\n`);
+}
+
+/** One line on where the hook's calls go now, and the fix when they cannot be decided. */
+function hookHealth(h: ReturnType<typeof launcherTarget>): string {
+  const fix = 'run "transient-trace wrap install claude" again';
+  if (!h.present)
+    return `its launcher ${h.launcher} is missing: every Claude Code tool call is blocked; ${fix}`;
+  if (h.cli_present) return `runs ${h.cli}`;
+  if (h.fallback)
+    return `${h.cli ?? "its CLI"} is gone (moved?): runs ${h.fallback} from PATH instead; ${fix} to pin it`;
+  return `${h.cli ?? "its CLI"} is gone (moved?) and transient-trace is not on PATH: every Claude Code tool call is blocked; ${fix} from where the CLI is now, or "transient-trace wrap uninstall claude"`;
 }
 
 export const wrapStatusCommand: CommandSpec = {

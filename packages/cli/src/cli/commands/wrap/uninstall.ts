@@ -27,6 +27,7 @@ export async function wrapUninstall(
   for (const name of names) {
     rmSync(join(paths.binDir, name), { force: true });
     delete manifest.bins[name];
+    if (name === "claude") rmSync(paths.hookLauncher, { force: true });
     if (name === "claude" && manifest.claude) {
       const note = uninstallClaudeHook(manifest.claude);
       if (note) notes.push(note);
