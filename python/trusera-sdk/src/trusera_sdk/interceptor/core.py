@@ -175,8 +175,12 @@ class DecisionCore:
             return decide_request(evaluator, lambda: http_request(agent, redacted, method, headers), self.enforcement)
         # The names as the library holds them key the cache: as exact as the lower-cased sorted
         # set, and free to read. The Cedar request is only built on a miss.
-        pairs = headers.keys() if hasattr(headers, "keys") else [k for k, _ in headers]
-        key = (agent, method, redacted, tuple(pairs))
+        store = getattr(headers, "_store", None)
+        if isinstance(store, dict):  # requests' CaseInsensitiveDict: its lower-cased names, read in C
+            names: Any = store
+        else:
+            names = headers.keys() if hasattr(headers, "keys") else [k for k, _ in headers]
+        key = (agent, method, redacted, tuple(names))
         generation = evaluator._generation
         cache = self.cache
         if generation == cache._generation:
