@@ -177,12 +177,12 @@ export function serializeBatch(batch: RecordBatch): SerializedBatch {
         library: LIBRARIES[n[o]!] ?? "fetch",
         method,
         url: n[o + 7] === 1 ? normalizeRaw(url) : url,
-        headers: ((more && more[x! + 1]) as Record<string, string> | null) ?? {},
+        headers: (more?.[x! + 1] as Record<string, string> | null) ?? {},
       },
       verdict: {
         decision: deny ? "deny" : "allow",
-        policyIds: ((more && more[x! + 2]) as string[] | null) ?? (EMPTY as string[]),
-        reasons: ((more && more[x! + 3]) as string[] | null) ?? (EMPTY as string[]),
+        policyIds: (more?.[x! + 2] as string[] | null) ?? (EMPTY as string[]),
+        reasons: (more?.[x! + 3] as string[] | null) ?? (EMPTY as string[]),
         blocked: n[o + 5] === 2,
       },
       startedAt: 0,
@@ -195,7 +195,7 @@ export function serializeBatch(batch: RecordBatch): SerializedBatch {
       requestContentType: undefined,
       responseContentType: undefined,
       responseEncoding: undefined,
-      error: ((more && more[x! + 4]) as string | null) ?? undefined,
+      error: (more?.[x! + 4] as string | null) ?? undefined,
       done: true,
     };
     trackCall(sink, record, batch.enforcement);
