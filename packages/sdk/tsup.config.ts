@@ -8,6 +8,7 @@ export default defineConfig({
     ai: "src/integrations/ai/index.ts",
     openai: "src/integrations/openai/index.ts",
     mcp: "src/integrations/mcp/index.ts",
+    otel: "src/otel/index.ts",
     // Not in the exports map: the interceptor starts it as a worker thread (src/interceptor/event-thread.ts).
     "event-worker": "src/interceptor/event-worker.ts",
   },
