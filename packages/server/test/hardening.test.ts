@@ -171,6 +171,8 @@ describe("server hardening", () => {
     expect((await t.api("POST", "/api/v1/events/batch", { body: { events: [over] } })).status).toBe(400);
     // Brackets inside strings do not count.
     expect(jsonTooDeepAt(JSON.stringify({ q: "[[[[".repeat(1000) }), 3)).toBe(-1);
+    expect(jsonTooDeepAt(JSON.stringify({ q: 'a\\"[[[', r: "\\", s: [[1]] }), 3)).toBe(-1);
+    expect(jsonTooDeepAt(JSON.stringify({ q: "\\", s: [[[1]]] }), 3)).toBeGreaterThan(0);
   });
 
   it("7. dropped counters are bounded integers", async () => {

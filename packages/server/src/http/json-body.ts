@@ -9,17 +9,27 @@ import { ApiError } from "../errors.js";
  */
 export const MAX_JSON_DEPTH = 64;
 
-/** The first offset where `text` nests deeper than `max` (outside strings), or -1. Linear. */
+/**
+ * The first offset where `text` nests deeper than `max` (outside strings), or -1. Linear; strings are
+ * skipped with `indexOf`, so a batch of events costs about a tenth of its JSON.parse (a character loop
+ * cost 0.7 of it). Checked before parsing because JSON.parse itself takes seconds on 5 MiB of `[`.
+ */
 export function jsonTooDeepAt(text: string, max: number): number {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 /* { */ || c === 91 /* [ */) {
+    if (c === 34 /* " */) {
+      // The closing quote is the next one not preceded by an odd number of backslashes.
+      let end = text.indexOf('"', i + 1);
+      while (end > 0) {
+        let k = end - 1;
+        while (text.charCodeAt(k) === 92 /* \ */) k--;
+        if ((end - 1 - k) % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      if (end < 0) return -1; // unterminated: the parser says so
+      i = end;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
       if (++depth > max) return i;
     } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
   }
