@@ -101,6 +101,15 @@ describe("hostile input against a running server", () => {
     return o;
   }
 
+  /** A remote decision with `extra` in its body. */
+  const decide = (what: string, extra: Record<string, unknown>) =>
+    send(
+      what,
+      "POST",
+      "/api/v1/cedar/evaluate",
+      JSON.stringify({ principal: "a", action: "decision", resource: 'Step::"s"', ...extra }),
+    );
+
   beforeAll(async () => {
     srv = await startServerProcess({ args: ["--log-requests", "--body-limit", String(1024 * 1024)] });
     sseAbort = new AbortController();
@@ -203,24 +212,9 @@ describe("hostile input against a running server", () => {
     for (const text of hostileCedar) {
       for (const path of ["/api/v1/policies", "/api/v1/policies/replay"])
         await send("hostile Cedar", "POST", path, JSON.stringify({ policies: text }));
-      await send(
-        "hostile inline Cedar",
-        "POST",
-        "/api/v1/cedar/evaluate",
-        JSON.stringify({ principal: "a", action: "decision", resource: 'Step::"s"', inline_policy: text }),
-      );
+      await decide("hostile inline Cedar", { inline_policy: text });
     }
-    await send(
-      "inline Cedar too long",
-      "POST",
-      "/api/v1/cedar/evaluate",
-      JSON.stringify({
-        principal: "a",
-        action: "decision",
-        resource: 'Step::"s"',
-        inline_policy: " ".repeat(20_000),
-      }),
-    );
+    await decide("inline Cedar too long", { inline_policy: " ".repeat(20_000) });
 
     // Hostile but valid: a ReDoS-shaped alert rule and events it is tried against.
     const rule = await send(
@@ -259,17 +253,7 @@ describe("hostile input against a running server", () => {
         network_info: { proxy: `http://u:${SECRETS.urlUserinfo}@proxy.example:8080` },
       }),
     );
-    await send(
-      "secrets in a decision",
-      "POST",
-      "/api/v1/cedar/evaluate",
-      JSON.stringify({
-        principal: "a",
-        action: "decision",
-        resource: 'Step::"s"',
-        context: { password: SECRETS.passwordArray },
-      }),
-    );
+    await decide("secrets in a decision", { context: { password: SECRETS.passwordArray } });
     // Read everything back through the API.
     await send("read events", "GET", "/api/v1/events?limit=1000");
     await send("read event", "GET", `/api/v1/events/${planted.id}`);
