@@ -180,3 +180,4 @@ export {
   trustFilePath,
 } from "./state/trust-store.js";
 export { formatMicros, type ParsedTimestamp, parseTimestamp } from "./time.js";
+export { type SpanAttributes, type SpanSource, spanOf } from "./otel/event-span.js";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { TruseraError } from "@trusera/core";
+import { type OtlpForwardConfig, otlpForwardFromEnv } from "./otel/forward-config.js";
 
 export interface ServerConfig {
   host: string;
@@ -26,6 +27,8 @@ export interface ServerConfig {
   dashboard?: Partial<DashboardConfig>;
   /** Alert delivery settings (see `AlertConfig`); defaults apply to what is left out. */
   alerts?: Partial<AlertConfig>;
+  /** Forward stored events to an OTLP endpoint (otel/forward-config.ts); null or absent: off. */
+  otlpForward?: OtlpForwardConfig | null;
 }
 
 export interface DashboardConfig {
@@ -170,5 +173,6 @@ export function resolveConfig(
       tickMs: int("TRUSERA_ALERT_TICK_MS", env.TRUSERA_ALERT_TICK_MS, 1000, 10, 600_000),
       requestTimeoutMs: int("TRUSERA_ALERT_TIMEOUT_MS", env.TRUSERA_ALERT_TIMEOUT_MS, 10_000, 100, 600_000),
     },
+    otlpForward: otlpForwardFromEnv(env),
   };
 }

@@ -1,7 +1,6 @@
 import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
-import { ConfigurationError, parseTimestamp, redactText, scrubSecrets } from "@trusera/core";
+import { ConfigurationError, parseTimestamp, redactText, scrubSecrets, spanOf } from "@trusera/core";
 import { clientInternals, type EventInput, TruseraClient } from "../client/client.js";
-import { spanOf } from "./event-span.js";
 
 export interface OtelExportOptions {
   /** The tracer spans are made with. Default: `trace.getTracer("trusera-sdk")` of the application's global provider. */

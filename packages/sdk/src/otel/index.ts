@@ -1,3 +1,2 @@
-export type { SpanSource } from "./event-span.js";
-export { spanOf } from "./event-span.js";
+export { type SpanSource, spanOf } from "@trusera/core";
 export { exportToOtel, type OtelExport, type OtelExportOptions } from "./export.js";

@@ -4,6 +4,7 @@ import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
 import { ApiError } from "../errors.js";
 import { timeParam } from "../routes/common.js";
+import { OtlpForwarder } from "./forwarder.js";
 import { decodeTraces, inflate, JSON_TYPE, PROTOBUF, TRACE_SERVICE } from "./otlp-body.js";
 import { spansToEvents } from "./span-event.js";
 import { traceTree } from "./trace-tree.js";
@@ -25,6 +26,11 @@ const WRONG_TYPE = `send OTLP traces with Content-Type: ${PROTOBUF} or ${JSON_TY
  * limits, agents and live stream as every SDK's events.
  */
 export async function otlpRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  if (ctx.config.otlpForward) {
+    const forwarder = new OtlpForwarder(ctx.config.otlpForward, app.log);
+    forwarder.start(ctx.bus);
+    app.addHook("onClose", async () => forwarder.stop());
+  }
   // This scope reads bodies as bytes: protobuf or JSON, maybe gzipped; decoded in the handler.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser([PROTOBUF, JSON_TYPE], { parseAs: "buffer" }, (_request, body, done) =>

@@ -1,4 +1,5 @@
-import type { Attributes } from "@opentelemetry/api";
+/** Span attribute values as OpenTelemetry takes them (`Attributes` of @opentelemetry/api). */
+export type SpanAttributes = Record<string, string | number | boolean | string[]>;
 
 /** What an exported event is: its type, name, payload and metadata, as `track` took them. */
 export interface SpanSource {
@@ -10,7 +11,7 @@ export interface SpanSource {
   agentId?: string | undefined;
 }
 
-function setIf(attrs: Attributes, key: string, value: unknown): void {
+function setIf(attrs: SpanAttributes, key: string, value: unknown): void {
   if (typeof value === "string" && value !== "") attrs[key] = value;
   else if (typeof value === "number" && Number.isFinite(value)) attrs[key] = value;
   else if (typeof value === "boolean") attrs[key] = value;
@@ -28,12 +29,13 @@ function text(v: unknown): string | undefined {
 /**
  * An event as a span's name and attributes, after the OpenTelemetry GenAI semantic conventions
  * (`gen_ai.*`) where they name the thing, `trusera.*` for the rest (decision, policy ids, event id).
- * The server's OTLP ingest reads the same names back (packages/server/src/otel/span-event.ts).
+ * Used by trusera-sdk/otel and the server's OTLP forwarder; the server's OTLP ingest reads the same names
+ * back (packages/server/src/otel/span-event.ts).
  */
-export function spanOf(e: SpanSource): { name: string; attributes: Attributes; client: boolean } {
+export function spanOf(e: SpanSource): { name: string; attributes: SpanAttributes; client: boolean } {
   const p = e.payload;
   const m = e.metadata;
-  const attributes: Attributes = { "trusera.event.type": e.type };
+  const attributes: SpanAttributes = { "trusera.event.type": e.type };
   setIf(attributes, "trusera.event.id", e.id);
   setIf(attributes, "trusera.agent.id", e.agentId);
   const decision = typeof m.decision === "string" ? m.decision : (p.decision as unknown);
