@@ -35,6 +35,22 @@ function npm(args: string[], cwd: string): string {
   });
 }
 
+/** deploy/Dockerfile's `RUN npm install` arguments, its final stage's ENV and its exec-form CMD. */
+function dockerfile(): { install: string[]; env: Record<string, string>; cmd: string[] } {
+  const text = readFileSync(join(root, "deploy", "Dockerfile"), "utf8").replace(/\\\n/g, " ");
+  const install = /^RUN npm (install .*)$/m.exec(text)?.[1]?.trim().split(/\s+/);
+  const cmd = /^CMD (\[.*\])$/m.exec(text)?.[1];
+  const finalStage = text.slice(text.lastIndexOf("\nFROM "));
+  const env: Record<string, string> = {};
+  for (const line of finalStage.matchAll(/^ENV (.*)$/gm))
+    for (const pair of line[1]!.trim().split(/\s+/)) {
+      const [k, v] = pair.split("=");
+      env[k!] = v ?? "";
+    }
+  if (!install || !cmd) throw new Error("deploy/Dockerfile: no RUN npm install line or exec-form CMD");
+  return { install, env, cmd: JSON.parse(cmd) as string[] };
+}
+
 function scratch(prefix: string): string {
   const d = tempDir(prefix);
   dirs.push(d);
@@ -87,7 +103,16 @@ describe("packed tarballs, installed outside the repository", () => {
 
   it("a scratch project installs the SDK tarball and reports to a server installed from the server tarball", async () => {
     const serverDir = scratch("trusera-packed-server-");
-    npm(["install", "--prefer-offline", "--ignore-scripts", tarballs.server], serverDir);
+    // deploy/Dockerfile's own install step, with the tarball for its glob (see the note at the top).
+    const docker = dockerfile();
+    npm(
+      [
+        ...docker.install.map((a) => (a.includes("*") ? tarballs.server : a)),
+        "--prefer-offline",
+        "--ignore-scripts",
+      ],
+      serverDir,
+    );
     const native = join(serverDir, "node_modules", "better-sqlite3", "build", "Release");
     mkdirSync(native, { recursive: true });
     copyFileSync(
@@ -95,24 +120,24 @@ describe("packed tarballs, installed outside the repository", () => {
       join(native, "better_sqlite3.node"),
     );
     const dataDir = join(serverDir, "data");
-    server = spawn(
-      process.execPath,
-      [
-        join(serverDir, "node_modules", ".bin", "trusera-server"),
-        "start",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--data-dir",
-        dataDir,
-      ],
-      {
-        cwd: serverDir,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, TRUSERA_LOG_LEVEL: "info" },
+    // The image's CMD and ENV, in the image's WORKDIR (serverDir); loopback, a free port, a temp volume.
+    expect(docker.cmd[0]).toBe("node");
+    expect(docker.env).toMatchObject({
+      TRUSERA_HOST: "0.0.0.0",
+      TRUSERA_PORT: "7780",
+      TRUSERA_DATA_DIR: "/data",
+    });
+    server = spawn(process.execPath, docker.cmd.slice(1), {
+      cwd: serverDir,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        ...docker.env,
+        TRUSERA_HOST: "127.0.0.1",
+        TRUSERA_PORT: "0",
+        TRUSERA_DATA_DIR: dataDir,
       },
-    );
+    });
     let output = "";
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`packed server did not start:\n${output}`)), 30_000);
