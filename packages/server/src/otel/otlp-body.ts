@@ -9,11 +9,11 @@ import { jsonTooDeepAt, MAX_JSON_DEPTH } from "../http/json-body.js";
 export interface AnyValue {
   stringValue?: string;
   boolValue?: boolean;
-  intValue?: string | number;
+  intValue?: string | number | { toString(): string };
   doubleValue?: number;
   arrayValue?: { values?: AnyValue[] };
   kvlistValue?: { values?: KeyValue[] };
-  bytesValue?: string;
+  bytesValue?: string | Uint8Array;
 }
 export interface KeyValue {
   key?: string;
@@ -43,7 +43,6 @@ interface Message {
   decode(buf: Uint8Array): unknown;
   encode(m: unknown): { finish(): Uint8Array };
   fromObject(o: object): unknown;
-  toObject(m: unknown, o: object): unknown;
 }
 interface Root {
   opentelemetry: {
@@ -100,29 +99,35 @@ export function attributesOf(list: unknown): Record<string, unknown> {
   return out;
 }
 
+// Decoded protobuf messages hold null (on the prototype) for unset fields, OTLP/JSON leaves them out:
+// `!= null` reads both. 64-bit integers are Long objects in the first, text or numbers in the second.
 function anyValue(v: AnyValue | undefined, depth: number): unknown {
   if (!v || typeof v !== "object" || depth > 8) return null;
-  if (v.stringValue !== undefined) return String(v.stringValue);
-  if (v.boolValue !== undefined) return Boolean(v.boolValue);
-  if (v.intValue !== undefined) {
-    const n = Number(v.intValue);
-    return Number.isSafeInteger(n) ? n : String(v.intValue);
+  if (v.stringValue != null) return String(v.stringValue);
+  if (v.boolValue != null) return Boolean(v.boolValue);
+  if (v.intValue != null) {
+    const text = String(v.intValue);
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : text;
   }
-  if (v.doubleValue !== undefined) return Number(v.doubleValue);
-  if (v.arrayValue) return (v.arrayValue.values ?? []).map((x) => anyValue(x, depth + 1));
-  if (v.kvlistValue) return attributesOf(v.kvlistValue.values);
-  if (v.bytesValue !== undefined) return String(v.bytesValue);
+  if (v.doubleValue != null) return Number(v.doubleValue);
+  if (v.arrayValue != null) return (v.arrayValue.values ?? []).map((x) => anyValue(x, depth + 1));
+  if (v.kvlistValue != null) return attributesOf(v.kvlistValue.values);
+  if (v.bytesValue != null)
+    return typeof v.bytesValue === "string"
+      ? v.bytesValue
+      : Buffer.from(v.bytesValue as Uint8Array).toString("base64");
   return null;
 }
 
 const HEX = /^[0-9a-f]*$/;
 
-/** An id as hex: protobuf gives bytes (base64 after toObject), OTLP/JSON gives hex already. */
-function idOf(raw: unknown, bytes: number, field: string, required: boolean, fromProtobuf: boolean): string {
+/** An id as hex: protobuf gives bytes, OTLP/JSON gives hex. */
+function idOf(raw: unknown, bytes: number, field: string, required: boolean): string {
   let hex = "";
-  if (typeof raw === "string" && raw !== "") {
-    hex = fromProtobuf ? Buffer.from(raw, "base64").toString("hex") : raw.toLowerCase();
-  }
+  if (typeof raw === "string") hex = raw.toLowerCase();
+  else if (raw instanceof Uint8Array)
+    hex = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("hex");
   if (hex === "" && !required) return "";
   if (hex.length !== bytes * 2 || !HEX.test(hex) || /^0+$/.test(hex))
     throw malformed(`${field} must be ${bytes} bytes (${bytes * 2} hex characters), not all zero`);
@@ -161,7 +166,7 @@ function listOf<T>(v: unknown, field: string): T[] {
   return v as T[];
 }
 
-function spansOf(request: unknown, fromProtobuf: boolean): OtlpResourceSpans[] {
+function spansOf(request: unknown): OtlpResourceSpans[] {
   if (!request || typeof request !== "object" || Array.isArray(request))
     throw malformed("body must be an ExportTraceServiceRequest object");
   const rs = (request as { resourceSpans?: unknown }).resourceSpans;
@@ -176,9 +181,9 @@ function spansOf(request: unknown, fromProtobuf: boolean): OtlpResourceSpans[] {
       for (const s of listOf<RawSpan | null>(ss?.spans, "spans")) {
         if (!s || typeof s !== "object") throw malformed("a span must be an object");
         spans.push({
-          traceId: idOf(s.traceId, 16, "traceId", true, fromProtobuf),
-          spanId: idOf(s.spanId, 8, "spanId", true, fromProtobuf),
-          parentSpanId: idOf(s.parentSpanId, 8, "parentSpanId", false, fromProtobuf),
+          traceId: idOf(s.traceId, 16, "traceId", true),
+          spanId: idOf(s.spanId, 8, "spanId", true),
+          parentSpanId: idOf(s.parentSpanId, 8, "parentSpanId", false),
           name: typeof s.name === "string" ? s.name : "",
           kind: Number(s.kind ?? 0) || 0,
           startTimeUnixNano: nanosOf(s.startTimeUnixNano, "startTimeUnixNano"),
@@ -204,10 +209,8 @@ export function decodeTraces(body: Buffer, contentType: string): OtlpResourceSpa
         `request body is not a valid OTLP protobuf ExportTraceServiceRequest: ${(err as Error).message}`,
       );
     }
-    return spansOf(
-      ExportTraceServiceRequest.toObject(message, { longs: String, bytes: String, enums: Number }),
-      true,
-    );
+    // Read as decoded: a toObject copy cost a third of the time of an export.
+    return spansOf(message);
   }
   const text = body.toString("utf8");
   const at = jsonTooDeepAt(text, MAX_JSON_DEPTH);
@@ -223,5 +226,5 @@ export function decodeTraces(body: Buffer, contentType: string): OtlpResourceSpa
   } catch (err) {
     throw new ApiError(400, "malformed_json", `request body is not valid JSON: ${(err as Error).message}`);
   }
-  return spansOf(parsed, false);
+  return spansOf(parsed);
 }
