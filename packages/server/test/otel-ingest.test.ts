@@ -262,6 +262,24 @@ describe("GenAI semantic conventions over OTLP/JSON", () => {
     expect(JSON.stringify(http)).not.toContain("sk-abcdefghijklmnopqrstuvwxyz123456");
   });
 
+  it("a large tool result and an overlong tool name are cut, not a failed export", async () => {
+    const res = await post(
+      exportJson("big-tool-agent", [
+        spanJson("50f067aa0ba902b7", {
+          "gen_ai.operation.name": "execute_tool",
+          "gen_ai.tool.name": "t".repeat(1000),
+          "gen_ai.tool.call.result": JSON.stringify({ rows: "r".repeat(50 * 1024) }),
+        }),
+      ]),
+      { "content-type": "application/json" },
+    );
+    expect(res.status).toBe(200);
+    const [e] = await events("big-tool-agent");
+    expect(e.name).toHaveLength(512);
+    expect(e.payload.result_truncated).toBe(true);
+    expect(e.payload.result).toHaveLength(16 * 1024);
+  });
+
   it("a span with a trusera.decision becomes a decision event with that decision", async () => {
     const res = await post(
       exportJson("decider", [

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { EVENT_LIMITS } from "@trusera/core";
 import type { OtlpResourceSpans, OtlpSpan } from "./otlp-body.js";
 
 /** Resource attribute that names the agent, before `service.name` (documented in docs/otel.md). */
@@ -53,6 +54,18 @@ function typeOf(span: OtlpSpan): "llm_invoke" | "tool_call" | "decision" | "api_
   return null;
 }
 
+// A tool's input or result larger than this is kept as the start of its text: a span must not fail its
+// whole export for the event size limit (256 KiB) over one big tool result.
+const MAX_VALUE_CHARS = 16 * 1024;
+
+function bounded(key: string, v: unknown): Record<string, unknown> {
+  if (v === undefined) return {};
+  const value = parseJson(v);
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  if (text === undefined || text.length <= MAX_VALUE_CHARS) return { [key]: value };
+  return { [key]: text.slice(0, MAX_VALUE_CHARS), [`${key}_truncated`]: true };
+}
+
 function parseJson(v: unknown): unknown {
   if (typeof v !== "string") return v;
   try {
@@ -105,8 +118,8 @@ function payloadOf(
         payload: {
           tool,
           call_id: str(a["gen_ai.tool.call.id"]) ?? str(a["ai.toolCall.id"]) ?? null,
-          ...(input !== undefined ? { input: parseJson(input) } : {}),
-          ...(result !== undefined ? { result: parseJson(result) } : {}),
+          ...bounded("input", input),
+          ...bounded("result", result),
           ...common,
         },
       };
@@ -167,7 +180,7 @@ export function spansToEvents(batches: OtlpResourceSpans[]): MappedSpans {
       events.push({
         id: spanEventId(span.traceId, span.spanId),
         type,
-        name,
+        name: name.slice(0, EVENT_LIMITS.maxNameLength) || type,
         // An OTLP span without a start time is not rejected for it: it is stored as received.
         timestamp: start > 0 ? start : Date.now() * 1000,
         ...(agent ? { agent_id: agent } : {}),
@@ -177,7 +190,7 @@ export function spansToEvents(batches: OtlpResourceSpans[]): MappedSpans {
           trace_id: span.traceId,
           span_id: span.spanId,
           ...(span.parentSpanId ? { parent_span_id: span.parentSpanId } : {}),
-          span_name: span.name,
+          span_name: span.name.slice(0, EVENT_LIMITS.maxNameLength),
           ...(batch.scope ? { scope: batch.scope } : {}),
           ...(decision ? { decision } : {}),
           ...(Array.isArray(policyIds) ? { policy_ids: policyIds } : {}),
