@@ -1,12 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Governor, type Mode, ReceiptWriter } from "@trusera/core";
 import { tempDir } from "@trusera/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { Decider } from "../src/govern/decider.js";
 import { DecisionServer } from "../src/govern/decision-server.js";
 import type { Answer, DecisionRequest } from "../src/govern/protocol.js";
+import { hookCommand } from "../src/wrap/claude-settings.js";
+import { hookLauncherScript } from "../src/wrap/hook-launcher.js";
+import { wrapPaths } from "../src/wrap/manifest.js";
+import { CLI } from "./helpers.js";
 import { hookWithStdinOpen } from "./hook-helpers.js";
 import { cli, E2E_POLICY, receiptsIn } from "./run-helpers.js";
 
@@ -203,5 +207,46 @@ describe("hook claude hands the call to the session's running daemon", () => {
         /no answer within 1500 ms\) and strict mode fails closed/,
       ),
     });
+  });
+
+  it("Claude Code under run starts this hook even when the policy denies by default; other programs are still decided", async () => {
+    const d = tempDir("tt-ownhook-");
+    dirs.push(d);
+    const state = join(d.path, "state");
+    const launcher = wrapPaths(state).hookLauncher;
+    mkdirSync(dirname(launcher), { recursive: true });
+    writeFileSync(launcher, hookLauncherScript({ node: process.execPath, cli: CLI }), { mode: 0o755 });
+    const policy = join(d.path, "policy.json");
+    writeFileSync(policy, JSON.stringify({ version: 1, defaultAction: "deny", rules: [] }));
+    // A stand-in for Claude Code: starts each hook command as Claude Code does (through sh), and one
+    // other program with the same arguments, which must still be decided (and denied).
+    const fake = join(d.path, "fake-claude.mjs");
+    const call = input("Write", { file_path: join(d.path, "a.txt"), content: "x" });
+    writeFileSync(
+      fake,
+      `import { spawnSync } from "node:child_process";
+const out = [${JSON.stringify(hookCommand(process.execPath, CLI))}, ${JSON.stringify(hookCommand(launcher))}, ${JSON.stringify(`/bin/echo ${CLI} hook claude`)}]
+  .map((cmd) => spawnSync("/bin/sh", ["-c", cmd], { input: ${JSON.stringify(call)}, encoding: "utf8" }))
+  .map((r) => ({ status: r.status, stdout: r.stdout }));
+process.stderr.write("RESULT " + JSON.stringify(out) + "\\n");
+`,
+    );
+    const r = await cli(["run", "--mode", "strict", "--policy", policy, "--", process.execPath, fake], {
+      env: { TRANSIENT_TRACE_STATE_DIR: state },
+    });
+    const results = JSON.parse(/^RESULT (.*)$/m.exec(r.stderr)?.[1] ?? "null", r.stderr) as {
+      status: number;
+      stdout: string;
+    }[];
+    for (const hook of results.slice(0, 2)) {
+      expect(hook.status).toBe(0);
+      expect(JSON.parse(hook.stdout).hookSpecificOutput).toMatchObject({
+        permissionDecision: "deny",
+        permissionDecisionReason: expect.stringMatching(/no rule allows it and defaultAction is deny/),
+      });
+    }
+    expect(results[2]!.status).toBe(126);
+    const targets = receiptsIn(state).map((x) => JSON.stringify(x.intent.target));
+    expect(targets.filter((t) => t.includes("hook claude"))).toEqual([expect.stringContaining("/bin/echo")]);
   });
 });

@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { Governor, ReceiptWriter } from "@trusera/core";
+import { wrapPaths } from "../wrap/manifest.js";
 import { askDaemon } from "./ask-daemon.js";
 import { Decider } from "./decider.js";
 import type { Answer, DecisionRequest } from "./protocol.js";
@@ -20,6 +21,7 @@ export async function deciderFromSession(record: SessionRecord): Promise<Decider
     policyWhere: record.policy_where,
     home: homedir(),
     metadata: { run_id: record.id, fallback: true },
+    ownHook: { node: record.node, cli: record.cli, launcher: wrapPaths(record.state_dir).hookLauncher },
   });
 }
 

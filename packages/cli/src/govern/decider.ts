@@ -25,6 +25,16 @@ export interface DeciderOptions {
   home: string;
   /** Merged into every receipt's metadata (e.g. the session id). */
   metadata?: JsonObject;
+  /** This installation's Claude Code hook command (see `isOwnHook`). */
+  ownHook?: OwnHook;
+}
+
+/** How this installation's `hook claude` is started: `<node> <cli> hook claude`, or wrap's launcher. */
+export interface OwnHook {
+  node: string;
+  cli: string;
+  /** `<state>/wrap/hook-claude` (wrap/hook-launcher.ts), what Claude Code's settings name. */
+  launcher: string;
 }
 
 interface Planned {
@@ -110,6 +120,26 @@ export class Decider {
     };
   }
 
+  /**
+   * Claude Code starting this installation's own PreToolUse hook (`<launcher> hook claude` or
+   * `<node> <cli> hook claude`, through a shell). Not an action: the hook runs nothing and decides
+   * the tool call itself. Deciding it let a deny-by-default policy block the hook's start, and a hook
+   * that fails to start is not a block for Claude Code: its Write, Edit, WebFetch and MCP calls then
+   * ran undecided. Matched on exact paths (and a program named node), so nothing else passes.
+   */
+  private isOwnHook(program: string, args: readonly string[]): boolean {
+    const own = this.options.ownHook;
+    if (!own) return false;
+    const at =
+      program === own.launcher
+        ? 0
+        : (program === own.node || program.slice(program.lastIndexOf("/") + 1) === "node") &&
+            args[0] === own.cli
+          ? 1
+          : -1;
+    return at >= 0 && args[at] === "hook" && args[at + 1] === "claude";
+  }
+
   /** The actions a request stands for: one command, the commands of a shell string, or one action. */
   plan(req: DecisionRequest): Planned[] {
     if (req.kind === "action") {
@@ -132,6 +162,7 @@ export class Decider {
     if (req.kind === "shell") return this.planShell(req.command, req.cwd, 0, new Set(req.skip ?? []));
     const inner = shellCommandString(req.binary, req.args);
     if (inner !== undefined) return this.planShell(inner, req.cwd, 0, new Set());
+    if (this.isOwnHook(req.binary, req.args)) return [];
     return [this.command(req.binary, req.args, req.cwd)];
   }
 
@@ -153,7 +184,7 @@ export class Decider {
         else if (!/[$`*?]/.test(to)) dir = this.absolute(to, dir);
         continue;
       }
-      if (SHELL_ONLY_BUILTINS.has(program) || skip.has(program)) continue;
+      if (SHELL_ONLY_BUILTINS.has(program) || skip.has(program) || this.isOwnHook(program, args)) continue;
       // `eval ARGS` runs its arguments as shell text, as `sh -c` does.
       const inner = program === "eval" ? args.join(" ") : shellCommandString(program, args);
       if (inner !== undefined) {

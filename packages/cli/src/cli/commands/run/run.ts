@@ -30,6 +30,7 @@ import {
 } from "../../../govern/session-files.js";
 import { findProgram } from "../../../govern/which.js";
 import { GUARD_KEY, SESSION_ENV, withSessionEnv } from "../../../guard/node/config.js";
+import { wrapPaths } from "../../../wrap/manifest.js";
 import type { CommandSpec } from "../../command.js";
 import { CliError, EXIT, usageError } from "../../errors.js";
 import type { CliIo } from "../../io.js";
@@ -75,12 +76,14 @@ export async function runGoverned(args: RunArgs, io: CliIo): Promise<number> {
   const paths = sessionPaths(join(sessionsDir, id));
   ensurePrivateDir(paths.dir);
   const agentId = args.agent ?? basename(cmd);
+  const entry = cliEntry();
   const decider = new Decider(governor, writer, {
     agentId,
     correlation: id,
     policyWhere: policy.where,
     home,
     metadata: { run_id: id },
+    ownHook: { ...entry, launcher: wrapPaths(stateDir).hookLauncher },
   });
   const token = newToken();
   const server = new DecisionServer(decider, {
@@ -109,7 +112,7 @@ export async function runGoverned(args: RunArgs, io: CliIo): Promise<number> {
     socket: address.socket,
     port: address.port,
     token,
-    ...cliEntry(),
+    ...entry,
     monitored: [...new Set([...MONITORED_BINARIES, ...args.packages])],
     guard_http: args.guardHttp,
   };
