@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createEvent, EventType } from "@trusera/core";
 import { type ServerProcess, startServerProcess, waitFor } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveConfig } from "../src/config.js";
 
 // The server forwards what it stores to an OTLP/HTTP endpoint (TRUSERA_OTLP_FORWARD_URL): a real
 // server process and a receiver on loopback.
@@ -148,5 +149,22 @@ describe("forwarding stored events to an OTLP endpoint", () => {
         .slice(before)
         .map((s) => s.name),
     ).toEqual(["decision marker"]);
+  });
+});
+
+describe("forwarding configuration", () => {
+  it.each([
+    [{ TRUSERA_OTLP_FORWARD_URL: "not a url" }, /is not a URL/],
+    [{ TRUSERA_OTLP_FORWARD_URL: "ftp://x/v1/traces" }, /http:\/\/ or https:\/\//],
+    [
+      { TRUSERA_OTLP_FORWARD_URL: "http://x/v1/traces", TRUSERA_OTLP_FORWARD_HEADERS: "novalue" },
+      /key=value/,
+    ],
+  ])("refuses %j with a clear message", (env, message) => {
+    expect(() => resolveConfig({}, env)).toThrow(message);
+  });
+
+  it("is off by default", () => {
+    expect(resolveConfig({}, {}).otlpForward).toBeNull();
   });
 });

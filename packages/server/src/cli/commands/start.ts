@@ -38,6 +38,10 @@ Sessions last TRUSERA_SESSION_HOURS (12); TRUSERA_COOKIE_SECURE=1 marks the cook
 TLS proxy that sends no X-Forwarded-Proto. Alerts: TRUSERA_ALERT_MAX_ATTEMPTS (6),
 TRUSERA_ALERT_RETRY_BASE_MS (2000), TRUSERA_ALERT_TICK_MS (1000), TRUSERA_ALERT_TIMEOUT_MS (10000).
 
+OpenTelemetry: OTLP/HTTP traces are taken at POST /v1/traces. TRUSERA_OTLP_FORWARD_URL (off) sends the
+events stored to an OTLP endpoint, with TRUSERA_OTLP_FORWARD_HEADERS (key=value,...) and
+TRUSERA_OTLP_FORWARD_SERVICE (trusera-server). See docs/otel.md.
+
 Logs are JSON lines (pino) on stdout. Health: GET /healthz (alive), GET /readyz (store reachable,
 not shutting down), GET /metrics (Prometheus). API description: GET /api/openapi.json.
 `;
