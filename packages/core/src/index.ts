@@ -39,6 +39,7 @@ export {
   validateEvent,
 } from "./events/validate.js";
 export { GovernanceSession, type SealOptions, type TimedDecision } from "./governance/session.js";
+export { type SpanAttributes, type SpanSource, spanOf } from "./otel/event-span.js";
 export {
   ACTION_CLASSES,
   type ActionClass,
@@ -103,6 +104,7 @@ export {
   type SigningKey,
 } from "./receipts/keys.js";
 export { type SignedReceipt, signReceipt } from "./receipts/sign.js";
+export { receiptTargetText } from "./receipts/target.js";
 export {
   type AtpDecision,
   type AtpIntent,
@@ -180,4 +182,3 @@ export {
   trustFilePath,
 } from "./state/trust-store.js";
 export { formatMicros, type ParsedTimestamp, parseTimestamp } from "./time.js";
-export { type SpanAttributes, type SpanSource, spanOf } from "./otel/event-span.js";

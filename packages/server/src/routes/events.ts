@@ -22,6 +22,7 @@ interface FilterQuery {
   decision?: string;
   since?: string;
   until?: string;
+  q?: string;
 }
 
 interface ListQuery extends FilterQuery {
@@ -35,6 +36,8 @@ const FILTER_PROPERTIES = {
   decision: { type: "string", enum: ["allow", "deny", "warn", "none", "violation"] },
   since: { type: "string", maxLength: 64 },
   until: { type: "string", maxLength: 64 },
+  /** Search: the name or payload contains this text, case-insensitively. */
+  q: { type: "string", minLength: 1, maxLength: 200, pattern: NO_NUL },
 } as const;
 
 export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -55,6 +58,7 @@ export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promis
       ...(q.decision !== undefined ? { decision: q.decision } : {}),
       ...(since !== undefined ? { since } : {}),
       ...(until !== undefined ? { until } : {}),
+      ...(q.q !== undefined && q.q.trim() !== "" ? { text: q.q.trim() } : {}),
     };
   }
 

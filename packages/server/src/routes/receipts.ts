@@ -1,3 +1,4 @@
+import { receiptTargetText } from "@trusera/core";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
@@ -14,6 +15,8 @@ const receiptSummary = (r: StoredReceipt) => ({
   actor_id: r.actorId,
   action: r.action,
   action_class: r.actionClass,
+  // What was acted on (the file, host or command), as `transient-trace receipts list` shows it.
+  target: targetOf(r.body),
   outcome: r.outcome,
   execution_status: r.executionStatus,
   occurred_at: r.occurredAt,
@@ -21,6 +24,14 @@ const receiptSummary = (r: StoredReceipt) => ({
   // Stored receipts are exactly those whose signature and chain link verified on ingest.
   verification: { status: "verified", at: new Date(r.receivedAt).toISOString() },
 });
+
+function targetOf(body: string): string {
+  try {
+    return receiptTargetText((JSON.parse(body) as { intent?: unknown }).intent);
+  } catch {
+    return "";
+  }
+}
 
 const chainJson = (c: ReceiptChainRecord) => ({
   id: c.id,

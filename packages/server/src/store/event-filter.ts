@@ -8,6 +8,13 @@ export interface EventDialect {
   projectColumn: string;
   /** An event id as the table holds it. */
   storedId: (id: string) => unknown;
+  /** The case-insensitive LIKE (SQLite's LIKE is, for ASCII; Postgres needs ILIKE). */
+  like: "LIKE" | "ILIKE";
+}
+
+/** A LIKE pattern matching `text` anywhere, its wildcards escaped (with `ESCAPE '\\'`). */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /** The WHERE clause of an event query. Every clause starts with the project: no query can leave it. */
@@ -35,6 +42,14 @@ export function eventWhere(
     where.push(
       /^[0-9a-f]{32}$/.test(q.traceId) ? `metadata LIKE ${p(`%"trace_id":"${q.traceId}"%`)}` : "1 = 0",
     );
+  // Search: the name or the payload's JSON text contains it, case-insensitively. A scan bounded by the
+  // newest-first index order: a page of common matches stops early (docs/dashboard.md has figures).
+  if (q.text !== undefined) {
+    const pattern = containsPattern(q.text);
+    where.push(
+      `(name ${dialect.like} ${p(pattern)} ESCAPE '\\' OR payload ${dialect.like} ${p(pattern)} ESCAPE '\\')`,
+    );
+  }
   if (q.after) where.push(`(ts, id) < (${p(q.after.ts)}, ${p(dialect.storedId(q.after.id))})`);
   return { where: where.join(" AND "), args };
 }

@@ -87,6 +87,8 @@ export interface EventQuery {
   until?: number;
   /** Events ingested from one OTLP trace (32 lower-case hex characters; see otel/span-event.ts). */
   traceId?: string;
+  /** Events whose name or payload text contains this, case-insensitively. */
+  text?: string;
   limit: number;
   /** Continue after this position (newest first): the last event of the previous page. */
   after?: { ts: number; id: string };

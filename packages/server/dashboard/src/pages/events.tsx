@@ -13,36 +13,67 @@ const TYPES = [
   "policy_violation",
 ];
 const DECISIONS = ["allow", "deny", "warn", "none", "violation"];
-const MAX_ROWS = 500;
+/** Rows of one page, and the most live rows kept: the table never renders a store's worth. */
+const PAGE = 100;
+const MAX_LIVE = 200;
+const RANGES: [string, string, number][] = [
+  ["15m", "last 15 minutes", 15 * 60_000],
+  ["1h", "last hour", 3_600_000],
+  ["24h", "last 24 hours", 86_400_000],
+  ["7d", "last 7 days", 7 * 86_400_000],
+];
 
 const paramsFromHash = () => new URLSearchParams(location.hash.split("?")[1] ?? "");
 
 /**
  * The newest events, then every new one as it is stored (server-sent events), filtered by agent, type
- * and decision. A click shows an event whole.
+ * and decision; a page at a time (cursor paging, "Older" loads the next). A search (name or payload
+ * text) or a time range is answered by the server and is not live. A click shows an event whole.
  */
 export function EventsPage() {
   const agents = useAgents();
   const [agent, setAgent] = useState(paramsFromHash().get("agent") ?? "");
   const [type, setType] = useState("");
   const [decision, setDecision] = useState("");
+  const [search, setSearch] = useState("");
+  const [typed, setTyped] = useState("");
+  const [range, setRange] = useState("");
+  const [cursor, setCursor] = useState<string | null>(null);
   const [events, setEvents] = useState<EventRow[]>([]);
   const [live, setLive] = useState<"connecting" | "live" | "reconnecting">("connecting");
   const [selected, setSelected] = useState<EventRow | null>(null);
 
   useEffect(() => {
     const filter = { agent_id: agent || undefined, type: type || undefined, decision: decision || undefined };
+    const ms = RANGES.find(([k]) => k === range)?.[2];
+    const searching = {
+      ...filter,
+      q: search || undefined,
+      since: ms ? new Date(Date.now() - ms).toISOString() : undefined,
+    };
     let stop = false;
     setEvents([]);
-    api<{ events: EventRow[] }>("GET", `/api/v1/events${query({ ...filter, limit: 100 })}`).then(
-      (r) =>
-        !stop &&
+    setCursor(null);
+    api<{ events: EventRow[]; next_cursor: string | null }>(
+      "GET",
+      `/api/v1/events${query({ ...searching, limit: PAGE })}`,
+    ).then(
+      (r) => {
+        if (stop) return;
+        setCursor(r.next_cursor);
         setEvents((now) => {
           const ids = new Set(now.map((e) => e.id));
-          return [...now, ...r.events.filter((e) => !ids.has(e.id))].slice(0, MAX_ROWS);
-        }),
+          return [...now, ...r.events.filter((e) => !ids.has(e.id))];
+        });
+      },
       () => {},
     );
+    if (search || range) {
+      setLive("connecting");
+      return () => {
+        stop = true;
+      };
+    }
     const source = new EventSource(`/api/v1/events/stream${query(filter)}`);
     source.onopen = () => setLive("live");
     source.onerror = () => setLive("reconnecting");
@@ -50,14 +81,38 @@ export function EventsPage() {
       const fresh = (JSON.parse((m as MessageEvent).data) as EventRow[]).reverse();
       setEvents((now) => {
         const ids = new Set(now.map((e) => e.id));
-        return [...fresh.filter((e) => !ids.has(e.id)), ...now].slice(0, MAX_ROWS);
+        return [...fresh.filter((e) => !ids.has(e.id)), ...now].slice(0, Math.max(MAX_LIVE, now.length));
       });
     });
     return () => {
       stop = true;
       source.close();
     };
-  }, [agent, type, decision]);
+  }, [agent, type, decision, search, range]);
+
+  const older = () => {
+    if (!cursor) return;
+    const ms = RANGES.find(([k]) => k === range)?.[2];
+    const q = {
+      agent_id: agent || undefined,
+      type: type || undefined,
+      decision: decision || undefined,
+      q: search || undefined,
+      since: ms ? new Date(Date.now() - ms).toISOString() : undefined,
+      cursor,
+      limit: PAGE,
+    };
+    api<{ events: EventRow[]; next_cursor: string | null }>("GET", `/api/v1/events${query(q)}`).then(
+      (r) => {
+        setCursor(r.next_cursor);
+        setEvents((now) => {
+          const ids = new Set(now.map((e) => e.id));
+          return [...now, ...r.events.filter((e) => !ids.has(e.id))];
+        });
+      },
+      () => {},
+    );
+  };
 
   const nameOf = (id: string | null) => (id ? (agents.get(id)?.name ?? id) : "—");
   const select = (
@@ -105,40 +160,75 @@ export function EventsPage() {
             DECISIONS.map((d) => [d, d]),
             "filter-decision",
           )}
+          {select(
+            "Time",
+            range,
+            setRange,
+            RANGES.map(([k, l]) => [k, l]),
+            "filter-range",
+          )}
+          <form
+            class="search"
+            onSubmit={(e) => {
+              e.preventDefault();
+              setSearch(typed.trim());
+            }}
+          >
+            <input
+              type="search"
+              placeholder="Search name or payload"
+              value={typed}
+              data-testid="filter-search"
+              onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+            />
+          </form>
           <span class={`live ${live}`} data-testid="live-status">
-            {live === "live" ? "● live" : live}
+            {search || range ? "search (not live)" : live === "live" ? "● live" : live}
           </span>
         </div>
-        <table class="events clickable" data-testid="events-table">
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Agent</th>
-              <th>Type</th>
-              <th>Name</th>
-              <th>Decision</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((e) => (
-              <tr
-                key={e.id}
-                data-event-id={e.id}
-                class={selected?.id === e.id ? "selected" : ""}
-                onClick={() => setSelected(e)}
-              >
-                <td title={e.timestamp}>{time(e.timestamp)}</td>
-                <td>{nameOf(e.agent_id)}</td>
-                <td>{e.type}</td>
-                <td class="name">{e.name}</td>
-                <td>
-                  <DecisionBadge decision={e.decision} />
-                </td>
+        <div class="table-scroll">
+          <table class="events clickable" data-testid="events-table">
+            <thead>
+              <tr>
+                <th>Time</th>
+                <th>Agent</th>
+                <th>Type</th>
+                <th>Name</th>
+                <th>Decision</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        {events.length === 0 && <p class="muted">No events yet. New ones appear here as agents send them.</p>}
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr
+                  key={e.id}
+                  data-event-id={e.id}
+                  class={selected?.id === e.id ? "selected" : ""}
+                  onClick={() => setSelected(e)}
+                >
+                  <td title={e.timestamp}>{time(e.timestamp)}</td>
+                  <td>{nameOf(e.agent_id)}</td>
+                  <td>{e.type}</td>
+                  <td class="name">{e.name}</td>
+                  <td>
+                    <DecisionBadge decision={e.decision} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {cursor && (
+          <button type="button" data-testid="load-older" onClick={older}>
+            Older events
+          </button>
+        )}
+        {events.length === 0 && (
+          <p class="muted">
+            {search || range
+              ? "No events match."
+              : "No events yet. New ones appear here as agents send them."}
+          </p>
+        )}
       </div>
       {selected && (
         <EventDetail

@@ -16,6 +16,7 @@ interface Receipt {
   actor_id: string;
   action: string;
   action_class: string;
+  target?: string;
   outcome: string;
   execution_status: string;
   occurred_at: string;
@@ -121,6 +122,7 @@ export function ReceiptsPage() {
               <th>Receipt</th>
               <th>Agent</th>
               <th>Action</th>
+              <th>Target</th>
               <th>Outcome</th>
               <th>Status</th>
               <th>Signature</th>
@@ -136,6 +138,9 @@ export function ReceiptsPage() {
                 <td>{r.actor_id}</td>
                 <td>
                   {r.action} ({r.action_class})
+                </td>
+                <td class="name" title={r.target}>
+                  {r.target}
                 </td>
                 <td>
                   <span class={`badge ${r.outcome}`}>{r.outcome}</span>

@@ -38,6 +38,7 @@ const PG_EVENTS: EventDialect = {
   placeholder: (i) => `$${i}`,
   projectColumn: "project_id",
   storedId: (id) => id,
+  like: "ILIKE",
 };
 
 export interface PostgresStoreOptions {

@@ -45,7 +45,12 @@ interface IngestJob extends GroupJob {
 const WRITER_THREAD = new URL("./sqlite-writer.js", import.meta.url);
 const CHECKPOINT_THREAD = new URL("./sqlite-checkpointer.js", import.meta.url);
 // The events table names its project by key and keeps UUIDs as bytes (migration 5, event-ids.ts).
-const EVENTS: EventDialect = { placeholder: () => "?", projectColumn: "project_key", storedId: toStoredId };
+const EVENTS: EventDialect = {
+  placeholder: () => "?",
+  projectColumn: "project_key",
+  storedId: toStoredId,
+  like: "LIKE",
+};
 
 export interface SqliteStoreOptions {
   /**

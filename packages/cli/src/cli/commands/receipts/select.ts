@@ -1,4 +1,10 @@
-import { parseReceipts, readReceiptLog, type SealedReceipt, type StatePaths } from "@trusera/core";
+import {
+  parseReceipts,
+  readReceiptLog,
+  receiptTargetText,
+  type SealedReceipt,
+  type StatePaths,
+} from "@trusera/core";
 import { usageError } from "../../errors.js";
 import { parseTimeArg } from "../../time-filter.js";
 
@@ -28,8 +34,5 @@ export function selectReceipts(paths: StatePaths, filter: ReceiptFilter, now = D
 
 /** A short text for what a receipt's action was done to. */
 export function targetText(r: SealedReceipt): string {
-  const t = r.intent?.target ?? {};
-  const text =
-    typeof t.command === "string" ? t.command : typeof t.id === "string" ? t.id : JSON.stringify(t);
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+  return receiptTargetText(r.intent);
 }

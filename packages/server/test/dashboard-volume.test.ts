@@ -1,0 +1,178 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT, type ServerProcess, startServerProcess, tempDir } from "@trusera/testing";
+import Database from "better-sqlite3";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// Issue 20 item 6: the event listing and the dashboard at 1,000,000 stored events. The events are
+// written straight into the server's SQLite file (one transaction, prepared statement) between two
+// starts of a real server process; the API and the dashboard in Chromium then page, filter, search
+// payload text and show one agent's run. Timings go to test-artifacts/dashboard-volume.json (they
+// are reported, never asserted).
+const CHROMIUM = "/usr/bin/chromium";
+const TOTAL = 1_000_000;
+const RUN = 500; // events of the agent whose run is viewed
+const NEEDLE = "needle-7f3a"; // in the payload of one event only, in the middle of the table
+const haveBrowser = existsSync(CHROMIUM);
+const timings: Record<string, number> = {};
+
+async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await f();
+  } finally {
+    timings[name] = Math.round(performance.now() - t);
+  }
+}
+
+describe("1,000,000 stored events", () => {
+  const dir = tempDir("trusera-volume-");
+  let server: ServerProcess;
+  let runAgentId: string;
+  let apiKey: string;
+  const get = (path: string) => server.api("GET", path, undefined, apiKey);
+  const base = Date.now() * 1000 - TOTAL * 1000; // microseconds; one event a millisecond up to now
+
+  beforeAll(async () => {
+    const first = await startServerProcess({ dataDir: dir.path, env: { TRUSERA_LOG_LEVEL: "warn" } });
+    const reg = await first.api("POST", "/api/v1/agents/register", {
+      name: "run-agent",
+      framework: "custom",
+    });
+    runAgentId = reg.body.agent_id;
+    apiKey = first.apiKey;
+    await first.stop();
+
+    const t0 = performance.now();
+    const db = new Database(join(dir.path, "trusera.sqlite"));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = OFF");
+    const key = (db.prepare("SELECT key FROM projects WHERE name = 'default'").get() as { key: number }).key;
+    const insert = db.prepare(
+      "INSERT INTO events (project_key, id, agent_id, type, name, ts, received_at, payload, metadata, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    const types = ["api_call", "tool_call", "llm_invoke", "file_write", "policy_violation"];
+    const seed = db.transaction(() => {
+      for (let i = 0; i < TOTAL; i++) {
+        const inRun = i >= TOTAL - RUN * 10 && i % 10 === 0;
+        const type = types[i % types.length]!;
+        const payload =
+          i === TOTAL / 2
+            ? `{"url":"https://files.example/${NEEDLE}","i":${i}}`
+            : `{"url":"https://host-${i % 997}.example/v1/items/${i}","method":"GET","i":${i}}`;
+        insert.run(
+          key,
+          randomBytes(16),
+          inRun ? runAgentId : `agent-${i % 50}`,
+          type,
+          inRun ? `run step ${(i - (TOTAL - RUN * 10)) / 10}` : `GET host-${i % 997}.example`,
+          base + i * 1000,
+          base + i * 1000,
+          payload,
+          "{}",
+          type === "policy_violation" ? "deny" : i % 3 === 0 ? "allow" : null,
+        );
+      }
+    });
+    seed();
+    db.close();
+    timings.seed_ms = Math.round(performance.now() - t0);
+
+    server = await startServerProcess({ dataDir: dir.path, env: { TRUSERA_LOG_LEVEL: "warn" } });
+  }, 240_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    dir.remove();
+    mkdirSync(join(REPO_ROOT, "test-artifacts"), { recursive: true });
+    writeFileSync(
+      join(REPO_ROOT, "test-artifacts", "dashboard-volume.json"),
+      `${JSON.stringify(timings, null, 2)}\n`,
+    );
+  });
+
+  it("pages newest first with a cursor, and a time range", async () => {
+    const first = await timed("first_page_ms", () => get("/api/v1/events?limit=100"));
+    expect(first.body.events).toHaveLength(100);
+    const second = await timed("second_page_ms", () =>
+      get(`/api/v1/events?limit=100&cursor=${encodeURIComponent(first.body.next_cursor)}`),
+    );
+    expect(second.body.events).toHaveLength(100);
+    expect(Date.parse(second.body.events[0].timestamp)).toBeLessThan(
+      Date.parse(first.body.events[99].timestamp),
+    );
+    const since = new Date((base + (TOTAL - 60) * 1000) / 1000).toISOString();
+    const range = await timed("time_range_ms", () => get(`/api/v1/events?limit=100&since=${since}`));
+    expect(range.body.events.length).toBeGreaterThanOrEqual(59);
+    expect(range.body.events.length).toBeLessThanOrEqual(61);
+  });
+
+  it("searches name and payload text server-side: a rare needle over the whole table, and a common word", async () => {
+    const rare = await timed("search_rare_ms", () => get(`/api/v1/events?q=${NEEDLE.toUpperCase()}`));
+    expect(rare.body.events).toHaveLength(1);
+    expect(rare.body.events[0].payload.url).toContain(NEEDLE);
+    const common = await timed("search_common_ms", () => get("/api/v1/events?q=host-42.example&limit=100"));
+    expect(common.body.events.length).toBe(100);
+    expect(common.body.events.every((e: { name: string }) => e.name.includes("host-42."))).toBe(true);
+    // Wildcards in the search are literal text.
+    const literal = await get("/api/v1/events?q=%25_%25&limit=5");
+    expect(literal.body.events).toHaveLength(0);
+  });
+
+  it("shows one agent's run in order", async () => {
+    const run = await timed("agent_run_ms", () => get(`/api/v1/events?agent_id=${runAgentId}&limit=500`));
+    expect(run.body.events).toHaveLength(RUN);
+    const steps = run.body.events.map((e: { name: string }) => Number(e.name.split(" ").at(-1))).reverse();
+    expect(steps).toEqual([...Array(RUN).keys()]);
+  });
+
+  describe.runIf(haveBrowser)("in Chromium", () => {
+    let browser: Browser;
+    let page: Page;
+    beforeAll(async () => {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--no-first-run",
+        ],
+      });
+      page = await browser.newPage({ viewport: { width: 820, height: 900 } });
+      page.setDefaultTimeout(30_000);
+      await page.goto(server.url);
+      await page.getByTestId("sign-in-secret").fill(apiKey);
+      await page.getByTestId("sign-in-submit").click();
+    }, 60_000);
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it("renders a page at a time, loads older pages, searches payload text, and fits 820 px", async () => {
+      await page.goto(`${server.url}/#/events`);
+      const rows = page.locator("[data-testid=events-table] tbody tr");
+      await expect.poll(() => rows.count()).toBe(100);
+      await timed("browser_older_ms", async () => {
+        await page.getByTestId("load-older").click();
+        await expect.poll(() => rows.count()).toBe(200);
+      });
+      // Narrow: the page does not scroll sideways (the sidebar is a bar, wide tables scroll in place).
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      const sidebar = await page.locator(".sidebar").boundingBox();
+      expect(sidebar!.width).toBeGreaterThan(700);
+      await timed("browser_search_ms", async () => {
+        await page.getByTestId("filter-search").fill(NEEDLE);
+        await page.getByTestId("filter-search").press("Enter");
+        await expect.poll(() => rows.count()).toBe(1);
+      });
+      expect(await page.getByTestId("live-status").textContent()).toBe("search (not live)");
+      const icon = await page.locator("link[rel=icon]").getAttribute("href");
+      expect(icon).toMatch(/^data:image\/svg\+xml/);
+    }, 120_000);
+  });
+});
