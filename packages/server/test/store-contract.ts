@@ -144,6 +144,31 @@ export function storeContract(
     );
 
     it(
+      "searches name and payload text case-insensitively, with LIKE wildcards taken literally",
+      withStore(async (store) => {
+        const a = await store.createProject("a");
+        const b = await store.createProject("b");
+        await store.ingestEvents(
+          a.id,
+          batch([
+            event({ name: "GET Example.COM", payload: '{"u":"/x"}' }),
+            event({ name: "n", payload: '{"path":"/srv/Secret_File.txt"}' }),
+            event({ name: "100% done", payload: "{}" }),
+            event({ name: "other", payload: '{"k":"v"}' }),
+          ]),
+        );
+        await store.ingestEvents(b.id, batch([event({ name: "example.com in b" })]));
+        const names = async (text: string) =>
+          (await store.listEvents(a.id, { text, limit: 10 })).map((e) => e.name).sort();
+        expect(await names("example.com")).toEqual(["GET Example.COM"]);
+        expect(await names("secret_file")).toEqual(["n"]);
+        expect(await names("0%")).toEqual(["100% done"]);
+        expect(await names("_")).toEqual(["n"]);
+        expect(await names("nowhere")).toEqual([]);
+      }),
+    );
+
+    it(
       "lists agents by name, a page at a time",
       withStore(async (store) => {
         const a = await store.createProject("a");
