@@ -9,6 +9,7 @@ import { type ServerProcess, startServerProcess, WebhookReceiver, waitFor } from
 import { generateText, jsonSchema, stepCountIs, tool } from "ai";
 import { MockLanguageModelV2 } from "ai/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportJson, spanJson, TRACE } from "./otel-spans.js";
 
 // OTLP/HTTP ingest against the built server: the real Vercel AI SDK with its telemetry on, exported by
 // the real OTel JS SDK exporters (JSON and protobuf, gzip), then the events and the trace tree read back.
@@ -177,30 +178,6 @@ describe.each([
     expect((await events(agent)).length).toBe(before);
   });
 });
-
-const TRACE = "5b8efff798038103d269b633813fc60c";
-const spanJson = (spanId: string, attrs: Record<string, string | number>, parent?: string, kind = 1) => ({
-  traceId: TRACE,
-  spanId,
-  ...(parent ? { parentSpanId: parent } : {}),
-  name: String(attrs["gen_ai.operation.name"] ?? "span"),
-  kind,
-  startTimeUnixNano: "1765000000000000000",
-  endTimeUnixNano: "1765000000250000000",
-  attributes: Object.entries(attrs).map(([key, v]) => ({
-    key,
-    value: typeof v === "number" ? { intValue: String(v) } : { stringValue: v },
-  })),
-});
-const exportJson = (agent: string, spans: object[]) =>
-  JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: "service.name", value: { stringValue: agent } }] },
-        scopeSpans: [{ scope: { name: "t" }, spans }],
-      },
-    ],
-  });
 
 describe("GenAI semantic conventions over OTLP/JSON", () => {
   it("nests a chat, its tool and an HTTP client call into one tree; other spans are counted, not stored", async () => {
