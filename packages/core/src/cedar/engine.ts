@@ -230,7 +230,13 @@ export class CompiledPolicySet {
   evaluate(request: CedarRequest): CedarDecision {
     const compiled = this.#compiled;
     if (compiled !== null) {
-      const answer = compiled.decide(request);
+      let answer: CedarDecision | null = null;
+      try {
+        answer = compiled.decide(request);
+      } catch {
+        // A fault of the compiled evaluator itself (never expected: evaluateCompiled lets tests see
+        // it) must not reach the application: the engine answers.
+      }
       if (answer !== null) return answer;
     } else if (this.#compileOnUse && this.#decided++ > 0) {
       this.startCompiling();
