@@ -1,5 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { context, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import * as generated from "@opentelemetry/otlp-transformer/build/src/generated/root.js";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -17,7 +19,14 @@ const TRACE = ((generated as any).default ?? generated).opentelemetry.proto.coll
 
 interface Received {
   body: Buffer;
-  spans: { name: string; kind: number; traceId: string; attributes: Record<string, unknown> }[];
+  spans: {
+    name: string;
+    kind: number;
+    traceId: string;
+    spanId: string;
+    parentSpanId: string;
+    attributes: Record<string, unknown>;
+  }[];
 }
 
 let receiver: Server;
@@ -60,6 +69,8 @@ beforeAll(async () => {
               name: s.name,
               kind: s.kind,
               traceId: Buffer.from(s.traceId, "base64").toString("hex"),
+              spanId: Buffer.from(s.spanId, "base64").toString("hex"),
+              parentSpanId: Buffer.from(s.parentSpanId ?? "", "base64").toString("hex"),
               attributes: attrs(s.attributes),
             });
       received.push({ body, spans });
@@ -166,6 +177,43 @@ describe("exportToOtel", () => {
     expect(back.map((e: { type: string }) => e.type).sort()).toEqual(["decision", "llm_invoke", "tool_call"]);
     const tool = back.find((e: { type: string }) => e.type === "tool_call");
     expect(tool).toMatchObject({ name: "search", decision: "deny", metadata: { policy_ids: ["no-search"] } });
+  });
+
+  it("uses the application's global provider by default, under the span active where the event is tracked", async () => {
+    received.length = 0;
+    const p = provider("otel-global");
+    const contextManager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(contextManager);
+    trace.setGlobalTracerProvider(p);
+    const client = new TruseraClient({
+      apiKey: server.apiKey,
+      baseUrl: server.url,
+      agentId: "global",
+      logger: quiet,
+    });
+    const exp = exportToOtel(client);
+    try {
+      const agentSpan = p.getTracer("app").startSpan("invoke_agent support");
+      await context.with(trace.setSpan(context.active(), agentSpan), async () => {
+        await Promise.resolve();
+        client.track({ type: "tool_call", name: "lookup", payload: { tool: "lookup", duration_ms: 3 } });
+      });
+      agentSpan.end();
+      await p.forceFlush();
+      const [tool, agent] = allSpans();
+      expect(tool).toMatchObject({
+        name: "execute_tool lookup",
+        parentSpanId: agent!.spanId,
+        traceId: agent!.traceId,
+      });
+      expect(agent!.name).toBe("invoke_agent support");
+    } finally {
+      exp.stop();
+      await client.close();
+      await p.shutdown();
+      trace.disable();
+      context.disable();
+    }
   });
 
   it('mode "only": spans without a server; the client sends and queues nothing', async () => {
