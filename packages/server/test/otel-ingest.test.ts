@@ -380,6 +380,29 @@ describe("bad input: a clear 4xx, nothing stored, never a 5xx", () => {
 
   it("no key is a 401; spans without attributes are reported in partialSuccess and not stored", async () => {
     expect((await post(good, { "content-type": "application/json" }, null)).status).toBe(401);
+    // An ingest key sends spans but cannot read a trace back.
+    const ingestKey = (await server.api("POST", "/api/v1/keys", { role: "ingest", label: "otel" })).body.key;
+    expect(
+      (
+        await post(
+          exportJson("ingest-key-agent", [
+            spanJson(
+              "60f067aa0ba902b7",
+              { "gen_ai.request.model": "m" },
+              undefined,
+              1,
+              "9b8efff798038103d269b633813fc60c",
+            ),
+          ]),
+          { "content-type": "application/json" },
+          ingestKey,
+        )
+      ).status,
+    ).toBe(200);
+    const read = await fetch(`${server.url}/api/v1/traces/9b8efff798038103d269b633813fc60c`, {
+      headers: { authorization: `Bearer ${ingestKey}` },
+    });
+    expect(read.status).toBe(403);
     const bare = exportJson(agent, [spanJson("30f067aa0ba902b7", {})]);
     const res = await post(bare, { "content-type": "application/json" });
     expect(res.status).toBe(200);

@@ -100,7 +100,8 @@ export async function otlpRoutes(app: FastifyInstance, ctx: AppContext): Promise
       },
     },
     async (request) => {
-      const p = requireRole(request, "ingest");
+      // Reading events is an admin's, as GET /api/v1/events: an ingest key only writes.
+      const p = requireRole(request, "admin");
       const traceId = request.params.trace_id.toLowerCase();
       const since = timeParam("since", request.query.since);
       const until = timeParam("until", request.query.until);
