@@ -155,10 +155,10 @@ describe("1,000,000 stored events", () => {
     it("renders a page at a time, loads older pages, searches payload text, and fits 820 px", async () => {
       await page.goto(`${server.url}/#/events`);
       const rows = page.locator("[data-testid=events-table] tbody tr");
-      await expect.poll(() => rows.count()).toBe(100);
+      await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(100);
       await timed("browser_older_ms", async () => {
         await page.getByTestId("load-older").click();
-        await expect.poll(() => rows.count()).toBe(200);
+        await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(200);
       });
       // Narrow: the page does not scroll sideways (the sidebar is a bar, wide tables scroll in place).
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -168,11 +168,32 @@ describe("1,000,000 stored events", () => {
       await timed("browser_search_ms", async () => {
         await page.getByTestId("filter-search").fill(NEEDLE);
         await page.getByTestId("filter-search").press("Enter");
-        await expect.poll(() => rows.count()).toBe(1);
+        await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(1);
       });
       expect(await page.getByTestId("live-status").textContent()).toBe("search (not live)");
       const icon = await page.locator("link[rel=icon]").getAttribute("href");
       expect(icon).toMatch(/^data:image\/svg\+xml/);
+
+      // The overview draws each type on its own chart (one line per type overlapped into one).
+      await timed("browser_overview_ms", async () => {
+        await page.goto(`${server.url}/#/overview`);
+        await expect
+          .poll(() => page.locator("[data-testid^=chart-type-] canvas").count(), { timeout: 20_000 })
+          .toBe(5);
+      });
+      const boxes = await page
+        .locator("[data-testid^=chart-type-]")
+        .evaluateAll((els) =>
+          els.map(
+            (e) =>
+              e.getBoundingClientRect().toJSON() as { x: number; y: number; width: number; height: number },
+          ),
+        );
+      for (const [i, a] of boxes.entries())
+        for (const b of boxes.slice(i + 1))
+          expect(
+            a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y,
+          ).toBe(true);
     }, 120_000);
   });
 });

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 
-const COLORS = [
+export const COLORS = [
   "#4e79a7",
   "#f28e2b",
   "#59a14f",

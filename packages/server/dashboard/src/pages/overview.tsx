@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ago, api } from "../api.js";
-import { TimeChart } from "../components/chart.js";
+import { COLORS, TimeChart } from "../components/chart.js";
 
 interface Overview {
   window: { since: string; until: string; bucket_seconds: number };
@@ -44,8 +44,15 @@ export function OverviewPage() {
     };
   }, [minutes]);
 
+  // One small chart per type, each on its own scale: drawn on one chart, types with similar counts
+  // overlapped into a single line.
   const typeSeries = useMemo(
-    () => (data ? Object.entries(data.series.by_type).map(([label, values]) => ({ label, values })) : []),
+    () =>
+      data
+        ? Object.entries(data.series.by_type).map(([label, values], i) => [
+            { label, values, color: COLORS[i % COLORS.length] },
+          ])
+        : [],
     [data],
   );
   const violationSeries = useMemo(
@@ -90,7 +97,14 @@ export function OverviewPage() {
         {typeSeries.length === 0 ? (
           <p class="muted">No events in this window.</p>
         ) : (
-          <TimeChart times={data.series.times} series={typeSeries} testId="chart-events" />
+          <div class="small-multiples" data-testid="chart-events">
+            {typeSeries.map((series) => (
+              <div key={series[0]!.label} data-testid={`chart-type-${series[0]!.label}`}>
+                <h3>{series[0]!.label}</h3>
+                <TimeChart times={data.series.times} series={series} height={110} />
+              </div>
+            ))}
+          </div>
         )}
       </section>
       <section class="card">
