@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, type ServerProcess, startServerProcess, tempDir } from "@trusera/testing";
@@ -50,33 +49,31 @@ describe("1,000,000 stored events", () => {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = OFF");
     const key = (db.prepare("SELECT key FROM projects WHERE name = 'default'").get() as { key: number }).key;
-    const insert = db.prepare(
-      "INSERT INTO events (project_key, id, agent_id, type, name, ts, received_at, payload, metadata, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    );
-    const types = ["api_call", "tool_call", "llm_invoke", "file_write", "policy_violation"];
-    const seed = db.transaction(() => {
-      for (let i = 0; i < TOTAL; i++) {
-        const inRun = i >= TOTAL - RUN * 10 && i % 10 === 0;
-        const type = types[i % types.length]!;
-        const payload =
-          i === TOTAL / 2
-            ? `{"url":"https://files.example/${NEEDLE}","i":${i}}`
-            : `{"url":"https://host-${i % 997}.example/v1/items/${i}","method":"GET","i":${i}}`;
-        insert.run(
-          key,
-          randomBytes(16),
-          inRun ? runAgentId : `agent-${i % 50}`,
-          type,
-          inRun ? `run step ${(i - (TOTAL - RUN * 10)) / 10}` : `GET host-${i % 997}.example`,
-          base + i * 1000,
-          base + i * 1000,
-          payload,
-          "{}",
-          type === "policy_violation" ? "deny" : i % 3 === 0 ? "allow" : null,
-        );
-      }
+    // All in SQL (a recursive CTE): no call per row from JavaScript. Ids ascend, like UUIDv7 ones.
+    db.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < :total - 1)
+       INSERT INTO events (project_key, id, agent_id, type, name, ts, received_at, payload, metadata, decision)
+       SELECT :key, unhex(printf('%032x', i + 1)),
+         CASE WHEN i >= :runFrom AND i % 10 = 0 THEN :run ELSE 'agent-' || (i % 50) END,
+         CASE i % 5 WHEN 0 THEN 'api_call' WHEN 1 THEN 'tool_call' WHEN 2 THEN 'llm_invoke'
+           WHEN 3 THEN 'file_write' ELSE 'policy_violation' END,
+         CASE WHEN i >= :runFrom AND i % 10 = 0 THEN 'run step ' || ((i - :runFrom) / 10)
+           ELSE 'GET host-' || (i % 997) || '.example' END,
+         :base + i * 1000, :base + i * 1000,
+         CASE WHEN i = :needleAt THEN '{"url":"https://files.example/' || :needle || '","i":' || i || '}'
+           ELSE '{"url":"https://host-' || (i % 997) || '.example/v1/items/' || i || '","method":"GET","i":' || i || '}' END,
+         '{}',
+         CASE WHEN i % 5 = 4 THEN 'deny' WHEN i % 3 = 0 THEN 'allow' END
+       FROM n`,
+    ).run({
+      total: TOTAL,
+      key,
+      runFrom: TOTAL - RUN * 10,
+      run: runAgentId,
+      base,
+      needleAt: TOTAL / 2,
+      needle: NEEDLE,
     });
-    seed();
     db.close();
     timings.seed_ms = Math.round(performance.now() - t0);
 
