@@ -16,7 +16,30 @@ export interface Env {
   action: EntityUid;
   resource: EntityUid;
   context: Record<string, Value>;
-  entities: Map<string, StoredEntity>;
+  entities: EntityStore;
+}
+
+/**
+ * The request's entities by key. Most requests carry one or two: a list searched in order is cheaper
+ * to build than a Map, which takes over past a few.
+ */
+export class EntityStore {
+  readonly keys: string[] = [];
+  readonly values: StoredEntity[] = [];
+  map: Map<string, StoredEntity> | undefined;
+
+  get(key: string): StoredEntity | undefined {
+    if (this.map !== undefined) return this.map.get(key);
+    const i = this.keys.indexOf(key);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  set(key: string, value: StoredEntity): void {
+    this.keys.push(key);
+    this.values.push(value);
+    if (this.map !== undefined) this.map.set(key, value);
+    else if (this.keys.length > 8) this.map = new Map(this.keys.map((k, i) => [k, this.values[i]!]));
+  }
 }
 
 function fallback(): never {
@@ -95,7 +118,7 @@ function recordOf(v: unknown): Record<string, Value> {
 
 /** The request as values, or FALLBACK thrown when any part of it is not plainly decidable here. */
 export function toEnv(request: CedarRequest): Env {
-  const entities = new Map<string, StoredEntity>();
+  const entities = new EntityStore();
   let hasParents = false;
   const list = request.entities;
   if (list !== undefined) {
@@ -104,7 +127,7 @@ export function toEnv(request: CedarRequest): Env {
       if (typeof e !== "object" || e === null) fallback();
       const uid = uidOf(e.uid);
       // The engine keeps one of two entities with the same uid; which one is its own business.
-      if (entities.has(uid.key)) fallback();
+      if (entities.get(uid.key) !== undefined) fallback();
       const parents: EntityUid[] = [];
       // Missing `attrs` or `parents`: left to the engine to accept or word.
       const given = e.parents;
@@ -149,7 +172,7 @@ export function entityIn(env: Env, a: EntityUid, b: EntityUid): boolean {
 }
 
 /** Whether the parent links among `entities` hold a cycle (an entity its own ancestor). */
-function hasCycle(entities: Map<string, StoredEntity>): boolean {
+function hasCycle(entities: EntityStore): boolean {
   const state = new Map<string, 1 | 2>(); // 1: on the current path, 2: done
   const visit = (key: string): boolean => {
     const s = state.get(key);
@@ -160,6 +183,6 @@ function hasCycle(entities: Map<string, StoredEntity>): boolean {
     state.set(key, 2);
     return false;
   };
-  for (const key of entities.keys()) if (visit(key)) return true;
+  for (const key of entities.keys) if (visit(key)) return true;
   return false;
 }
