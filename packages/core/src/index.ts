@@ -39,6 +39,17 @@ export {
   validateEvent,
 } from "./events/validate.js";
 export { GovernanceSession, type SealOptions, type TimedDecision } from "./governance/session.js";
+export {
+  type Example as LearningExample,
+  type HistoryRecord,
+  historyRecord,
+  LEARNING_DEFAULTS,
+  type LearningOptions,
+  RULES_CONNECTOR,
+  type Suggestion,
+  suggestionId,
+  suggestRules,
+} from "./learning/index.js";
 export { type SpanAttributes, type SpanSource, spanOf } from "./otel/event-span.js";
 export {
   ACTION_CLASSES,

@@ -12,6 +12,8 @@ import { receiptsShowCommand } from "./commands/receipts/show.js";
 import { receiptsSummaryCommand } from "./commands/receipts/summary.js";
 import { receiptsUploadCommand } from "./commands/receipts/upload.js";
 import { receiptsVerifyCommand } from "./commands/receipts/verify.js";
+import { rulesApproveCommand, rulesRejectCommand } from "./commands/rules/decide.js";
+import { rulesSuggestCommand } from "./commands/rules/suggest.js";
 import { runCommand } from "./commands/run/run.js";
 import { wrapInstallCommand } from "./commands/wrap/install.js";
 import { wrapStatusCommand } from "./commands/wrap/status.js";
@@ -37,6 +39,9 @@ const COMMANDS: readonly CommandSpec[] = [
   configShowCommand,
   configSetCommand,
   policyCheckCommand,
+  rulesSuggestCommand,
+  rulesApproveCommand,
+  rulesRejectCommand,
   keysRotateCommand,
   keysListCommand,
 ];

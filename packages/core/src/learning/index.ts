@@ -1,0 +1,9 @@
+export { type HistoryRecord, historyRecord, RULES_CONNECTOR } from "./history.js";
+export {
+  type Example,
+  LEARNING_DEFAULTS,
+  type LearningOptions,
+  type Suggestion,
+  suggestionId,
+  suggestRules,
+} from "./suggest.js";
