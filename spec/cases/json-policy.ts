@@ -71,6 +71,27 @@ const INPUTS: Input[] = [
     ],
   },
   {
+    name: "a long host list (past 8 alternatives the compiler nests halves)",
+    policy: {
+      version: 1,
+      defaultAction: "deny",
+      rules: [
+        {
+          id: "many-hosts",
+          action: "allow",
+          actionClasses: ["network"],
+          hosts: Array.from({ length: 20 }, (_, i) => (i % 5 === 4 ? `*.h${i}.example` : `h${i}.example`)),
+        },
+      ],
+    },
+    actions: [
+      act("web.fetch", "https://h0.example/", "network", { hosts: ["h0.example"] }),
+      act("web.fetch", "https://a.h9.example/", "network", { hosts: ["a.h9.example"] }),
+      act("web.fetch", "https://h19.example/", "network", { hosts: ["h19.example"] }),
+      act("web.fetch", "https://h20.example/", "network", { hosts: ["h20.example"] }),
+    ],
+  },
+  {
     name: "paths with ~ and * patterns",
     policy: {
       version: 1,

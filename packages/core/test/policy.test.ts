@@ -114,6 +114,18 @@ describe("Governor", () => {
     });
   });
 
+  it("loads a rule with hundreds of hosts (long lists compile to a shallow expression, within the text bounds)", async () => {
+    const hosts = Array.from({ length: 300 }, (_, i) => `h${i}.example.com`);
+    const g = await governor({
+      version: 1,
+      defaultAction: "deny",
+      rules: [{ id: "allow-many", action: "allow", actionClasses: ["network"], hosts }],
+    });
+    for (const h of ["h0.example.com", "h150.example.com", "h299.example.com"])
+      expect(g.decide("a", cmd(`curl https://${h}/x`))).toMatchObject({ outcome: "allow" });
+    expect(g.decide("a", cmd("curl https://h300.example.com/x"))).toMatchObject({ outcome: "deny" });
+  });
+
   it("lets a matching deny win over any allow, whatever the rule order (Cedar's precedence)", async () => {
     const allowFirst = await governor({
       version: 1,

@@ -17,8 +17,16 @@ export function cedarPattern(glob: string): string {
   return cedarString(glob);
 }
 
+/**
+ * `(a || b || ...)`. Past 8 alternatives the list is split in halves and nested, so that a rule with
+ * hundreds of hosts or paths stays a shallow expression: the engine evaluates `||` recursively, and text
+ * deeper than the bound in cedar/text-bounds.ts is refused before it gets there.
+ */
 function anyOf(tests: string[]): string {
-  return tests.length === 1 ? tests[0]! : `(${tests.join(" || ")})`;
+  if (tests.length === 1) return tests[0]!;
+  if (tests.length <= 8) return `(${tests.join(" || ")})`;
+  const half = Math.ceil(tests.length / 2);
+  return `(${anyOf(tests.slice(0, half))} || ${anyOf(tests.slice(half))})`;
 }
 
 const like = (subject: string, pattern: string) =>

@@ -26,7 +26,14 @@ def cedar_string(text: str) -> str:
 
 
 def _any_of(tests: list[str]) -> str:
-    return tests[0] if len(tests) == 1 else "(" + " || ".join(tests) + ")"
+    # As core's anyOf: past 8 alternatives, halves nested, so that long host or path lists stay shallow
+    # (the engine evaluates || recursively; deep text is refused by the bounds).
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) <= 8:
+        return "(" + " || ".join(tests) + ")"
+    half = (len(tests) + 1) // 2
+    return "(" + _any_of(tests[:half]) + " || " + _any_of(tests[half:]) + ")"
 
 
 def _like(subject: str, pattern: str) -> str:
