@@ -57,7 +57,7 @@ describe("1,000,000 stored events", () => {
          CASE WHEN i >= :runFrom AND i % 10 = 0 THEN :run ELSE 'agent-' || (i % 50) END,
          CASE i % 5 WHEN 0 THEN 'api_call' WHEN 1 THEN 'tool_call' WHEN 2 THEN 'llm_invoke'
            WHEN 3 THEN 'file_write' ELSE 'policy_violation' END,
-         CASE WHEN i >= :runFrom AND i % 10 = 0 THEN 'run step ' || ((i - :runFrom) / 10)
+         CASE WHEN i >= :runFrom AND i % 10 = 0 THEN 'run step ' || CAST((i - :runFrom) / 10 AS INTEGER)
            ELSE 'GET host-' || (i % 997) || '.example' END,
          :base + i * 1000, :base + i * 1000,
          CASE WHEN i = :needleAt THEN '{"url":"https://files.example/' || :needle || '","i":' || i || '}'
@@ -168,6 +168,15 @@ describe("1,000,000 stored events", () => {
         await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(1);
       });
       expect(await page.getByTestId("live-status").textContent()).toBe("search (not live)");
+      // One agent's run, in order: the newest page of its actions, oldest first.
+      await page.getByTestId("filter-search").fill("");
+      await page.getByTestId("filter-search").press("Enter");
+      await page.getByTestId("filter-agent").selectOption(runAgentId);
+      await page.getByTestId("run-order").click();
+      await expect
+        .poll(() => rows.first().locator("td.name").textContent(), { timeout: 20_000 })
+        .toBe("run step 400");
+      expect(await rows.last().locator("td.name").textContent()).toBe("run step 499");
       const icon = await page.locator("link[rel=icon]").getAttribute("href");
       expect(icon).toMatch(/^data:image\/svg\+xml/);
 

@@ -39,6 +39,8 @@ export function EventsPage() {
   const [typed, setTyped] = useState("");
   const [range, setRange] = useState("");
   const [cursor, setCursor] = useState<string | null>(null);
+  /** An agent's run: its actions oldest first, as they happened. */
+  const [inOrder, setInOrder] = useState(false);
   const [events, setEvents] = useState<EventRow[]>([]);
   const [live, setLive] = useState<"connecting" | "live" | "reconnecting">("connecting");
   const [selected, setSelected] = useState<EventRow | null>(null);
@@ -182,6 +184,17 @@ export function EventsPage() {
               onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
             />
           </form>
+          {agent && (
+            <button
+              type="button"
+              class={inOrder ? "toggle on" : "toggle"}
+              data-testid="run-order"
+              title="This agent's actions oldest first, as they happened"
+              onClick={() => setInOrder(!inOrder)}
+            >
+              Run in order
+            </button>
+          )}
           <span class={`live ${live}`} data-testid="live-status">
             {search || range ? "search (not live)" : live === "live" ? "● live" : live}
           </span>
@@ -198,7 +211,7 @@ export function EventsPage() {
               </tr>
             </thead>
             <tbody>
-              {events.map((e) => (
+              {(agent && inOrder ? [...events].reverse() : events).map((e) => (
                 <tr
                   key={e.id}
                   data-event-id={e.id}
@@ -206,7 +219,24 @@ export function EventsPage() {
                   onClick={() => setSelected(e)}
                 >
                   <td title={e.timestamp}>{time(e.timestamp)}</td>
-                  <td>{nameOf(e.agent_id)}</td>
+                  <td>
+                    {e.agent_id ? (
+                      <button
+                        type="button"
+                        class="link"
+                        title="Show this agent's run"
+                        onClick={(ev) => {
+                          ev.stopPropagation();
+                          setAgent(e.agent_id!);
+                          setInOrder(true);
+                        }}
+                      >
+                        {nameOf(e.agent_id)}
+                      </button>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
                   <td>{e.type}</td>
                   <td class="name">{e.name}</td>
                   <td>
