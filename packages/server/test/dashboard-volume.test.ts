@@ -158,7 +158,9 @@ describe("1,000,000 stored events", () => {
         await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(200);
       });
       // Narrow: the page does not scroll sideways (the sidebar is a bar, wide tables scroll in place).
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = (await page.evaluate(
+        "document.documentElement.scrollWidth - window.innerWidth",
+      )) as number;
       expect(overflow).toBeLessThanOrEqual(0);
       const sidebar = await page.locator(".sidebar").boundingBox();
       expect(sidebar!.width).toBeGreaterThan(700);
