@@ -98,6 +98,7 @@ beforeAll(() => {
     const r = cli(["run", "--mode", "audit", "--", ...argv]);
     expect(r.code, r.stderr).toBe(0);
   }
+  cpSync(state, join(root, "pristine"), { recursive: true });
 }, 60_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -175,6 +176,20 @@ describe("transient-trace rules", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("no suggestion S-000000000000");
     expect(cli(["rules", "approve"]).code).toBe(2);
+  }, 30_000);
+
+  it("--auto-approve-tightening approves only the suggestions that never open anything", () => {
+    const policyFile = join(root, "auto-policy.json");
+    writeFileSync(policyFile, JSON.stringify(POLICY));
+    const r = cli(
+      ["rules", "suggest", "--auto-approve-tightening", "--json", "--policy", policyFile],
+      join(root, "pristine"),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.auto_approved).toEqual([deny.id]);
+    expect(out.suggestions.map((s: Suggestion) => s.id)).toEqual([allow.id]);
+    expect(JSON.parse(readFileSync(policyFile, "utf8")).rules.at(-1)).toEqual(deny.rule);
   }, 30_000);
 
   it("refuses a tampered receipt log with the verify error", () => {
