@@ -27,12 +27,15 @@ export class CompiledEvaluator {
     let forbids: CompiledPolicy[] | null = null;
     let permits: CompiledPolicy[] | null = null;
     let unordered = false;
+    const candidates: CompiledPolicy[] = [];
     try {
       const env = toEnv(request);
-      this.#index.candidates(env, (p) => {
-        if (!p.scope(env)) return;
+      this.#index.candidates(env, candidates);
+      for (let i = 0; i < candidates.length; i++) {
+        const p = candidates[i]!;
+        if (!p.scope(env)) continue;
         if (p.when === null) throw FALLBACK;
-        if (!p.when(env)) return;
+        if (!p.when(env)) continue;
         if (p.forbid) {
           if (forbids === null) forbids = [p];
           else {
@@ -44,7 +47,7 @@ export class CompiledEvaluator {
           if (permits[permits.length - 1]!.index > p.index) unordered = true;
           permits.push(p);
         }
-      });
+      }
     } catch (err) {
       if (err === FALLBACK || err instanceof RangeError) return null; // RangeError: a stack overflow
       throw err;

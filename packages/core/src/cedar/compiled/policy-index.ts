@@ -12,6 +12,7 @@ interface PinGroup {
 class Bucket {
   readonly always: CompiledPolicy[] = [];
   readonly pinned = new Map<string, PinGroup>();
+  readonly groups: PinGroup[] = [];
 
   add(p: CompiledPolicy): void {
     if (p.pin === undefined || p.when === null) {
@@ -22,6 +23,7 @@ class Bucket {
     if (group === undefined) {
       group = { path: p.pin.path, byValue: new Map(), all: [] };
       this.pinned.set(p.pin.key, group);
+      this.groups.push(group);
     }
     group.all.push(p);
     const list = group.byValue.get(p.pin.value);
@@ -29,21 +31,21 @@ class Bucket {
     else group.byValue.set(p.pin.value, [p]);
   }
 
-  /** Calls `visit` with every policy of this bucket that can match `env`. */
-  candidates(env: Env, visit: (p: CompiledPolicy) => void): void {
-    for (const p of this.always) visit(p);
-    for (const group of this.pinned.values()) {
+  /** Appends to `out` every policy of this bucket that can match `env`. */
+  candidates(env: Env, out: CompiledPolicy[]): void {
+    for (const p of this.always) out.push(p);
+    for (const group of this.groups) {
       let v: unknown;
       try {
         v = group.path(env);
       } catch {
         // The path fails (no such attribute): each policy fails on it too once its scope matches.
-        for (const p of group.all) visit(p);
+        for (const p of group.all) out.push(p);
         continue;
       }
       if (typeof v !== "string") continue; // `==` a string literal is false for any other value
       const list = group.byValue.get(v);
-      if (list) for (const p of list) visit(p);
+      if (list) for (const p of list) out.push(p);
     }
   }
 }
@@ -73,8 +75,9 @@ export class PolicyIndex {
     }
   }
 
-  candidates(env: Env, visit: (p: CompiledPolicy) => void): void {
-    this.#byAction.get(env.action.key)?.candidates(env, visit);
-    this.#anyAction.candidates(env, visit);
+  /** Appends to `out` the policies that can match `env`. */
+  candidates(env: Env, out: CompiledPolicy[]): void {
+    this.#byAction.get(env.action.key)?.candidates(env, out);
+    this.#anyAction.candidates(env, out);
   }
 }
