@@ -1,4 +1,4 @@
-export { type HistoryRecord, historyRecord, RULES_CONNECTOR } from "./history.js";
+export { type HistoryRecord, historyRecord, RULES_CONNECTOR, recordText, replayAction } from "./history.js";
 export {
   type Example,
   LEARNING_DEFAULTS,

@@ -3,7 +3,7 @@ import type { PolicyDocument, PolicyRule } from "../policy/document.js";
 import { Governor } from "../policy/governor.js";
 import { canonicalJson } from "../receipts/canonical.js";
 import { sha256Hex } from "../receipts/hash.js";
-import type { HistoryRecord } from "./history.js";
+import { type HistoryRecord, recordText, replayAction } from "./history.js";
 
 /** The thresholds of learning (docs/learning.md). Every one is an option; these are the defaults. */
 export interface LearningOptions {
@@ -189,10 +189,9 @@ function candidates(
 function distinct(history: readonly HistoryRecord[]): { key: string; records: HistoryRecord[] }[] {
   const m = new Map<string, HistoryRecord[]>();
   for (const r of history) {
-    const key = JSON.stringify(r.action);
-    const list = m.get(key);
+    const list = m.get(r.key);
     if (list) list.push(r);
-    else m.set(key, [r]);
+    else m.set(r.key, [r]);
   }
   return [...m.entries()].map(([key, records]) => ({ key, records }));
 }
@@ -217,7 +216,7 @@ export async function suggestRules(
   const home = options.home ?? "/";
   const current = Governor.build(engine, { policy, mode: "strict", home, slot: "learning-current" });
   const actions = distinct(history);
-  const base = actions.map((a) => current.decide("replay", a.records[0]!.action));
+  const base = actions.map((a) => current.decide("replay", replayAction(a.records[0]!)));
   const out: Suggestion[] = [];
   for (const c of candidates(history, o)) {
     const id = suggestionId(c.kind, c.matchers);
@@ -236,7 +235,7 @@ export async function suggestRules(
     const examples: Suggestion["impact"]["examples"] = [];
     actions.forEach((a, i) => {
       const before = base[i]!;
-      const after = candidate.decide("replay", a.records[0]!.action);
+      const after = candidate.decide("replay", replayAction(a.records[0]!));
       if (before.outcome === after.outcome) return;
       if (after.outcome === "allow" && before.ruleIds.length > 0) opensForbidden = true;
       changed += a.records.length;
@@ -247,7 +246,7 @@ export async function suggestRules(
         examples.push({
           receipt_id: r.receiptId,
           at: r.at,
-          target: r.text,
+          target: recordText(r),
           from: before.outcome,
           to: after.outcome,
         });
@@ -268,7 +267,7 @@ export async function suggestRules(
         last_seen: times[times.length - 1]!,
         examples: c.records
           .slice(0, o.examples)
-          .map((r) => ({ receipt_id: r.receiptId, at: r.at, target: r.text })),
+          .map((r) => ({ receipt_id: r.receiptId, at: r.at, target: recordText(r) })),
       },
       impact: { replayed: history.length, changed, allow_to_deny: toDeny, deny_to_allow: toAllow, examples },
     });
