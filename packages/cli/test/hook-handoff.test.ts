@@ -234,7 +234,9 @@ process.stderr.write("RESULT " + JSON.stringify(out) + "\\n");
     const r = await cli(["run", "--mode", "strict", "--policy", policy, "--", process.execPath, fake], {
       env: { TRANSIENT_TRACE_STATE_DIR: state },
     });
-    const results = JSON.parse(/^RESULT (.*)$/m.exec(r.stderr)?.[1] ?? "null", r.stderr) as {
+    const line = /^RESULT (.*)$/m.exec(r.stderr)?.[1];
+    expect(line, r.stderr).toBeDefined();
+    const results = JSON.parse(line!) as {
       status: number;
       stdout: string;
     }[];
