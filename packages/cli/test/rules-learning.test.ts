@@ -192,6 +192,15 @@ describe("transient-trace rules", () => {
     expect(JSON.parse(readFileSync(policyFile, "utf8")).rules.at(-1)).toEqual(deny.rule);
   }, 30_000);
 
+  it("--since limits the window; a bad --since is a usage error", () => {
+    const r = cli(["rules", "suggest", "--since", "2099-01-01", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ replayed: 0, suggestions: [] });
+    const bad = cli(["rules", "suggest", "--since", "yesterday"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--since takes a duration");
+  }, 30_000);
+
   it("refuses a tampered receipt log with the verify error", () => {
     const copy = join(root, "tampered");
     cpSync(state, copy, { recursive: true });
