@@ -40,9 +40,7 @@ import { BUILDERS } from "../../../spec/cases/request-model.js";
 // failure here means the behaviour changed: regenerate only if the change is meant, and say so.
 
 const dir = new URL("../../../spec/vectors/", import.meta.url);
-// biome-ignore lint/suspicious/noExplicitAny: vector files are untyped JSON
 const load = (file: string): any => JSON.parse(readFileSync(new URL(file, dir), "utf8"));
-// biome-ignore lint/suspicious/noExplicitAny: one case of a vector file, untyped JSON
 type Case = { name: string; [field: string]: any };
 const COVERED = [
   "decisions.json",

@@ -74,7 +74,6 @@ describe.each(MAJORS)("truseraMiddleware (Vercel AI SDK $major)", (lib) => {
         },
       ],
     });
-    // biome-ignore lint/suspicious/noExplicitAny: the model of whichever major is under test
     return model as any;
   }
 

@@ -1,5 +1,27 @@
+interface ChangedDecision {
+  event_id: string;
+  agent_id: string;
+  agent_name?: string | null;
+  name: string;
+  recorded: string;
+  candidate: string;
+  policy_ids: string[];
+}
+
+/** The answer of POST /api/v1/policies/replay, as far as this page reads it. */
+export interface ReplayAnswer {
+  evaluated: number;
+  unchanged: number;
+  allow_to_deny: number;
+  deny_to_allow: number;
+  denied_by_policy: Record<string, number>;
+  examples: { allow_to_deny: ChangedDecision[]; deny_to_allow: ChangedDecision[] };
+  truncated?: boolean;
+  events_scanned?: number;
+}
+
 /** What a candidate policy set would have decided differently over the recorded events. */
-export function ReplayReport({ report }: { report: any }) {
+export function ReplayReport({ report }: { report: ReplayAnswer }) {
   const examples = [...report.examples.allow_to_deny, ...report.examples.deny_to_allow];
   return (
     <div class="replay" data-testid="replay-report">
@@ -46,7 +68,7 @@ export function ReplayReport({ report }: { report: any }) {
             </tr>
           </thead>
           <tbody>
-            {examples.map((e: any) => (
+            {examples.map((e) => (
               <tr key={e.event_id}>
                 <td>{e.agent_name ?? e.agent_id}</td>
                 <td class="name">{e.name}</td>

@@ -33,7 +33,11 @@ export function OverviewPage() {
     let stop = false;
     const load = () =>
       api<Overview>("GET", `/api/v1/overview?minutes=${minutes}`).then(
-        (d) => !stop && (setData(d), setError(null)),
+        (d) => {
+          if (stop) return;
+          setData(d);
+          setError(null);
+        },
         (e) => !stop && setError(String(e.message)),
       );
     load();

@@ -3,7 +3,7 @@ import { ApiError, api, dateTime } from "../api.js";
 import { DiffView } from "../components/diff-view.js";
 import { LegacyClientsNote } from "../components/legacy-clients.js";
 import { type Diagnostic, PolicyEditor } from "../components/policy-editor.js";
-import { ReplayReport } from "../components/replay-report.js";
+import { type ReplayAnswer, ReplayReport } from "../components/replay-report.js";
 
 interface VersionSummary {
   id: string;
@@ -37,7 +37,7 @@ export function PoliciesPage() {
   const [description, setDescription] = useState("");
   const [errors, setErrors] = useState<Diagnostic[]>([]);
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
-  const [replay, setReplay] = useState<any>(null);
+  const [replay, setReplay] = useState<ReplayAnswer | null>(null);
   const [shown, setShown] = useState<{ version: Version; previous: Version | null } | null>(null);
   const validateTimer = useRef<number | undefined>(undefined);
 
@@ -113,7 +113,7 @@ export function PoliciesPage() {
   const runReplay = () =>
     run("Replay failed", async () => {
       setReplay(null);
-      const r = await api("POST", "/api/v1/policies/replay", {
+      const r = await api<ReplayAnswer>("POST", "/api/v1/policies/replay", {
         policies: text ?? "",
         default_decision: defaultDecision,
       });
