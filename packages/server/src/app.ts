@@ -27,6 +27,7 @@ import { policyRoutes } from "./routes/policies.js";
 import { projectRoutes } from "./routes/project.js";
 import { receiptRoutes } from "./routes/receipts.js";
 import { sessionRoutes } from "./routes/session.js";
+import { suggestionRoutes } from "./routes/suggestions.js";
 
 const AJV_BASE: AjvOptions = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
 
@@ -186,6 +187,7 @@ export async function buildApp(
     compatRoutes,
     otlpRoutes,
     fleetRoutes,
+    suggestionRoutes,
     policyRoutes,
     decisionRoutes,
     sessionRoutes,

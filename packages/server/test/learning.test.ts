@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiCallEvent, startTestServer, type TestServer } from "./helpers.js";
+
+// The active set allows good.example and new.example and forbids evil.example; everything else is
+// denied by default. The recorded events are what SDKs under that set reported.
+const ACTIVE = `@id("known-hosts")
+permit (principal, action == Action::"api_call", resource)
+when { resource.hostname == "good.example" || resource.hostname == "new.example" };
+
+@id("no-evil")
+forbid (principal, action == Action::"api_call", resource)
+when { resource.hostname == "evil.example" };
+`;
+
+describe("policy suggestions from stored events", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+    const created = await t.api("POST", "/api/v1/policies", {
+      body: { policies: ACTIVE, default_decision: "deny", activate: true },
+    });
+    expect(created.status).toBe(201);
+    const events = [];
+    for (let i = 0; i < 6; i++) {
+      const agent = `bot-${i % 3}`;
+      events.push(apiCallEvent(`https://registry.example/pkg/${i}`, "deny", { agent_id: agent }));
+      events.push(apiCallEvent(`https://evil.example/x/${i}`, "deny", { agent_id: agent }));
+      events.push(apiCallEvent(`https://good.example/ok/${i}`, "allow", { agent_id: agent }));
+    }
+    events.push(apiCallEvent("https://new.example/once", "allow", { agent_id: "bot-0" }));
+    const res = await t.api("POST", "/api/v1/events/batch", { body: { events } });
+    expect(res.body.accepted).toBe(events.length);
+  });
+  afterAll(() => t.close());
+
+  it("suggests permit for a routinely denied host and forbid for a rare one; never what a forbid denies", async () => {
+    const res = await t.api("GET", "/api/v1/policies/suggestions");
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const list = res.body.suggestions as {
+      id: string;
+      kind: string;
+      policy: string;
+      reason: string;
+      evidence: { count: number; agents: number };
+      impact: { changed: number; allow_to_deny: number; deny_to_allow: number; replayed: number };
+    }[];
+    expect(list.map((s) => [s.kind, s.evidence.count, s.evidence.agents])).toEqual([
+      ["deny", 1, 1],
+      ["allow", 6, 3],
+    ]);
+    const [deny, allow] = list as [(typeof list)[0], (typeof list)[0]];
+    expect(deny.policy).toContain('resource.hostname == "new.example"');
+    expect(allow.policy).toContain('permit (principal, action == Action::"api_call", resource)');
+    expect(allow.reason).toContain("registry.example");
+    expect(JSON.stringify(list)).not.toContain("evil.example");
+    // The impact equals the server's own replay of the active set plus the rule.
+    for (const s of list) {
+      const replay = await t.api("POST", "/api/v1/policies/replay", {
+        body: { policies: `${ACTIVE}\n${s.policy}`, default_decision: "deny" },
+      });
+      expect(replay.status).toBe(200);
+      expect(s.impact).toMatchObject({
+        replayed: replay.body.evaluated,
+        changed: replay.body.changed,
+        allow_to_deny: replay.body.allow_to_deny,
+        deny_to_allow: replay.body.deny_to_allow,
+      });
+    }
+    expect(allow.impact.deny_to_allow).toBe(6);
+    expect(deny.impact.allow_to_deny).toBe(1);
+    // Thresholds are options.
+    const strict = await t.api("GET", "/api/v1/policies/suggestions?min_agents=4");
+    expect(strict.body.suggestions.map((s: { kind: string }) => s.kind)).toEqual(["deny"]);
+  });
+
+  it("approving stores and activates a new version authored by the approving key; unknown ids are 404", async () => {
+    const list = (await t.api("GET", "/api/v1/policies/suggestions")).body.suggestions;
+    const allow = list.find((s: { kind: string }) => s.kind === "allow");
+    const res = await t.api("POST", `/api/v1/policies/suggestions/${allow.id}/approve`);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.version.author_key_id).toBeTruthy();
+    const bundle = await t.api("GET", "/api/v1/policies/bundle");
+    expect(bundle.body.version).toBe(res.body.version.id);
+    expect(bundle.body.policies).toContain(allow.policy);
+    const versions = await t.api("GET", "/api/v1/policies");
+    expect(versions.body.versions[0]).toMatchObject({
+      active: true,
+      author_key_id: res.body.version.author_key_id,
+      description: expect.stringContaining(`approved suggestion ${allow.id}`),
+    });
+    const again = await t.api("GET", "/api/v1/policies/suggestions");
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    const after = again.body.suggestions;
+    expect(after.map((s: { id: string }) => s.id)).not.toContain(allow.id);
+    const unknown = await t.api("POST", "/api/v1/policies/suggestions/S-000000000000/approve");
+    expect(unknown.status).toBe(404);
+  });
+});
