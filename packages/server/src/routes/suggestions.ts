@@ -93,12 +93,10 @@ export async function suggestionRoutes(app: FastifyInstance, ctx: AppContext): P
         description: `approved suggestion ${s.id}: ${s.reason}`.slice(0, 2000),
         activate: true,
       });
-      return reply
-        .code(201)
-        .send({
-          suggestion: s,
-          version: { id: version.id, number: version.number, author_key_id: version.authorKeyId },
-        });
+      return reply.code(201).send({
+        suggestion: s,
+        version: { id: version.id, number: version.number, author_key_id: version.authorKeyId },
+      });
     },
   );
 }
