@@ -67,6 +67,18 @@ describe("EventLane", () => {
     expect(JSON.parse(s.got.at(-1)!.json[0]!).payload.url).toBe("https://h.example/300?token=[REDACTED]");
   });
 
+  it("drainNow (the process ends) hands over every event at once, built here, from a thread that never answers", () => {
+    const thread = new EventThread(workerFile("silent.cjs", `parentPort.on("message", () => {});`));
+    const s = sink();
+    const lane = EventLane.open(s.attach, "log", quiet, thread)!;
+    for (let i = 0; i < 1500; i++) lane.push(record(i)); // one batch posted (full), the rest still here
+    expect(lane.busy).toBe(true);
+    lane.drainNow();
+    expect(lane.busy).toBe(false);
+    const urls = s.got.flatMap((g) => g.json.map((j) => JSON.parse(j).payload.url));
+    expect(urls).toEqual(Array.from({ length: 1500 }, (_, i) => `https://h.example/${i}?token=[REDACTED]`));
+  });
+
   it("marks what was emitted before a sealing drain (close) and leaves the client once drained", async () => {
     const thread = new EventThread(
       workerFile("dies2.cjs", `parentPort.on("message", () => process.exit(3));`),

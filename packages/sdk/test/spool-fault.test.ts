@@ -151,6 +151,37 @@ describe("the disk spool: no event lost or doubled when the agent ends during an
     });
   }
 
+  it("keeps the events of intercepted calls still on the event thread when the process exits", async () => {
+    const spool = tempDir("spool-");
+    dirs.push(spool);
+    const name = "spool-intercepted";
+    proxy.upstream = server.url;
+    const first = agent({
+      AGENT_MODE: "exit",
+      AGENT_NAME: name,
+      AGENT_SPOOL: spool.path,
+      AGENT_FETCHES: "50",
+    });
+    expect((await first.next("sent")).stats).toMatchObject({ sent: 100 });
+    proxy.upstream = dead;
+    first.child.stdin!.write("down\n");
+    expect(await first.exited).toBe(0);
+    const second = agent({
+      AGENT_MODE: "recover",
+      AGENT_NAME: name,
+      AGENT_SPOOL: spool.path,
+      AGENT_EXPECT: "350",
+      AGENT_OWN: "0",
+    });
+    await second.next("started");
+    proxy.upstream = server.url;
+    const done = await second.next("done");
+    expect(done.stats).toMatchObject({ recovered: 350, dropped: 0 });
+    const names = await storedNames(name);
+    expect(names.filter((n) => n.startsWith("GET http://127.0.0.1:"))).toHaveLength(50);
+    expect(new Set(names).size).toBe(450);
+  });
+
   for (const mode of ["exit", "sigterm", "normal"] as const) {
     it(`with the spool off, an end by ${mode} during an outage prints how many it lost`, async () => {
       proxy.upstream = server.url;

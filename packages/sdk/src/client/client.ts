@@ -82,6 +82,11 @@ export interface EventSource {
    * `sealing` comes from close(): what was emitted before is still taken by the closed client.
    */
   drain(sealing: boolean): Promise<void>;
+  /**
+   * The process is ending: hands over at once everything emitted so far, built on the calling thread
+   * (the event thread cannot answer any more). Never throws.
+   */
+  drainNow(): void;
 }
 
 /** @internal What a source hands its events to. */
@@ -487,6 +492,7 @@ export class TruseraClient implements ExitFlushable {
    */
   spoolOnExit(why: string): void {
     try {
+      for (const source of this.#sources) source.drainNow();
       this.#serializePending();
       const flights = [...this.#flights].filter((f) => !f.kept);
       if (!this.#spool) {
@@ -512,10 +518,6 @@ export class TruseraClient implements ExitFlushable {
             `${kept} events were not delivered when ${why}: kept in ${this.#spool.dir} for the next client`,
           );
       }
-      if (this.#sourcesBusy())
-        this.#o.logger.warn(
-          `events of intercepted calls still on the event thread when ${why} were lost (not counted)`,
-        );
     } catch (err) {
       this.#o.logger.debug(`spooling at exit failed: ${(err as Error)?.message}`);
     }

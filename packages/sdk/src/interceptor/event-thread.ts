@@ -96,6 +96,14 @@ export class EventThread {
     if (this.#dead) return;
     this.#dead = true;
     if (shared === this) shared = undefined;
+    this.reclaim();
+  }
+
+  /**
+   * Builds on the calling thread every batch still waiting for this thread (it died, or the process is
+   * ending and it will not answer in time); a late answer for one of them is then ignored.
+   */
+  reclaim(): void {
     const left = [...this.#waiting.values()];
     this.#waiting.clear();
     for (const { lane, batch } of left) lane.deliver(serializeSafely(batch), batch.nums);
@@ -204,6 +212,15 @@ export class EventLane implements EventSource {
     return new Promise<void>((resolve) => {
       this.#waiters.push({ upTo: this.#posted, resolve });
     }).finally(release);
+  }
+
+  drainNow(): void {
+    try {
+      this.#post();
+      this.#thread.reclaim();
+    } catch {
+      // serializeSafely does not throw; this only keeps the exit path safe whatever happens here.
+    }
   }
 
   /** Hands what is left over and leaves the client once the thread has answered. */
