@@ -22,6 +22,8 @@ export default defineConfig({
     include: ["packages/*/test/**/*.test.ts", "examples/test/**/*.test.ts"],
     // Interceptor tests patch process-wide globals: every file runs in its own process.
     pool: "forks",
+    // The Postgres skip notice, once per run.
+    globalSetup: ["packages/testing/src/postgres-notice.ts"],
     env: {
       TRUSERA_SPOOL_DIR: join(scratch, "spool"),
       TRANSIENT_TRACE_TRUST_FILE: join(scratch, "trusted-keys.json"),

@@ -1,4 +1,4 @@
-import { createTestDatabase, POSTGRES_SKIP_MESSAGE, postgresTestUrl } from "@trusera/testing";
+import { createTestDatabase, postgresTestUrl } from "@trusera/testing";
 import type { ServerConfig } from "../src/index.js";
 
 /**
@@ -11,7 +11,6 @@ export interface Backend {
 }
 
 const pgUrl = postgresTestUrl();
-if (!pgUrl) console.warn(POSTGRES_SKIP_MESSAGE);
 
 export const BACKENDS: Backend[] = [
   { name: "sqlite", setup: async () => ({ overrides: {}, cleanup: async () => {} }) },

@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
 import {
   createTestDatabase,
-  POSTGRES_SKIP_MESSAGE,
   postgresTestUrl,
   SERVER_CLI,
   type ServerProcess,
@@ -13,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCallEvent, sdkEvent } from "./helpers.js";
 
 const base = postgresTestUrl();
-if (!base) console.warn(POSTGRES_SKIP_MESSAGE);
 
 /**
  * Two real server processes on one Postgres database serve the same data: what one stores or

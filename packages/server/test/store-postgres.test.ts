@@ -14,7 +14,6 @@ if (!base) {
   describe.skip("Store contract: postgres", () => {
     it(POSTGRES_SKIP_MESSAGE, () => {});
   });
-  console.warn(POSTGRES_SKIP_MESSAGE);
 } else {
   // One database for the file; every test gets its own schema-free start by truncating.
   let db: TestDatabase;

@@ -16,7 +16,7 @@ export function postgresTestUrl(): string | null {
   return null;
 }
 
-/** Said once per test file that skips its Postgres half. */
+/** Said once per run (postgres-notice.ts, vitest's globalSetup) when the Postgres half is skipped. */
 export const POSTGRES_SKIP_MESSAGE =
   "Postgres tests skipped: set TRUSERA_TEST_DATABASE_URL=postgres://user:pass@127.0.0.1:PORT/db to run them";
 
