@@ -1,5 +1,5 @@
 // Builds the dashboard: Preact + uPlot bundled by esbuild into dist/dashboard (index.html and
-// assets/app.js, assets/app.css). Everything the page needs is in those files: no CDN, no network.
+// assets/app.js, assets/app.css, assets/favicon.svg). Everything the page needs is in those files: no CDN, no network.
 import { copyFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -22,3 +22,4 @@ await build({
   logLevel: "warning",
 });
 copyFileSync(here("./index.html"), `${out}index.html`);
+copyFileSync(here("./favicon.svg"), `${out}assets/favicon.svg`);
