@@ -180,7 +180,10 @@ describe("1,000,000 stored events", () => {
         .toBe("run step 400");
       expect(await rows.last().locator("td.name").textContent()).toBe("run step 499");
       const icon = await page.locator("link[rel=icon]").getAttribute("href");
-      expect(icon).toMatch(/^data:image\/svg\+xml/);
+      expect(icon).toBe("/assets/favicon.svg");
+      const favicon = await fetch(new URL(icon!, server.url));
+      expect(favicon.status).toBe(200);
+      expect(favicon.headers.get("content-type")).toBe("image/svg+xml");
 
       // The overview draws each type on its own chart (one line per type overlapped into one).
       await timed("browser_overview_ms", async () => {
