@@ -47,6 +47,7 @@ export {
   type LearningOptions,
   RULES_CONNECTOR,
   type Suggestion,
+  type SuggestionImpact,
   suggestionId,
   suggestRules,
 } from "./learning/index.js";

@@ -4,6 +4,7 @@ export {
   LEARNING_DEFAULTS,
   type LearningOptions,
   type Suggestion,
+  type SuggestionImpact,
   suggestionId,
   suggestRules,
 } from "./suggest.js";

@@ -42,13 +42,16 @@ export interface Suggestion {
   rule: PolicyRule;
   reason: string;
   evidence: { count: number; sessions: number; first_seen: string; last_seen: string; examples: Example[] };
-  impact: {
-    replayed: number;
-    changed: number;
-    allow_to_deny: number;
-    deny_to_allow: number;
-    examples: (Example & { from: "allow" | "deny"; to: "allow" | "deny" })[];
-  };
+  impact: SuggestionImpact<Example>;
+}
+
+/** What a suggestion would have changed over the recorded history (CLI and server alike). */
+export interface SuggestionImpact<E> {
+  replayed: number;
+  changed: number;
+  allow_to_deny: number;
+  deny_to_allow: number;
+  examples: (E & { from: "allow" | "deny"; to: "allow" | "deny" })[];
 }
 
 interface Candidate {

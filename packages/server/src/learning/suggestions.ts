@@ -1,4 +1,4 @@
-import type { CedarRequest } from "@trusera/core";
+import type { CedarRequest, SuggestionImpact } from "@trusera/core";
 import { type CedarDecision, cedarString, eventToCedarRequest, formatMicros, sha256Hex } from "@trusera/core";
 import { compileOrThrow } from "../policies/policy-compiler.js";
 import type { PolicyBundle } from "../policies/policy-service.js";
@@ -33,13 +33,7 @@ export interface ServerSuggestion {
   policy: string;
   reason: string;
   evidence: { count: number; agents: number; first_seen: string; last_seen: string; examples: Example[] };
-  impact: {
-    replayed: number;
-    changed: number;
-    allow_to_deny: number;
-    deny_to_allow: number;
-    examples: (Example & { from: "allow" | "deny"; to: "allow" | "deny" })[];
-  };
+  impact: SuggestionImpact<Example>;
 }
 
 interface Seen {
