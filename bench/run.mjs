@@ -1,9 +1,17 @@
 #!/usr/bin/env node
 // Runs the benchmark suites in bench/suites/ (all, or those named on the command line) against the
 // built packages and prints one table. `npm run bench` builds first. `--json FILE` also writes the rows.
-import { readdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+
+// Suites make keys and clients: their trust pins and spooled batches go to a scratch directory, never
+// into the user's ~/.config/transient-trace/trusted-keys.json or ~/.trusera/spool (as in vitest.config.ts).
+const scratch = mkdtempSync(join(tmpdir(), "trusera-bench-"));
+process.env.TRANSIENT_TRACE_TRUST_FILE ??= join(scratch, "trusted-keys.json");
+process.env.TRUSERA_SPOOL_DIR ??= join(scratch, "spool");
+process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 
 const dir = fileURLToPath(new URL("./suites/", import.meta.url));
 const args = process.argv.slice(2);
