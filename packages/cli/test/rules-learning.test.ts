@@ -190,6 +190,14 @@ describe("transient-trace rules", () => {
     expect(out.auto_approved).toEqual([deny.id]);
     expect(out.suggestions.map((s: Suggestion) => s.id)).toEqual([allow.id]);
     expect(JSON.parse(readFileSync(policyFile, "utf8")).rules.at(-1)).toEqual(deny.rule);
+    // The same signed approval receipt as a person's, marked automatic.
+    const sealed = parseReceipts(
+      readFileSync(join(root, "pristine", "receipts", "receipts.ndjson"), "utf8"),
+    ).filter((x) => x.intent.action === "policy.suggestion_approved");
+    expect(sealed.map((x) => [x.intent.target, x.intent.context.automatic])).toEqual([
+      [{ id: deny.id }, true],
+    ]);
+    expect(cli(["receipts", "verify"], join(root, "pristine")).code).toBe(0);
   }, 30_000);
 
   it("--since limits the window; a bad --since is a usage error", () => {

@@ -41,11 +41,14 @@ export {
 export { GovernanceSession, type SealOptions, type TimedDecision } from "./governance/session.js";
 export {
   type Example as LearningExample,
+  evidenceFingerprint,
   type HistoryRecord,
   historyRecord,
   LEARNING_DEFAULTS,
   type LearningOptions,
+  onlyTightens,
   RULES_CONNECTOR,
+  rejectionHolds,
   type Suggestion,
   type SuggestionImpact,
   suggestionId,

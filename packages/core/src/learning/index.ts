@@ -8,3 +8,4 @@ export {
   suggestionId,
   suggestRules,
 } from "./suggest.js";
+export { evidenceFingerprint, onlyTightens, rejectionHolds } from "./verdicts.js";

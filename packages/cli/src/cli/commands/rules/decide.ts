@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import {
   buildActionReceipt,
   canonicalJson,
+  evidenceFingerprint,
   nowIso,
   type PolicyDocument,
   ReceiptWriter,
@@ -51,7 +52,7 @@ function seal(
   input: LearningInput,
   s: Suggestion,
   verdict: RuleDecision["verdict"],
-  extra: Record<string, string>,
+  extra: Record<string, string | boolean>,
 ) {
   const writer = new ReceiptWriter(input.paths.root);
   const at = nowIso();
@@ -67,6 +68,7 @@ function seal(
           rule: s.rule as never,
           reason: s.reason,
           evidence_count: s.evidence.count,
+          evidence_fingerprint: evidenceFingerprint(s.id, s.evidence),
           changed: s.impact.changed,
           allow_to_deny: s.impact.allow_to_deny,
           deny_to_allow: s.impact.deny_to_allow,
@@ -75,10 +77,10 @@ function seal(
         decision: {
           outcome: "allow",
           block: false,
-          mode: "operator",
-          reasonCode: `operator_${verdict}`,
+          mode: extra.automatic === true ? "automatic" : "operator",
+          reasonCode: extra.automatic === true ? "auto_approved_tightening" : `operator_${verdict}`,
           ruleIds: [],
-          policyDigest: extra.old_digest ?? "",
+          policyDigest: String(extra.old_digest ?? ""),
         },
         executionStatus: "executed",
         requestedAt: at,
@@ -99,7 +101,7 @@ export async function approveSuggestion(
   id: string,
   values: ParsedValues,
   io: CliIo = processIo(),
-  { quiet = false }: { quiet?: boolean } = {},
+  { quiet = false, automatic = false }: { quiet?: boolean; automatic?: boolean } = {},
 ): Promise<RuleDecision> {
   const input = await loadLearningInput(values, io);
   const s = find(input, id);
@@ -114,7 +116,13 @@ export async function approveSuggestion(
   writeAtomic(join(history, `${oldDigest}.json`), `${JSON.stringify(policy, null, 2)}\n`);
   writeAtomic(join(history, `${newDigest}.json`), `${JSON.stringify(next, null, 2)}\n`);
   writeAtomic(file, `${JSON.stringify(next, null, 2)}\n`);
-  const r = seal(input, s, "approved", { policy_file: file, old_digest: oldDigest, new_digest: newDigest });
+  const r = seal(input, s, "approved", {
+    policy_file: file,
+    old_digest: oldDigest,
+    new_digest: newDigest,
+    // --auto-approve-tightening: no person looked at this one; the receipt says so.
+    ...(automatic ? { automatic: true } : {}),
+  });
   const out: RuleDecision = {
     id,
     verdict: "approved",

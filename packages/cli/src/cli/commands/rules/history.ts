@@ -9,6 +9,7 @@ import {
   parseReceipts,
   RULES_CONNECTOR,
   readReceiptLog,
+  rejectionHolds,
   type SealedReceipt,
   type StatePaths,
   type Suggestion,
@@ -103,12 +104,9 @@ export async function loadLearningInput(
   return { paths, policy, history, verdicts, all, offered };
 }
 
-/**
- * A rejection holds for the same evidence: the suggestion comes back only once its evidence has at
- * least doubled since it was rejected (docs/learning.md).
- */
+/** A rejection holds for the same evidence (the rule in core, shared with the server). */
 function hidden(s: Suggestion, v: RuleVerdict | undefined): boolean {
-  return v?.verdict === "rejected" && s.evidence.count < 2 * v.evidenceCount;
+  return v?.verdict === "rejected" && rejectionHolds(s.evidence.count, v.evidenceCount);
 }
 
 function readVerdicts(receipts: readonly SealedReceipt[]): Map<string, RuleVerdict> {

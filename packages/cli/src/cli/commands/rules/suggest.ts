@@ -1,4 +1,4 @@
-import type { Suggestion } from "@trusera/core";
+import { onlyTightens, type Suggestion } from "@trusera/core";
 import type { CommandSpec } from "../../command.js";
 import { HELP_FLAG, JSON_FLAG } from "../../command.js";
 import { usageError } from "../../errors.js";
@@ -25,9 +25,9 @@ export async function rulesSuggest(
   const input = await loadLearningInput(values as never, io);
   const approved: string[] = [];
   if (values["auto-approve-tightening"] === true) {
-    // Opt-in: a suggestion that only ever turns allows into denies cannot open anything.
-    for (const s of input.offered.filter((x) => x.impact.deny_to_allow === 0)) {
-      await approveSuggestion(s.id, values as never, io, { quiet: true });
+    // Opt-in: a deny rule that turns no past denial into an allow cannot open anything.
+    for (const s of input.offered.filter(onlyTightens)) {
+      await approveSuggestion(s.id, values as never, io, { quiet: true, automatic: true });
       approved.push(s.id);
     }
   }
