@@ -4,6 +4,7 @@ import { Authenticator } from "./auth/authenticate.js";
 import { SessionService } from "./auth/sessions.js";
 import { ALERT_DEFAULTS, DASHBOARD_DEFAULTS, type ServerConfig } from "./config.js";
 import { IngestService } from "./ingest/ingest-service.js";
+import { LearningService } from "./learning/learning-service.js";
 import { EventBus } from "./live/event-bus.js";
 import { EventStreams } from "./live/event-stream.js";
 import { Metrics } from "./observability/metrics.js";
@@ -31,6 +32,8 @@ export interface AppContext {
   dispatcher: DeliveryDispatcher;
   alertEngine: AlertEngine;
   receipts: ReceiptService;
+  /** Policy suggestions learned from events: listed, approved, rejected (docs/learning.md). */
+  learning: LearningService;
   /** Set when a graceful shutdown begins: /readyz then answers 503 so that a load balancer stops routing here. */
   lifecycle: { closing: boolean };
 }
@@ -44,6 +47,7 @@ export function createAppContext(config: ServerConfig, store: Store): AppContext
   const bus = new EventBus();
   const alerts = { ...ALERT_DEFAULTS, ...config.alerts };
   const dispatcher = new DeliveryDispatcher(store, alerts);
+  const policies = new PolicyService(store);
   return {
     config,
     store,
@@ -56,7 +60,8 @@ export function createAppContext(config: ServerConfig, store: Store): AppContext
     receipts: new ReceiptService(store),
     ingest: new IngestService(store, metrics, bus),
     auth: new Authenticator(store),
-    policies: new PolicyService(store),
+    policies,
+    learning: new LearningService(store, policies, config.learningAutoTighten === true),
     decisions: new DecisionService(store),
     replay: new ReplayService(store),
     lifecycle: { closing: false },

@@ -29,6 +29,8 @@ export interface ServerConfig {
   alerts?: Partial<AlertConfig>;
   /** Forward stored events to an OTLP endpoint (otel/forward-config.ts); null or absent: off. */
   otlpForward?: OtlpForwardConfig | null;
+  /** Approve learned suggestions that only tighten when they are listed (docs/learning.md); off by default. */
+  learningAutoTighten?: boolean;
 }
 
 export interface DashboardConfig {
@@ -174,5 +176,6 @@ export function resolveConfig(
       requestTimeoutMs: int("TRUSERA_ALERT_TIMEOUT_MS", env.TRUSERA_ALERT_TIMEOUT_MS, 10_000, 100, 600_000),
     },
     otlpForward: otlpForwardFromEnv(env),
+    learningAutoTighten: env.TRUSERA_LEARNING_AUTO_TIGHTEN === "1",
   };
 }

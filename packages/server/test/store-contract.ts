@@ -469,6 +469,36 @@ export function storeContract(
       }),
     );
 
+    it(
+      "records suggestion rejections per project; the latest of each suggestion wins",
+      withStore(async (store) => {
+        const a = await store.createProject("a");
+        const b = await store.createProject("b");
+        const reject = (projectId: string, suggestionId: string, evidenceCount: number, by = "key_1") =>
+          store.suggestions.recordRejection(projectId, {
+            suggestionId,
+            evidenceFingerprint: `fp${evidenceCount}`,
+            evidenceCount,
+            rejectedBy: by,
+          });
+        expect(await store.suggestions.latestRejections(a.id)).toEqual([]);
+        const first = await reject(a.id, "S-000000000001", 5);
+        expect(first).toMatchObject({ projectId: a.id, suggestionId: "S-000000000001", rejectedBy: "key_1" });
+        await reject(a.id, "S-000000000002", 3);
+        const again = await reject(a.id, "S-000000000001", 12, "key_2");
+        await reject(b.id, "S-000000000001", 1);
+        expect(await store.suggestions.latestRejections(a.id)).toEqual([
+          again,
+          expect.objectContaining({
+            suggestionId: "S-000000000002",
+            evidenceCount: 3,
+            evidenceFingerprint: "fp3",
+          }),
+        ]);
+        expect((await store.suggestions.latestRejections(b.id)).map((r) => r.evidenceCount)).toEqual([1]);
+      }),
+    );
+
     dashboardStoreContract(withStore);
   });
 }

@@ -37,7 +37,7 @@ async function truncateAll(url: string) {
   await c.connect();
   try {
     await c.query(
-      "TRUNCATE sessions, alert_rules, alert_conditions, alerts, alert_deliveries, receipt_keys, receipt_chains, receipts, receipt_rejections, policy_activations, policy_versions, idempotency_keys, events, agents, api_keys, projects RESTART IDENTITY CASCADE",
+      "TRUNCATE suggestion_rejections, sessions, alert_rules, alert_conditions, alerts, alert_deliveries, receipt_keys, receipt_chains, receipts, receipt_rejections, policy_activations, policy_versions, idempotency_keys, events, agents, api_keys, projects RESTART IDENTITY CASCADE",
     );
   } finally {
     await c.end();

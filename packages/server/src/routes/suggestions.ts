@@ -1,8 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
-import { notFound } from "../errors.js";
-import { type ServerLearningOptions, suggestFromEvents } from "../learning/suggestions.js";
+import type { ServerLearningOptions } from "../learning/suggestions.js";
 import { timeParam } from "./common.js";
 
 const WEEK_US = 7 * 86_400_000_000;
@@ -29,6 +28,12 @@ const QUERY = {
   },
 } as const;
 
+const PARAMS = {
+  type: "object",
+  properties: { id: { type: "string", maxLength: 64 } },
+  required: ["id"],
+} as const;
+
 function options(q: Query, now = Date.now() * 1000): ServerLearningOptions {
   const until = timeParam("until", q.until) ?? now + 1;
   return {
@@ -42,28 +47,24 @@ function options(q: Query, now = Date.now() * 1000): ServerLearningOptions {
   };
 }
 
-/** Rules learned from stored events (docs/learning.md): listed with their impact, applied only on approval. */
+/**
+ * Rules learned from stored events (docs/learning.md): listed with their impact, applied only on
+ * approval (or, with TRUSERA_LEARNING_AUTO_TIGHTEN=1, automatically when they only tighten).
+ */
 export async function suggestionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Querystring: Query }>(
     "/api/v1/policies/suggestions",
     {
       schema: {
         summary:
-          "Cedar rules learned from the project's recorded api_call events, each with evidence and the impact of replaying the active set plus the rule",
+          "Cedar rules learned from the project's recorded api_call events, each with evidence and the impact of replaying the active set plus the rule; rejected ones are left out until their evidence doubles",
         tags: ["policies"],
         querystring: QUERY,
       },
     },
     async (request) => {
       const p = requireRole(request, "admin");
-      const active = await ctx.policies.bundle(p.projectId);
-      const { events, suggestions } = await suggestFromEvents(
-        ctx.store,
-        p.projectId,
-        active,
-        options(request.query),
-      );
-      return { active_version: active.version, replayed: events, suggestions };
+      return ctx.learning.list(p.projectId, p.keyId, options(request.query));
     },
   );
 
@@ -72,30 +73,61 @@ export async function suggestionRoutes(app: FastifyInstance, ctx: AppContext): P
     {
       schema: {
         summary:
-          "Approve a suggestion: a new policy version (the active set plus the rule) is stored and activated; its author is the approving key",
+          "Approve a suggestion: a new policy version (the active set plus the rule) is stored and activated; its author is the approving key. 404 when not offered, 409 when rejected for this evidence",
         tags: ["policies"],
-        params: { type: "object", properties: { id: { type: "string", maxLength: 64 } }, required: ["id"] },
+        params: PARAMS,
         querystring: QUERY,
       },
     },
     async (request, reply) => {
       const p = requireRole(request, "admin");
-      const active = await ctx.policies.bundle(p.projectId);
-      const { suggestions } = await suggestFromEvents(ctx.store, p.projectId, active, options(request.query));
-      const s = suggestions.find((x) => x.id === request.params.id);
-      if (!s)
-        throw notFound(
-          `suggestion ${request.params.id} (GET /api/v1/policies/suggestions lists the current ones)`,
-        );
-      const { version } = await ctx.policies.create(p.projectId, p.keyId, {
-        policies: active.policies ? `${active.policies}\n\n${s.policy}` : s.policy,
-        defaultDecision: active.defaultDecision,
-        description: `approved suggestion ${s.id}: ${s.reason}`.slice(0, 2000),
-        activate: true,
-      });
+      const { suggestion, version } = await ctx.learning.approve(
+        p.projectId,
+        p.keyId,
+        request.params.id,
+        options(request.query),
+      );
       return reply.code(201).send({
-        suggestion: s,
-        version: { id: version.id, number: version.number, author_key_id: version.authorKeyId },
+        suggestion,
+        version: {
+          id: version.id,
+          number: version.number,
+          author_key_id: version.authorKeyId,
+          description: version.description,
+        },
+      });
+    },
+  );
+
+  app.post<{ Params: { id: string }; Querystring: Query }>(
+    "/api/v1/policies/suggestions/:id/reject",
+    {
+      schema: {
+        summary:
+          "Reject a suggestion: recorded (who, when, the evidence), it is not offered again until its evidence doubles. 404 when not offered, 409 when already rejected for this evidence",
+        tags: ["policies"],
+        params: PARAMS,
+        querystring: QUERY,
+      },
+    },
+    async (request, reply) => {
+      const p = requireRole(request, "admin");
+      const { suggestion, rejection } = await ctx.learning.reject(
+        p.projectId,
+        p.keyId,
+        request.params.id,
+        options(request.query),
+      );
+      return reply.code(201).send({
+        suggestion,
+        rejection: {
+          id: rejection.id,
+          suggestion_id: rejection.suggestionId,
+          evidence_fingerprint: rejection.evidenceFingerprint,
+          evidence_count: rejection.evidenceCount,
+          rejected_by: rejection.rejectedBy,
+          rejected_at: rejection.rejectedAt,
+        },
       });
     },
   );

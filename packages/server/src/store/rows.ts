@@ -21,6 +21,7 @@ import type {
   ReceiptRejection,
   StoredEvent,
   StoredReceipt,
+  SuggestionRejection,
 } from "./types.js";
 
 /**
@@ -198,4 +199,14 @@ export const toAgentCount = (r: Row): AgentEventCount => ({
   agentId: strOrNull(r.agent_id),
   events: Number(r.events),
   violations: Number(r.violations),
+});
+
+export const toSuggestionRejection = (r: Row): SuggestionRejection => ({
+  id: r.id as string,
+  projectId: r.project_id as string,
+  suggestionId: r.suggestion_id as string,
+  evidenceFingerprint: r.evidence_fingerprint as string,
+  evidenceCount: Number(r.evidence_count),
+  rejectedBy: r.rejected_by as string,
+  rejectedAt: r.rejected_at as string,
 });

@@ -10,10 +10,12 @@
 import type { AlertStore } from "./alert-types.js";
 import type { ReceiptStore } from "./receipt-types.js";
 import type { SessionStore } from "./session-types.js";
+import type { SuggestionStore } from "./suggestion-types.js";
 
 export type * from "./alert-types.js";
 export type * from "./receipt-types.js";
 export type * from "./session-types.js";
+export type * from "./suggestion-types.js";
 
 export type KeyRole = "admin" | "ingest";
 
@@ -201,6 +203,8 @@ export interface Store {
   readonly receipts: ReceiptStore;
   /** Dashboard sessions (usable once migrated). */
   readonly sessions: SessionStore;
+  /** Rejected policy suggestions (usable once migrated). */
+  readonly suggestions: SuggestionStore;
 
   // Projects and keys
   createProject(name: string): Promise<Project>;

@@ -220,4 +220,21 @@ CREATE INDEX events_agent_ts ON events(project_id, agent_id, ts, id);
 CREATE INDEX events_type_ts ON events(project_id, type, ts, id);
 `,
   },
+  {
+    // Rejected policy suggestions, as in SQLite's migration 6.
+    version: 5,
+    sql: `
+CREATE TABLE suggestion_rejections (
+  seq BIGSERIAL PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  project_id TEXT NOT NULL,
+  suggestion_id TEXT NOT NULL,
+  evidence_fingerprint TEXT NOT NULL,
+  evidence_count INTEGER NOT NULL,
+  rejected_by TEXT NOT NULL,
+  rejected_at TEXT NOT NULL
+);
+CREATE INDEX suggestion_rejections_project ON suggestion_rejections(project_id, suggestion_id, seq);
+`,
+  },
 ];

@@ -29,6 +29,7 @@ import { PostgresPolicyVersions } from "./policy-versions.js";
 import { PostgresReceipts } from "./receipts.js";
 import { PostgresSessions } from "./sessions.js";
 import type { StatementName } from "./statements.js";
+import { PostgresSuggestions } from "./suggestions.js";
 
 // Advisory lock keys: one for migrations, one for the first-start key, so that processes starting
 // together on one database take turns.
@@ -60,6 +61,7 @@ export class PostgresStore implements Store {
   readonly alerts: PostgresAlerts;
   readonly receipts: PostgresReceipts;
   readonly sessions: PostgresSessions;
+  readonly suggestions: PostgresSuggestions;
 
   constructor(options: PostgresStoreOptions) {
     this.#pool = new pg.Pool({
@@ -76,6 +78,7 @@ export class PostgresStore implements Store {
     this.alerts = new PostgresAlerts(this.#db);
     this.receipts = new PostgresReceipts(this.#db);
     this.sessions = new PostgresSessions(this.#db);
+    this.suggestions = new PostgresSuggestions(this.#db);
   }
 
   private q(name: StatementName, values: unknown[], db?: Queryable): Promise<Row[]> {

@@ -260,4 +260,22 @@ CREATE INDEX events_agent_ts ON events(project_key, agent_id, ts, id);
 CREATE INDEX events_type_ts ON events(project_key, type, ts, id);
 `,
   },
+  {
+    // Rejected policy suggestions (docs/learning.md): who rejected which one, when, on what evidence.
+    // The latest row of a suggestion decides whether it is offered again; seq orders them.
+    version: 6,
+    sql: `
+CREATE TABLE suggestion_rejections (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  project_id TEXT NOT NULL,
+  suggestion_id TEXT NOT NULL,
+  evidence_fingerprint TEXT NOT NULL,
+  evidence_count INTEGER NOT NULL,
+  rejected_by TEXT NOT NULL,
+  rejected_at TEXT NOT NULL
+);
+CREATE INDEX suggestion_rejections_project ON suggestion_rejections(project_id, suggestion_id, seq);
+`,
+  },
 ];

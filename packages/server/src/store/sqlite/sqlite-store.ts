@@ -34,6 +34,7 @@ import { SqlitePolicyVersions } from "./policy-versions.js";
 import { SqliteReceipts } from "./receipts.js";
 import { SqliteSessions } from "./sessions.js";
 import { prepareStatements, type Statements } from "./statements.js";
+import { SqliteSuggestions } from "./suggestions.js";
 
 interface IngestJob extends GroupJob {
   resolve: (result: IngestResult) => void;
@@ -74,6 +75,7 @@ export class SqliteStore implements Store {
   #alerts!: SqliteAlerts;
   #receipts!: SqliteReceipts;
   #sessions!: SqliteSessions;
+  #suggestions!: SqliteSuggestions;
   // Batches waiting for the next group commit (see ingestEvents), and whether a group is being written.
   #pending: IngestJob[] = [];
   #flushScheduled = false;
@@ -109,6 +111,10 @@ export class SqliteStore implements Store {
 
   get sessions(): SqliteSessions {
     return this.#sessions;
+  }
+
+  get suggestions(): SqliteSuggestions {
+    return this.#suggestions;
   }
 
   /** Where events are written: on a worker thread or on the store's own connection. */
@@ -147,6 +153,7 @@ export class SqliteStore implements Store {
     this.#alerts = new SqliteAlerts(this.#db);
     this.#receipts = new SqliteReceipts(this.#db);
     this.#sessions = new SqliteSessions(this.#db);
+    this.#suggestions = new SqliteSuggestions(this.#db);
     // migrate() may run again (it is idempotent); the writer starts once.
     this.#writer ??= this.#writerMode === "thread" ? this.startWriterThread() : this.inlineWriter();
   }
