@@ -1,5 +1,6 @@
 import { type HeaderInput, headerNames } from "../redact/headers.js";
 import { redactText } from "../redact/text.js";
+import { parseHttpUrl } from "./http-url.js";
 import type { CedarRequest } from "./types.js";
 
 /**
@@ -71,9 +72,11 @@ export function httpRequest(
   agentId: string,
   call: { url: URL | string; method?: string; headers?: HeaderInput | null },
 ): CedarRequest {
-  const url = typeof call.url === "string" ? new URL(call.url) : call.url;
-  const hostname = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  const scheme = url.protocol.replace(/:$/, "");
+  const url = typeof call.url === "string" ? (parseHttpUrl(call.url) ?? new URL(call.url)) : call.url;
+  let hostname = url.hostname;
+  if (hostname.charCodeAt(0) === 91 /* [ */) hostname = hostname.replace(/^\[|\]$/g, "");
+  hostname = hostname.toLowerCase();
+  const scheme = url.protocol.endsWith(":") ? url.protocol.slice(0, -1) : url.protocol;
   const port = url.port ? Number(url.port) : (DEFAULT_PORTS[url.protocol] ?? 0);
   return {
     principal: agent(agentId),
@@ -84,10 +87,10 @@ export function httpRequest(
       method: (call.method ?? "GET").toUpperCase(),
       hostname,
       path: url.pathname,
-      query: url.search.replace(/^\?/, ""),
+      query: url.search.charCodeAt(0) === 63 /* ? */ ? url.search.slice(1) : url.search,
       scheme,
       port,
-      headers: headerNames(call.headers),
+      headers: call.headers ? headerNames(call.headers) : [],
     },
     entities: [{ uid: { type: "Host", id: hostname }, attrs: { hostname, scheme, port }, parents: [] }],
   };
