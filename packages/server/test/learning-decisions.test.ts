@@ -9,20 +9,11 @@ import {
 } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCallEvent } from "./helpers.js";
+import { LEARNING_ACTIVE, learningHistory } from "./learning-fixture.js";
 
 // Rejecting, approving and auto-approving suggestions against real server processes, on SQLite and
-// (when TRUSERA_TEST_DATABASE_URL is set) Postgres. The active set allows good.example and
-// new.example and forbids evil.example; everything else is denied by default. The recorded history
-// supports a permit for registry.example (denied 6 times by 3 agents) and a forbid for new.example
-// (allowed once): see learning.test.ts for how those are found.
-const ACTIVE = `@id("known-hosts")
-permit (principal, action == Action::"api_call", resource)
-when { resource.hostname == "good.example" || resource.hostname == "new.example" };
-
-@id("no-evil")
-forbid (principal, action == Action::"api_call", resource)
-when { resource.hostname == "evil.example" };
-`;
+// (when TRUSERA_TEST_DATABASE_URL is set) Postgres, over the history of learning-fixture.ts: it
+// supports a permit for registry.example and a forbid for new.example (allowed once).
 
 interface Listed {
   id: string;
@@ -32,26 +23,14 @@ interface Listed {
   evidence: { count: number; first_seen: string; last_seen: string };
 }
 
-function history() {
-  const events = [];
-  for (let i = 0; i < 6; i++) {
-    const agent = `bot-${i % 3}`;
-    events.push(apiCallEvent(`https://registry.example/pkg/${i}`, "deny", { agent_id: agent }));
-    events.push(apiCallEvent(`https://evil.example/x/${i}`, "deny", { agent_id: agent }));
-    events.push(apiCallEvent(`https://good.example/ok/${i}`, "allow", { agent_id: agent }));
-  }
-  events.push(apiCallEvent("https://new.example/once", "allow", { agent_id: "bot-0" }));
-  return events;
-}
-
 async function seed(s: ServerProcess): Promise<void> {
   const created = await s.api("POST", "/api/v1/policies", {
-    policies: ACTIVE,
+    policies: LEARNING_ACTIVE,
     default_decision: "deny",
     activate: true,
   });
   expect(created.status).toBe(201);
-  const res = await s.api("POST", "/api/v1/events/batch", { events: history() });
+  const res = await s.api("POST", "/api/v1/events/batch", { events: learningHistory() });
   expect(res.body.accepted).toBe(19);
 }
 

@@ -1,33 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiCallEvent, startTestServer, type TestServer } from "./helpers.js";
+import { startTestServer, type TestServer } from "./helpers.js";
+import { LEARNING_ACTIVE, learningHistory } from "./learning-fixture.js";
 
-// The active set allows good.example and new.example and forbids evil.example; everything else is
-// denied by default. The recorded events are what SDKs under that set reported.
-const ACTIVE = `@id("known-hosts")
-permit (principal, action == Action::"api_call", resource)
-when { resource.hostname == "good.example" || resource.hostname == "new.example" };
-
-@id("no-evil")
-forbid (principal, action == Action::"api_call", resource)
-when { resource.hostname == "evil.example" };
-`;
-
+// Over the active set and recorded events of learning-fixture.ts.
 describe("policy suggestions from stored events", () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer();
     const created = await t.api("POST", "/api/v1/policies", {
-      body: { policies: ACTIVE, default_decision: "deny", activate: true },
+      body: { policies: LEARNING_ACTIVE, default_decision: "deny", activate: true },
     });
     expect(created.status).toBe(201);
-    const events = [];
-    for (let i = 0; i < 6; i++) {
-      const agent = `bot-${i % 3}`;
-      events.push(apiCallEvent(`https://registry.example/pkg/${i}`, "deny", { agent_id: agent }));
-      events.push(apiCallEvent(`https://evil.example/x/${i}`, "deny", { agent_id: agent }));
-      events.push(apiCallEvent(`https://good.example/ok/${i}`, "allow", { agent_id: agent }));
-    }
-    events.push(apiCallEvent("https://new.example/once", "allow", { agent_id: "bot-0" }));
+    const events = learningHistory();
     const res = await t.api("POST", "/api/v1/events/batch", { body: { events } });
     expect(res.body.accepted).toBe(events.length);
   });
@@ -56,7 +40,7 @@ describe("policy suggestions from stored events", () => {
     // The impact equals the server's own replay of the active set plus the rule.
     for (const s of list) {
       const replay = await t.api("POST", "/api/v1/policies/replay", {
-        body: { policies: `${ACTIVE}\n${s.policy}`, default_decision: "deny" },
+        body: { policies: `${LEARNING_ACTIVE}\n${s.policy}`, default_decision: "deny" },
       });
       expect(replay.status).toBe(200);
       expect(s.impact).toMatchObject({

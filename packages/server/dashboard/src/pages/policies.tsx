@@ -4,6 +4,7 @@ import { DiffView } from "../components/diff-view.js";
 import { LegacyClientsNote } from "../components/legacy-clients.js";
 import { type Diagnostic, PolicyEditor } from "../components/policy-editor.js";
 import { type ReplayAnswer, ReplayReport } from "../components/replay-report.js";
+import { SuggestedRules } from "../components/suggested-rules.js";
 
 interface VersionSummary {
   id: string;
@@ -47,15 +48,21 @@ export function PoliciesPage() {
     return r.versions;
   };
 
+  // The versions, and the active one in the editor (on opening, and after a suggestion is approved,
+  // so that the next save builds on the rule instead of dropping it).
+  const loadActive = async () => {
+    const vs = await loadVersions();
+    const active = vs.find((v) => v.active);
+    if (active) {
+      const v = await api<Version>("GET", `/api/v1/policies/${active.id}`);
+      setText(v.policies);
+      setDefaultDecision(v.default_decision);
+      setReplay(null);
+    } else setText(TEMPLATE);
+  };
+
   useEffect(() => {
-    loadVersions().then(async (vs) => {
-      const active = vs.find((v) => v.active);
-      if (active) {
-        const v = await api<Version>("GET", `/api/v1/policies/${active.id}`);
-        setText(v.policies);
-        setDefaultDecision(v.default_decision);
-      } else setText(TEMPLATE);
-    });
+    void loadActive();
   }, []);
 
   const edit = (value: string) => {
@@ -170,6 +177,7 @@ export function PoliciesPage() {
         )}
         {replay && <ReplayReport report={replay} />}
       </section>
+      <SuggestedRules onChanged={loadActive} />
       <section class="card">
         <div class="detail-head">
           <h2>Versions</h2>
