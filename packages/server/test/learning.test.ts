@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./helpers.js";
+import { newProjectKey, sdkEvent, startTestServer, type TestServer } from "./helpers.js";
 import { LEARNING_ACTIVE, learningHistory } from "./learning-fixture.js";
 
 // Over the active set and recorded events of learning-fixture.ts.
@@ -78,5 +78,74 @@ describe("policy suggestions from stored events", () => {
     expect(after.map((s: { id: string }) => s.id)).not.toContain(allow.id);
     const unknown = await t.api("POST", "/api/v1/policies/suggestions/S-000000000000/approve");
     expect(unknown.status).toBe(404);
+  });
+
+  it("learns from tool calls too: permit for a routinely denied tool, forbid for a seldom used one", async () => {
+    // A project of its own, whose active set permits "search" and "shell" and denies the rest.
+    const key = await newProjectKey(t, "tools");
+    const active = `@id("tools")
+permit (principal, action == Action::"tool_call", resource)
+when { resource == Tool::"search" || resource == Tool::"shell" };
+`;
+    const created = await t.api("POST", "/api/v1/policies", {
+      key,
+      body: { policies: active, default_decision: "deny", activate: true },
+    });
+    expect(created.status).toBe(201);
+    const tool = (name: string, decision: "allow" | "deny", agent: string) =>
+      sdkEvent({
+        type: "tool_call",
+        name,
+        payload: { tool: name, input: { q: "x" } },
+        metadata: { decision },
+        agent_id: agent,
+      });
+    const events = [];
+    for (let i = 0; i < 5; i++) {
+      events.push(tool("read_docs", "deny", `bot-${i % 2}`));
+      events.push(tool("search", "allow", `bot-${i % 2}`));
+    }
+    events.push(tool("shell", "allow", "bot-0"));
+    expect((await t.api("POST", "/api/v1/events/batch", { key, body: { events } })).body.accepted).toBe(11);
+
+    const res = await t.api("GET", "/api/v1/policies/suggestions", { key });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const list = res.body.suggestions;
+    expect(
+      list.map((s: { kind: string; action: string; evidence: { count: number } }) => [
+        s.kind,
+        s.action,
+        s.evidence.count,
+      ]),
+    ).toEqual([
+      ["allow", "tool_call", 5],
+      ["deny", "tool_call", 1],
+    ]);
+    expect(list[0].policy).toContain(
+      'permit (principal, action == Action::"tool_call", resource == Tool::"read_docs");',
+    );
+    expect(list[1].policy).toContain(
+      'forbid (principal, action == Action::"tool_call", resource == Tool::"shell");',
+    );
+    expect(list[1].reason).toContain("shell");
+    for (const s of list) {
+      const replay = await t.api("POST", "/api/v1/policies/replay", {
+        key,
+        body: { policies: `${active}\n${s.policy}`, default_decision: "deny" },
+      });
+      expect(s.impact).toMatchObject({
+        replayed: replay.body.evaluated,
+        changed: replay.body.changed,
+        allow_to_deny: replay.body.allow_to_deny,
+        deny_to_allow: replay.body.deny_to_allow,
+      });
+    }
+    expect(list[0].impact.deny_to_allow).toBe(5);
+    expect(list[1].impact.allow_to_deny).toBe(1);
+    // Approved, the forbid is part of the active set SDKs fetch.
+    const ok = await t.api("POST", `/api/v1/policies/suggestions/${list[1].id}/approve`, { key });
+    expect(ok.status).toBe(201);
+    const bundle = await t.api("GET", "/api/v1/policies/bundle", { key });
+    expect(bundle.body.policies).toContain(list[1].policy);
   });
 });

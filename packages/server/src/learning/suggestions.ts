@@ -26,9 +26,14 @@ interface Example {
   timestamp: string;
 }
 
+/** What a rule is about: calls to a host, or calls of a tool. */
+export type LearnedAction = "api_call" | "tool_call";
+
 export interface ServerSuggestion {
   id: string;
   kind: "allow" | "deny";
+  /** `api_call`: a rule on the host; `tool_call`: a rule on the tool. */
+  action: LearnedAction;
   /** The Cedar policy the suggestion adds to the active set. */
   policy: string;
   reason: string;
@@ -41,25 +46,56 @@ interface Seen {
   agent: string;
   ts: number;
   recorded: "allow" | "deny";
-  host: string;
+  /** What a rule could name: the host of an api call, the tool of a tool call; null for other events. */
+  subject: { action: LearnedAction; name: string } | null;
   request: CedarRequest;
+  /** The request as text: the memo key, made once per event rather than once per candidate. */
+  key: string;
 }
 
 const PAGE = 5000;
 
-function hostOf(e: {
-  payload: string;
-  name: string;
-}): { payload: Record<string, unknown> } & { host: string } {
-  const payload = JSON.parse(e.payload) as Record<string, unknown>;
-  const url = typeof payload.url === "string" ? payload.url : e.name.split(" ")[1];
-  return { payload, host: url ? new URL(url).hostname.toLowerCase() : "" };
+function subjectOf(
+  e: { type: string; name: string },
+  payload: Record<string, unknown>,
+  request: CedarRequest,
+): Seen["subject"] {
+  if (e.type === "api_call") {
+    const url = typeof payload.url === "string" ? payload.url : e.name.split(" ")[1];
+    try {
+      const host = url ? new URL(url).hostname.toLowerCase() : "";
+      return host ? { action: "api_call", name: host } : null;
+    } catch {
+      return null;
+    }
+  }
+  if (e.type === "tool_call") return { action: "tool_call", name: request.resource.id };
+  return null;
+}
+
+/** The Cedar rule of a suggestion: on the host (`resource.hostname`) or on the tool (`Tool::"name"`). */
+function ruleText(kind: "allow" | "deny", subject: NonNullable<Seen["subject"]>, ruleId: string): string {
+  const effect = kind === "allow" ? "permit" : "forbid";
+  return subject.action === "api_call"
+    ? `@id(${ruleId})\n${effect} (principal, action == Action::"api_call", resource) when { resource.hostname == ${cedarString(subject.name)} };`
+    : `@id(${ruleId})\n${effect} (principal, action == Action::"tool_call", resource == Tool::${cedarString(subject.name)});`;
+}
+
+function reasonOf(kind: "allow" | "deny", subject: NonNullable<Seen["subject"]>, n: number, agents: number) {
+  if (subject.action === "api_call")
+    return kind === "allow"
+      ? `api calls to ${subject.name} were denied ${n} times by ${agents} agents and look routine`
+      : `api calls to a new host, ${subject.name}, were allowed only ${n} time(s)`;
+  return kind === "allow"
+    ? `calls of the tool ${subject.name} were denied ${n} times by ${agents} agents and look routine`
+    : `a tool seldom used, ${subject.name}, was called (and allowed) only ${n} time(s)`;
 }
 
 /**
- * Rules learned from a project's stored `api_call` events, as Cedar policies over the active set:
- * `permit` for a host denied (or warned) repeatedly by several agents, `forbid` for a host that was
- * allowed but seen only rarely. Each with its evidence and its impact: every event of the window
+ * Rules learned from a project's stored `api_call` and `tool_call` events, as Cedar policies over the
+ * active set: `permit` for a host (or tool) denied or warned repeatedly by several agents, `forbid`
+ * for a host (or tool) that was allowed but seen only rarely. Each with its evidence and its impact:
+ * every event of the window that the request model can decide (as POST /api/v1/policies/replay does)
  * decided again under the active set and under the set with the rule added. A rule that changes no
  * decision, or that would allow what a `forbid` of the active set denies, is not offered.
  */
@@ -83,47 +119,50 @@ export async function suggestFromEvents(
     });
     for (const e of page) {
       scanned++;
-      if (e.type !== "api_call") continue;
-      let parsed: ReturnType<typeof hostOf>;
+      let payload: Record<string, unknown>;
       let metadata: Record<string, unknown>;
       try {
-        parsed = hostOf(e);
+        payload = JSON.parse(e.payload);
         metadata = JSON.parse(e.metadata);
       } catch {
         continue;
       }
       const agent = e.agentId ?? "unknown";
       const request = eventToCedarRequest({
-        type: "api_call",
+        type: e.type as never,
         name: e.name,
-        payload: parsed.payload,
+        payload,
         metadata,
         agent_id: agent,
       });
-      if (!request || !parsed.host) continue;
+      if (!request) continue;
       seen.push({
         example: { event_id: e.id, agent_id: e.agentId, name: e.name, timestamp: formatMicros(e.ts) },
         agent,
         ts: e.ts,
         recorded: e.decision === "deny" || e.decision === "warn" ? "deny" : "allow",
-        host: parsed.host,
+        subject: subjectOf(e, payload, request),
         request,
+        key: JSON.stringify(request),
       });
     }
     if (page.length < limit) break;
     after = page.at(-1)!;
   }
 
-  const groups = new Map<string, { kind: "allow" | "deny"; host: string; items: Seen[] }>();
+  type Group = { kind: "allow" | "deny"; subject: NonNullable<Seen["subject"]>; items: Seen[] };
+  const groups = new Map<string, Group>();
   for (const s of seen) {
-    const key = `${s.recorded}|${s.host}`;
+    if (!s.subject) continue;
+    const key = `${s.recorded}|${s.subject.action}|${s.subject.name}`;
     let g = groups.get(key);
     if (!g) {
-      g = { kind: s.recorded === "deny" ? "allow" : "deny", host: s.host, items: [] };
+      g = { kind: s.recorded === "deny" ? "allow" : "deny", subject: s.subject, items: [] };
       groups.set(key, g);
     }
     g.items.push(s);
   }
+  const order = (g: Group) => `${g.subject.name}\u0000${g.subject.action}`;
   const base = compileOrThrow(active.policies, {
     schema: null,
     defaultDecision: active.defaultDecision,
@@ -131,7 +170,7 @@ export async function suggestFromEvents(
   });
   const memo = new Map<string, CedarDecision>();
   const before = seen.map((s) => {
-    const k = JSON.stringify(s.request);
+    const k = s.key;
     let d = memo.get(k);
     if (!d) {
       d = base.policySet.evaluate(s.request);
@@ -140,16 +179,15 @@ export async function suggestFromEvents(
     return d;
   });
   const out: ServerSuggestion[] = [];
-  for (const g of [...groups.values()].sort((a, b) => (a.host < b.host ? -1 : 1))) {
+  for (const g of [...groups.values()].sort((a, b) => (order(a) < order(b) ? -1 : 1))) {
     const agents = new Set(g.items.map((s) => s.agent)).size;
     if (g.kind === "allow" && (g.items.length < o.minCount || agents < o.minAgents)) continue;
     if (g.kind === "deny" && g.items.length > o.rareMax) continue;
-    const id = `S-${sha256Hex(`${g.kind}|api_call|${g.host}`).slice(0, 12)}`;
+    const id = `S-${sha256Hex(`${g.kind}|${g.subject.action}|${g.subject.name}`).slice(0, 12)}`;
     const ruleId = cedarString(`learned-${g.kind}-${id.slice(2)}`);
     // Already approved: the rule is in the active set.
     if (active.policies.includes(`@id(${ruleId})`)) continue;
-    const effect = g.kind === "allow" ? "permit" : "forbid";
-    const policy = `@id(${ruleId})\n${effect} (principal, action == Action::"api_call", resource) when { resource.hostname == ${cedarString(g.host)} };`;
+    const policy = ruleText(g.kind, g.subject, ruleId);
     const cand = compileOrThrow(`${active.policies}\n\n${policy}`, {
       schema: null,
       defaultDecision: active.defaultDecision,
@@ -165,7 +203,7 @@ export async function suggestFromEvents(
     const local = new Map<string, CedarDecision>();
     let opens = false;
     seen.forEach((s, i) => {
-      const k = JSON.stringify(s.request);
+      const k = s.key;
       let d = local.get(k);
       if (!d) {
         d = cand.policySet.evaluate(s.request);
@@ -185,11 +223,9 @@ export async function suggestFromEvents(
     out.push({
       id,
       kind: g.kind,
+      action: g.subject.action,
       policy,
-      reason:
-        g.kind === "allow"
-          ? `api calls to ${g.host} were denied ${g.items.length} times by ${agents} agents and look routine`
-          : `api calls to a new host, ${g.host}, were allowed only ${g.items.length} time(s)`,
+      reason: reasonOf(g.kind, g.subject, g.items.length, agents),
       evidence: {
         count: g.items.length,
         agents,

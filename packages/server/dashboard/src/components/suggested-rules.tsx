@@ -86,8 +86,8 @@ export function SuggestedRules({ onChanged }: { onChanged: () => Promise<void> }
     <section class="card" data-testid="suggested-rules">
       <h2>Suggested rules</h2>
       <p class="muted">
-        Learned from the api calls recorded in the last 7 days. Each shows what it would have changed had it
-        been active; nothing changes until it is approved.
+        Learned from the api and tool calls recorded in the last 7 days. Each shows what it would have changed
+        had it been active; nothing changes until it is approved.
       </p>
       {message && (
         <p class={message.kind} data-testid="suggestion-message">
