@@ -1,6 +1,6 @@
 import type { CedarDecision, CedarRequest } from "../types.js";
 import { type CompiledPolicy, compilePolicy } from "./policy.js";
-import { PolicyIndex } from "./policy-index.js";
+import { type Found, PolicyIndex } from "./policy-index.js";
 import { toEnv } from "./request.js";
 import { FALLBACK } from "./values.js";
 
@@ -24,38 +24,16 @@ export class CompiledEvaluator {
   }
 
   decide(request: CedarRequest): CedarDecision | null {
-    let forbids: CompiledPolicy[] | null = null;
-    let permits: CompiledPolicy[] | null = null;
-    let unordered = false;
-    const candidates: CompiledPolicy[] = [];
+    const found: Found = { forbids: null, permits: null, unordered: false };
     try {
-      const env = toEnv(request);
-      this.#index.candidates(env, candidates);
-      for (let i = 0; i < candidates.length; i++) {
-        const p = candidates[i]!;
-        if (!p.scope(env)) continue;
-        if (p.when === null) throw FALLBACK;
-        if (!p.when(env)) continue;
-        if (p.forbid) {
-          if (forbids === null) forbids = [p];
-          else {
-            if (forbids[forbids.length - 1]!.index > p.index) unordered = true;
-            forbids.push(p);
-          }
-        } else if (permits === null) permits = [p];
-        else {
-          if (permits[permits.length - 1]!.index > p.index) unordered = true;
-          permits.push(p);
-        }
-      }
+      this.#index.visit(toEnv(request), found);
     } catch (err) {
       if (err === FALLBACK || err instanceof RangeError) return null; // RangeError: a stack overflow
       throw err;
     }
-    const f = forbids as CompiledPolicy[] | null;
-    const p = permits as CompiledPolicy[] | null;
-    if (f !== null) return { decision: "deny", policyIds: ids(f, unordered), errors: [] };
-    if (p !== null) return { decision: "allow", policyIds: ids(p, unordered), errors: [] };
+    const { forbids, permits, unordered } = found;
+    if (forbids !== null) return { decision: "deny", policyIds: ids(forbids, unordered), errors: [] };
+    if (permits !== null) return { decision: "allow", policyIds: ids(permits, unordered), errors: [] };
     return { decision: "deny", policyIds: [], errors: [] };
   }
 }

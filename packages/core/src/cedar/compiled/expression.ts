@@ -170,7 +170,7 @@ export function compileExpr(node: Json): Expr {
       return (env) => {
         const v = l(env);
         if (v instanceof EntityUid) {
-          const stored = env.entities.get(v.key);
+          const stored = env.entities.get(v);
           if (stored === undefined || !Object.hasOwn(stored.attrs, attr)) fail();
           return stored.attrs[attr]!;
         }
@@ -185,7 +185,7 @@ export function compileExpr(node: Json): Expr {
       return (env) => {
         const v = l(env);
         if (v instanceof EntityUid) {
-          const stored = env.entities.get(v.key);
+          const stored = env.entities.get(v);
           return stored !== undefined && Object.hasOwn(stored.attrs, attr);
         }
         return isRecord(v) ? Object.hasOwn(v, attr) : fail();
@@ -316,7 +316,7 @@ function binary(op: string, arg: Json): Expr {
       out = pair((a, b, env) => {
         const e = entity(a);
         const key = str(b);
-        const tags = env.entities.get(e.key)?.tags;
+        const tags = env.entities.get(e)?.tags;
         return tags !== undefined && Object.hasOwn(tags, key);
       });
       break;
@@ -324,7 +324,7 @@ function binary(op: string, arg: Json): Expr {
       out = pair((a, b, env) => {
         const e = entity(a);
         const key = str(b);
-        const tags = env.entities.get(e.key)?.tags;
+        const tags = env.entities.get(e)?.tags;
         return tags !== undefined && Object.hasOwn(tags, key) ? tags[key]! : fail();
       });
       break;

@@ -1,5 +1,32 @@
 import type { CompiledPolicy, Pin } from "./policy.js";
 import type { Env } from "./request.js";
+import { FALLBACK } from "./values.js";
+
+/** The satisfied policies a decision has met so far, in the order met. */
+export interface Found {
+  forbids: CompiledPolicy[] | null;
+  permits: CompiledPolicy[] | null;
+  /** Whether a list is out of set order (answers list policies in set order). */
+  unordered: boolean;
+}
+
+/** Evaluates `list` against `env` into `found`; throws FALLBACK when the engine must decide. */
+function visit(list: readonly CompiledPolicy[], env: Env, found: Found): void {
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i]!;
+    if (!p.scope(env)) continue;
+    if (p.when === null) throw FALLBACK;
+    if (!p.when(env)) continue;
+    const into = p.forbid ? found.forbids : found.permits;
+    if (into === null) {
+      if (p.forbid) found.forbids = [p];
+      else found.permits = [p];
+    } else {
+      if (into[into.length - 1]!.index > p.index) found.unordered = true;
+      into.push(p);
+    }
+  }
+}
 
 /** Policies whose pin reads the same path, by the string each one wants it to equal. */
 interface PinGroup {
@@ -31,21 +58,23 @@ class Bucket {
     else group.byValue.set(p.pin.value, [p]);
   }
 
-  /** Appends to `out` every policy of this bucket that can match `env`. */
-  candidates(env: Env, out: CompiledPolicy[]): void {
-    for (const p of this.always) out.push(p);
-    for (const group of this.groups) {
+  /** Evaluates every policy of this bucket that can match `env`. */
+  visit(env: Env, found: Found): void {
+    if (this.always.length > 0) visit(this.always, env, found);
+    const groups = this.groups;
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!;
       let v: unknown;
       try {
         v = group.path(env);
       } catch {
         // The path fails (no such attribute): each policy fails on it too once its scope matches.
-        for (const p of group.all) out.push(p);
+        visit(group.all, env, found);
         continue;
       }
       if (typeof v !== "string") continue; // `==` a string literal is false for any other value
       const list = group.byValue.get(v);
-      if (list) for (const p of list) out.push(p);
+      if (list !== undefined) visit(list, env, found);
     }
   }
 }
@@ -57,7 +86,8 @@ class Bucket {
  * false before it can fail.
  */
 export class PolicyIndex {
-  readonly #byAction = new Map<string, Bucket>();
+  /** By the action's id, then its type (ids are what differ; the type is nearly always `Action`). */
+  readonly #byAction = new Map<string, { type: string; bucket: Bucket }[]>();
   readonly #anyAction = new Bucket();
 
   constructor(policies: readonly CompiledPolicy[]) {
@@ -66,18 +96,29 @@ export class PolicyIndex {
         this.#anyAction.add(p);
         continue;
       }
-      let bucket = this.#byAction.get(p.action);
-      if (bucket === undefined) {
-        bucket = new Bucket();
-        this.#byAction.set(p.action, bucket);
+      const { type, id } = p.action;
+      let entries = this.#byAction.get(id);
+      if (entries === undefined) {
+        entries = [];
+        this.#byAction.set(id, entries);
       }
-      bucket.add(p);
+      let entry = entries.find((e) => e.type === type);
+      if (entry === undefined) {
+        entry = { type, bucket: new Bucket() };
+        entries.push(entry);
+      }
+      entry.bucket.add(p);
     }
   }
 
-  /** Appends to `out` the policies that can match `env`. */
-  candidates(env: Env, out: CompiledPolicy[]): void {
-    this.#byAction.get(env.action.key)?.candidates(env, out);
-    this.#anyAction.candidates(env, out);
+  /** Evaluates the policies that can match `env` into `found`; throws FALLBACK when the engine must decide. */
+  visit(env: Env, found: Found): void {
+    const entries = this.#byAction.get(env.action.id);
+    if (entries !== undefined) {
+      for (let i = 0; i < entries.length; i++) {
+        if (entries[i]!.type === env.action.type) entries[i]!.bucket.visit(env, found);
+      }
+    }
+    this.#anyAction.visit(env, found);
   }
 }

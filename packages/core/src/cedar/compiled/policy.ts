@@ -24,8 +24,8 @@ export interface CompiledPolicy {
   scope: (env: Env) => boolean;
   /** The conditions, after the scope. Null: not compiled. */
   when: ((env: Env) => boolean) | null;
-  /** `action == Action::"..."` in the scope: the action's key. */
-  action: string | undefined;
+  /** `action == Action::"..."` in the scope: that action. */
+  action: EntityUid | undefined;
   pin: Pin | undefined;
 }
 
@@ -36,14 +36,19 @@ function fail(): never {
 type Var = "principal" | "action" | "resource";
 
 function scopePart(v: Var, c: Json): ((env: Env) => boolean) | null {
-  const get = (env: Env): EntityUid => env[v];
+  // One accessor per variable: a property read the JIT sees through, not a keyed one.
+  const get: (env: Env) => EntityUid =
+    v === "principal" ? (env) => env.principal : v === "action" ? (env) => env.action : (env) => env.resource;
   switch (c?.op) {
     case "All":
       return null;
     case "==": {
       if (c.entity === undefined) throw new Unsupported("template slot");
-      const key = entityLiteral(c.entity).key;
-      return (env) => get(env).key === key;
+      const { type, id } = entityLiteral(c.entity);
+      return (env) => {
+        const u = get(env);
+        return u.id === id && u.type === type;
+      };
     }
     case "in": {
       if (Array.isArray(c.entities)) {
@@ -154,6 +159,6 @@ export function compilePolicy(id: string, index: number, json: Json): CompiledPo
     if (!(err instanceof Unsupported)) throw err;
   }
   const action =
-    json.action?.op === "==" && json.action.entity ? entityLiteral(json.action.entity).key : undefined;
+    json.action?.op === "==" && json.action.entity ? entityLiteral(json.action.entity) : undefined;
   return { id, index, forbid: json.effect === "forbid", scope, when, action, pin };
 }

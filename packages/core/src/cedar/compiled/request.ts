@@ -20,27 +20,34 @@ export interface Env {
 }
 
 /**
- * The request's entities by key. Most requests carry one or two: a list searched in order is cheaper
- * to build than a Map, which takes over past a few.
+ * The request's entities. Most requests carry one or two: a list compared by `id` and `type` is
+ * cheaper to build and search than a Map keyed by a joined string, which takes over past a few.
  */
 export class EntityStore {
-  readonly keys: string[] = [];
+  readonly uids: EntityUid[] = [];
   readonly values: StoredEntity[] = [];
   map: Map<string, StoredEntity> | undefined;
 
-  get(key: string): StoredEntity | undefined {
-    if (this.map !== undefined) return this.map.get(key);
-    const i = this.keys.indexOf(key);
-    return i < 0 ? undefined : this.values[i];
+  get(uid: EntityUid): StoredEntity | undefined {
+    if (this.map !== undefined) return this.map.get(uid.key);
+    const uids = this.uids;
+    for (let i = 0; i < uids.length; i++) {
+      const u = uids[i]!;
+      if (u.id === uid.id && u.type === uid.type) return this.values[i];
+    }
+    return undefined;
   }
 
-  set(key: string, value: StoredEntity): void {
-    this.keys.push(key);
+  set(uid: EntityUid, value: StoredEntity): void {
+    this.uids.push(uid);
     this.values.push(value);
-    if (this.map !== undefined) this.map.set(key, value);
-    else if (this.keys.length > 8) this.map = new Map(this.keys.map((k, i) => [k, this.values[i]!]));
+    if (this.map !== undefined) this.map.set(uid.key, value);
+    else if (this.uids.length > 8) this.map = new Map(this.uids.map((u, i) => [u.key, this.values[i]!]));
   }
 }
+
+/** The parents of an entity that has none: shared, never written. */
+const NO_PARENTS: EntityUid[] = [];
 
 function fallback(): never {
   throw FALLBACK;
@@ -54,6 +61,11 @@ const PLAIN = Object.prototype;
  * references (`{"__entity": {"type": ..., "id": ...}}`). Any other escape (`__extn`), a float, `null`,
  * `undefined` or a class instance throws FALLBACK (the engine then decides, or rejects the request,
  * in its own words). Returns `v` itself unless it holds an entity reference (then a copy).
+ *
+ * On every request, so written for speed: strings (most values) skip the call, and a key is not
+ * checked to be an own one (`Object.hasOwn` was half the time of it all). An inherited enumerable
+ * key (a polluted Object.prototype) is only ever checked, never read: the compiled expressions read
+ * own keys only, and a copy is made of own keys only.
  */
 export function checkValue(v: unknown, depth = 0): Value {
   switch (typeof v) {
@@ -67,8 +79,10 @@ export function checkValue(v: unknown, depth = 0): Value {
       if (Array.isArray(v)) {
         let out: Value[] | undefined;
         for (let i = 0; i < v.length; i++) {
-          const x = checkValue(v[i], depth + 1);
-          if (x !== v[i]) {
+          const given = v[i];
+          if (typeof given === "string") continue;
+          const x = checkValue(given, depth + 1);
+          if (x !== given) {
             out ??= v.slice();
             out[i] = x;
           }
@@ -79,11 +93,12 @@ export function checkValue(v: unknown, depth = 0): Value {
       if (proto !== PLAIN && proto !== null) return fallback();
       let out: Record<string, Value> | undefined;
       for (const k in v) {
-        if (!Object.hasOwn(v, k)) return fallback();
         if (k.charCodeAt(0) === 95 && k.charCodeAt(1) === 95) return escaped(v as Record<string, unknown>);
         const given = (v as Record<string, unknown>)[k];
+        if (typeof given === "string") continue;
         const x = checkValue(given, depth + 1);
         if (x !== given) {
+          if (!Object.hasOwn(v, k)) return fallback();
           out ??= { ...(v as Record<string, Value>) };
           out[k] = x;
         }
@@ -123,18 +138,22 @@ export function toEnv(request: CedarRequest): Env {
   const list = request.entities;
   if (list !== undefined) {
     if (!Array.isArray(list)) fallback();
-    for (const e of list) {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
       if (typeof e !== "object" || e === null) fallback();
       const uid = uidOf(e.uid);
       // The engine keeps one of two entities with the same uid; which one is its own business.
-      if (entities.get(uid.key) !== undefined) fallback();
-      const parents: EntityUid[] = [];
+      if (entities.get(uid) !== undefined) fallback();
       // Missing `attrs` or `parents`: left to the engine to accept or word.
       const given = e.parents;
       if (!Array.isArray(given)) fallback();
-      for (const p of given) parents.push(uidOf(p));
-      if (parents.length > 0) hasParents = true;
-      entities.set(uid.key, {
+      let parents = NO_PARENTS;
+      if (given.length > 0) {
+        parents = [];
+        for (const p of given) parents.push(uidOf(p));
+        hasParents = true;
+      }
+      entities.set(uid, {
         attrs: recordOf(e.attrs),
         tags: e.tags === undefined ? undefined : recordOf(e.tags),
         parents,
@@ -153,8 +172,8 @@ export function toEnv(request: CedarRequest): Env {
 
 /** Cedar's `a in b` for entities: `a` is `b`, or `b` is among `a`'s ancestors in the request's entities. */
 export function entityIn(env: Env, a: EntityUid, b: EntityUid): boolean {
-  if (a.key === b.key) return true;
-  const stored = env.entities.get(a.key);
+  if (a.equals(b)) return true;
+  const stored = env.entities.get(a);
   if (stored === undefined || stored.parents.length === 0) return false;
   if (stored.ancestors === undefined) {
     const seen = new Set<string>();
@@ -163,7 +182,7 @@ export function entityIn(env: Env, a: EntityUid, b: EntityUid): boolean {
       const p = todo.pop()!;
       if (seen.has(p.key)) continue;
       seen.add(p.key);
-      const up = env.entities.get(p.key);
+      const up = env.entities.get(p);
       if (up) todo.push(...up.parents);
     }
     stored.ancestors = seen;
@@ -174,15 +193,16 @@ export function entityIn(env: Env, a: EntityUid, b: EntityUid): boolean {
 /** Whether the parent links among `entities` hold a cycle (an entity its own ancestor). */
 function hasCycle(entities: EntityStore): boolean {
   const state = new Map<string, 1 | 2>(); // 1: on the current path, 2: done
-  const visit = (key: string): boolean => {
+  const visit = (uid: EntityUid): boolean => {
+    const key = uid.key;
     const s = state.get(key);
     if (s === 1) return true;
     if (s === 2) return false;
     state.set(key, 1);
-    for (const p of entities.get(key)?.parents ?? []) if (visit(p.key)) return true;
+    for (const p of entities.get(uid)?.parents ?? []) if (visit(p)) return true;
     state.set(key, 2);
     return false;
   };
-  for (const key of entities.keys) if (visit(key)) return true;
+  for (const uid of entities.uids) if (visit(uid)) return true;
   return false;
 }

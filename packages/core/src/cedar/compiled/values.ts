@@ -16,13 +16,24 @@ export const FALLBACK: unique symbol = Symbol("cedar-compiled-fallback");
 // cedar-wasm, so that the error list is the engine's own. Errors are rare on the hot path.
 
 export class EntityUid {
-  readonly key: string;
+  #key: string | undefined = undefined;
   constructor(
     readonly type: string,
     readonly id: string,
-  ) {
-    // A type name never holds a NUL (see TYPE_NAME), so the key is unambiguous.
-    this.key = `${type}\u0000${id}`;
+  ) {}
+
+  /**
+   * `type` and `id` in one string, for maps and sets; made on first use (a fresh joined string costs
+   * its hashing and flattening on every request, where most only compare `id` and `type`).
+   * A type name never holds a NUL (see isTypeName), so the key is unambiguous.
+   */
+  get key(): string {
+    if (this.#key === undefined) this.#key = `${this.type}\u0000${this.id}`;
+    return this.#key;
+  }
+
+  equals(other: EntityUid): boolean {
+    return this.id === other.id && this.type === other.type;
   }
 }
 
@@ -35,7 +46,7 @@ const isRecord = (v: unknown): v is Record<string, Value> =>
 export function valueEquals(a: Value, b: Value): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object") return false;
-  if (a instanceof EntityUid) return b instanceof EntityUid && a.key === b.key;
+  if (a instanceof EntityUid) return b instanceof EntityUid && a.equals(b);
   if (b instanceof EntityUid) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b)) return false;
@@ -69,13 +80,21 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED = new Set(["true", "false", "if", "then", "else", "in", "is", "like", "has", "__cedar"]);
 
 const typeNames = new Map<string, boolean>();
+// The last few names found good, compared before the map: four type names are checked per request,
+// and `===` on the same (usually interned) string is cheaper than hashing it.
+const recent: string[] = [];
 /** Whether the engine accepts `name` as an entity type; answers are remembered (few distinct types). */
 export function isTypeName(name: unknown): name is string {
   if (typeof name !== "string") return false;
+  for (let i = 0; i < recent.length; i++) if (recent[i] === name) return true;
   let ok = typeNames.get(name);
   if (ok === undefined) {
     ok = name.split("::").every((part) => IDENT.test(part) && !RESERVED.has(part));
     if (typeNames.size < 10_000) typeNames.set(name, ok);
+  }
+  if (ok) {
+    if (recent.length === 8) recent.pop();
+    recent.unshift(name);
   }
   return ok;
 }
