@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -9,16 +9,13 @@ import {
   WebhookReceiver,
   waitFor,
 } from "@trusera/testing";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyWebhookSignature } from "../src/alerts/channels.js";
+import { expectText, haveBrowser, launchChromium } from "./browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(REPO_ROOT, "test-artifacts", "dashboard");
 const AGENT = fileURLToPath(new URL("./fixtures/governed-agent.mjs", import.meta.url));
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI)
-  throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
 
 const POLICY_WITH_TYPO = `@id("no-stealing")
 forbid (principal, action == Action::"api_call", resource)
@@ -50,19 +47,7 @@ describe.runIf(haveBrowser)("dashboard in a browser", () => {
       // Each blocked call prints a line on stderr: expected, so not echoed.
       stdio: "ignore",
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(20_000);
     page.on("request", (r) => {
@@ -175,10 +160,3 @@ forbid (principal == Agent::"intern", action == Action::"llm_invoke", resource);
     // About 12 s on an idle 2-core machine; room for a busy CI run.
   }, 90_000);
 });
-
-async function expectText(page: Page, testId: string, text: string): Promise<void> {
-  await waitFor(async () => (await page.getByTestId(testId).first().textContent())?.includes(text), {
-    timeoutMs: 20_000,
-    what: `${testId} to show "${text}"`,
-  });
-}

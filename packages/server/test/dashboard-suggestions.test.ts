@@ -1,15 +1,12 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, type ServerProcess, startServerProcess, waitFor } from "@trusera/testing";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectText, haveBrowser, launchChromium } from "./browser.js";
 import { LEARNING_ACTIVE, learningHistory } from "./learning-fixture.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(REPO_ROOT, "test-artifacts", "dashboard");
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI)
-  throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
 
 interface Listed {
   id: string;
@@ -42,19 +39,7 @@ describe.runIf(haveBrowser)("dashboard: suggested rules", () => {
     expect((await server.api("POST", "/api/v1/events/batch", { events: learningHistory() })).status).toBe(
       200,
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(20_000);
     page.on("request", (r) => {
@@ -118,10 +103,3 @@ describe.runIf(haveBrowser)("dashboard: suggested rules", () => {
     expect(refused).toEqual([]);
   }, 60_000);
 });
-
-async function expectText(page: Page, testId: string, text: string): Promise<void> {
-  await waitFor(async () => (await page.getByTestId(testId).first().textContent())?.includes(text), {
-    timeoutMs: 20_000,
-    what: `${testId} to show "${text}"`,
-  });
-}
