@@ -407,6 +407,13 @@ class TruseraClient:
             for event, agent in batch:
                 if isinstance(event, LazyEvents):
                     try:
+                        wire = event.wire(agent)
+                    except Exception:  # noqa: BLE001 - then the full path says what is wrong
+                        wire = None
+                    if wire is not None:
+                        done.extend(wire)
+                        continue
+                    try:
                         built: list[Any] = event.events()
                     except Exception as err:  # noqa: BLE001
                         invalid += event.count
@@ -425,9 +432,7 @@ class TruseraClient:
             with self._lock:
                 self._tracked -= invalid
                 self._invalid += invalid
-                room = len(self._pending)
-                for data in done:
-                    self._add_drops(self._queue.push(data, room))
+                self._add_drops(self._queue.push_many(done, len(self._pending)))
 
     @staticmethod
     def _serialize(event: Any, agent: str | None) -> bytes:

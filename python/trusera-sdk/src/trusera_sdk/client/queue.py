@@ -25,6 +25,13 @@ class EventQueue:
         self.bytes += len(item)
         return self._evict(room_for)
 
+    def push_many(self, items: list[bytes], room_for: int = 0) -> int:
+        """``push`` of each, in order, with one eviction pass at the end (the same outcome: only the
+        oldest are ever evicted)."""
+        self._items.extend(items)
+        self.bytes += sum(map(len, items))
+        return self._evict(room_for)
+
     def unshift(self, batch: list[bytes], room_for: int = 0) -> int:
         """Puts a batch that could not be delivered back at the head, in its order."""
         self._items.extendleft(reversed(batch))

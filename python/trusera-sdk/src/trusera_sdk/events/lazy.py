@@ -18,6 +18,11 @@ class LazyEvents:
     def events(self) -> list[Event]:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def wire(self, agent: Any) -> list[bytes] | None:
+        """The events' wire bytes made directly (redacted, valid, within the size limit), or None
+        to have the client build ``events()`` and serialize them. ``agent``: the client's agent id."""
+        return None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 

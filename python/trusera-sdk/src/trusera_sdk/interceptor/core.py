@@ -23,6 +23,7 @@ from ..events.limits import MAX_NAME_LENGTH
 from ..policy.decide import ALLOW_UNASKED, Verdict, decide_request
 from ..redact import redact_text, redact_url
 from .cache import DecisionCache
+from .wire import call_wire, content_length
 
 # Set while a library the interceptor hooks runs a call, so that a library underneath it (urllib3
 # under requests) does not record the same call twice.
@@ -54,10 +55,13 @@ class Call(LazyEvents):
         self.count = 2 if verdict.decision == "deny" else 1  # events it stands for
         self.started = _perf()
 
+    def wire(self, agent: Any) -> list[bytes] | None:
+        return call_wire(self, agent)
+
     def events(self) -> list[Event]:
         v = self.verdict
-        size_in = self.response_size if self.response_size is not None else _content_length(self.response_headers)
-        size_out = self.request_size if self.request_size is not None else _content_length(self.headers)
+        size_in = self.response_size if self.response_size is not None else content_length(self.response_headers)
+        size_out = self.request_size if self.request_size is not None else content_length(self.headers)
         payload: dict[str, Any] = {
             "url": self.url,
             "method": self.method,
@@ -81,16 +85,6 @@ class Call(LazyEvents):
         if v.decision == "deny":
             out.append(stamp(Event("policy_violation", name, {**payload, "reasons": list(v.reasons)}, dict(metadata)), self.wall))
         return out
-
-
-def _content_length(pairs: Any) -> int | None:
-    if hasattr(pairs, "items"):
-        pairs = pairs.items()
-    for k, v in pairs or ():
-        if (k.lower() if isinstance(k, str) else k.lower().decode("latin-1")) == "content-length":
-            text = v.decode("latin-1") if isinstance(v, bytes) else str(v)
-            return int(text) if text.isdigit() else None
-    return None
 
 
 class DecisionCore:

@@ -1,0 +1,175 @@
+"""An intercepted call's events straight to the bytes the wire carries, on the client's thread.
+
+The full path (``Call.events()`` then ``client/serialize.py``) builds an ``Event``, two dicts, redacts
+every string of them and runs the JSON encoder: ~10 µs of the GIL per call, which the application's
+threads wait for. Here each piece of the event is the JSON the full path writes for it, redacted by
+the same functions, and remembered per distinct value: URLs, header sets and verdicts repeat from
+call to call, so a call costs an id, a timestamp, a few dict lookups and one string format.
+
+Anything outside the common shape (an error, a long name, a status or size that is not a plain int,
+an event over the size limit) answers None and takes the full path. tests/test_wire.py checks that
+both paths write the same bytes for random calls, secrets included."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..client.serialize import _dumps
+from ..events.deferred import HeaderPairs
+from ..events.ids import iso_timestamp, uuid7
+from ..events.limits import MAX_AGENT_ID_LENGTH, MAX_EVENT_BYTES, MAX_NAME_LENGTH
+from ..redact import redact_text, scrub_secrets
+
+if TYPE_CHECKING:
+    from .core import Call
+
+# Each memo is bounded (cleared when full): its keys are input. Keys are the values as the library
+# held them, in this process's memory only; only their redacted JSON is ever written.
+_MEMO_LIMIT = 512
+_KEY_MAX = 2048  # longer strings are redacted each time, not remembered
+
+_heads: dict[tuple[str, str], tuple[str, str] | None] = {}  # (method, url) -> the events' heads; None: full path
+_headers: dict[tuple[Any, ...], tuple[str, int | None]] = {}  # header pairs -> (JSON, Content-Length)
+_verdicts: dict[tuple[int, str, str], tuple[Any, str, str]] = {}  # -> (verdict, metadata part, reasons part)
+_agents: dict[str, str] = {}  # agent id -> ',"agent_id":"..."'
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+
+
+def _heads_of(method: str, url: str) -> tuple[str, str] | None:
+    """What follows the id of each event, up to its status code: the type, the name and the payload's
+    url and method, redacted as the full path redacts them."""
+    key = (method, url)
+    try:
+        return _heads[key]
+    except KeyError:
+        pass
+    name = redact_text(f"{method} {url}"[:MAX_NAME_LENGTH])
+    heads = None
+    # serialize.py's quick check holds below half the limit; a longer name is validated in full.
+    if len(name) <= MAX_NAME_LENGTH // 2:
+        rest = (
+            f',"name":{_dumps(name)},"payload":{{"url":{_dumps(redact_text(url))},'
+            f'"method":{_dumps(redact_text(method))},"status_code":'
+        )
+        heads = ('","type":"api_call"' + rest, '","type":"policy_violation"' + rest)
+    if len(url) <= _KEY_MAX:
+        _remember(_heads, key, heads)
+    return heads
+
+
+def content_length(pairs: Any) -> int | None:
+    """The Content-Length that header pairs (or a mapping) state, when they state a number."""
+    if hasattr(pairs, "items"):
+        pairs = pairs.items()
+    for k, v in pairs or ():
+        if (k.lower() if isinstance(k, str) else k.lower().decode("latin-1")) == "content-length":
+            text = v.decode("latin-1") if isinstance(v, bytes) else str(v)
+            return int(text) if text.isdigit() else None
+    return None
+
+
+def _headers_json(headers: Any) -> tuple[str, int | None]:
+    """The recorded ``request_headers`` JSON and the Content-Length they state."""
+    store = getattr(headers, "_store", None)
+    if isinstance(store, dict):  # requests' CaseInsensitiveDict: its items() are these values
+        pairs: Any = tuple(store.values())
+    elif hasattr(headers, "items"):
+        pairs = tuple(headers.items())
+    else:
+        pairs = tuple(headers)
+    try:
+        return _headers[pairs]
+    except KeyError:
+        pass
+    except TypeError:  # a value that is a list: not a key, done each time
+        return _dumps(scrub_secrets(HeaderPairs(pairs).resolve())), content_length(pairs)
+    out = (_dumps(scrub_secrets(HeaderPairs(pairs).resolve())), content_length(pairs))
+    _remember(_headers, pairs, out)
+    return out
+
+
+def _verdict_parts(call: Call) -> tuple[str, str]:
+    """From the end of the payload to the timestamp's opening quote, for an ``api_call`` and for a
+    ``policy_violation`` (its payload ends with the reasons)."""
+    v = call.verdict
+    key = (id(v), call.enforcement, call.library)
+    hit = _verdicts.get(key)
+    if hit is not None and hit[0] is v:
+        return hit[1], hit[2]
+    metadata = _dumps(
+        scrub_secrets(
+            {
+                "decision": v.decision,
+                "enforcement": call.enforcement,
+                "policy_ids": list(v.policy_ids),
+                "blocked": v.blocked,
+                "library": call.library,
+            }
+        )
+    )
+    tail = f'}},"metadata":{metadata},"timestamp":"'
+    out = (v, tail, f',"reasons":{_dumps(scrub_secrets(list(v.reasons)))}{tail}')
+    _remember(_verdicts, key, out)  # holds the verdict: its id is not reused while remembered
+    return out[1], out[2]
+
+
+def _agent_json(agent: Any) -> str | None:
+    if agent is None:
+        return ""
+    j = _agents.get(agent) if agent.__class__ is str else None
+    if j is None:
+        if not isinstance(agent, str) or not 0 < len(agent) <= MAX_AGENT_ID_LENGTH // 2:
+            return None  # the full path validates it
+        j = ',"agent_id":' + _dumps(agent)
+        _remember(_agents, agent, j)
+    return j
+
+
+def call_wire(call: Call, agent: Any) -> list[bytes] | None:
+    """The wire bytes of the call's events (``api_call``, then ``policy_violation`` for a deny),
+    exactly as the full path writes them; None when the call needs the full path."""
+    if call.error is not None:
+        return None
+    agent_json = _agent_json(agent)
+    heads = _heads_of(call.method, call.url)
+    if agent_json is None or heads is None:
+        return None
+    headers, stated = _headers_json(call.headers)
+    size_out = call.request_size
+    if size_out is None:
+        size_out = stated
+    size_in = call.response_size
+    if size_in is None and call.response_headers is not None:
+        size_in = content_length(call.response_headers)
+    status = call.status
+    # Plain ints (or None, as null) are written here; anything else (a bool, a float) the full path writes.
+    if not (
+        (status is None or status.__class__ is int)
+        and (size_out is None or size_out.__class__ is int)
+        and (size_in is None or size_in.__class__ is int)
+    ):
+        return None
+    duration = round(call.duration * 1000, 3)
+    if duration.__class__ is not float or duration - duration != 0.0:  # inf or NaN: the full path writes null
+        return None
+    body = (
+        f'{"null" if status is None else status},"duration_ms":{float.__repr__(duration)},'
+        f'"request_size_bytes":{"null" if size_out is None else size_out},'
+        f'"response_size_bytes":{"null" if size_in is None else size_in},"request_headers":{headers}'
+    )
+    after, after_reasons = _verdict_parts(call)
+    wall = call.wall
+    ms = int(wall * 1000)
+    end = f'{iso_timestamp(wall)}"{agent_json}}}'
+    out = [f'{{"id":"{uuid7(ms)}{heads[0]}{body}{after}{end}'.encode()]
+    if call.verdict.decision == "deny":
+        out.append(f'{{"id":"{uuid7(ms)}{heads[1]}{body}{after_reasons}{end}'.encode())
+    for data in out:
+        if len(data) > MAX_EVENT_BYTES:
+            return None  # the full path counts it invalid, with its reason
+    return out

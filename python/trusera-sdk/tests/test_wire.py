@@ -1,0 +1,186 @@
+"""An intercepted call's events written straight to wire bytes (interceptor/wire.py) are the same
+bytes the full path writes (Call.events() then the client's serializer), secrets redacted alike, on
+random calls; the client's bounds hold for intercepted calls, against a real server."""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+import time
+
+import pytest
+import requests
+from requests.structures import CaseInsensitiveDict
+from support import Origin
+
+from trusera_sdk import TruseraClient, intercept
+from trusera_sdk.client.serialize import InvalidEvent
+from trusera_sdk.interceptor.core import Call
+from trusera_sdk.interceptor.wire import call_wire
+from trusera_sdk.policy.decide import ALLOW_UNASKED, Verdict
+
+_ID = re.compile(rb'^\{"id":"[0-9a-f-]{36}"')
+
+SECRETS = [
+    "sk-proj-" + "a1B2c3D4e5F6g7H8i9J0",
+    "tsk_" + "Z" * 20,
+    "AKIA" + "ABCDEFGHIJKLMNOP",
+    "ghp_" + "x" * 36,
+    "Bearer abc.def.ghijklmnop",
+    "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.c2lnbmF0dXJlMTIz",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+]
+WORDS = ["v1", "models", "chat", "users", "a b", "q", "é", "\U0001f4a5", '"quoted"', "back\\slash", "//x", "%2F"]
+
+
+def _word(rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.15:
+        return rng.choice(SECRETS)
+    if r < 0.5:
+        return rng.choice(WORDS)
+    return "".join(rng.choice(string.ascii_letters + string.digits + "-_.~") for _ in range(rng.randint(1, 12)))
+
+
+def _url(rng: random.Random) -> str:
+    host = rng.choice(["127.0.0.1:8080", "api.example.com", "user:hunter2pass@host.example", "[::1]:9"])
+    path = "/".join(_word(rng) for _ in range(rng.randint(0, 4)))
+    query = ""
+    if rng.random() < 0.5:
+        names = ["api_key", "token", "q", "password", "page", "session_id", "max_tokens", "x"]
+        query = "?" + "&".join(f"{rng.choice(names)}={_word(rng)}" for _ in range(rng.randint(1, 3)))
+    if rng.random() < 0.05:
+        path += "/" + "long" * rng.randint(60, 140)  # past the name's quick-check length
+    return f"{rng.choice(['http', 'https'])}://{host}/{path}{query}"
+
+
+def _headers(rng: random.Random):
+    names = ["Accept", "User-Agent", "Authorization", "Cookie", "X-Api-Key", "X-Custom", "Content-Length", "Host"]
+    pairs = []
+    for _ in range(rng.randint(0, 6)):
+        name = rng.choice(names)
+        value = str(rng.randint(0, 5000)) if name == "Content-Length" and rng.random() < 0.8 else _word(rng)
+        pairs.append((name, value))
+    form = rng.randrange(5)
+    if form == 0:
+        return [(k.lower().encode(), v.encode("utf-8")) for k, v in pairs]  # httpx's raw pairs
+    if form == 1:
+        return CaseInsensitiveDict(pairs)  # requests' prepared headers
+    if form == 2:
+        return dict(pairs)
+    if form == 3 and pairs:
+        return [(pairs[0][0], [pairs[0][1], "second"])] + pairs[1:]  # a list value: not a memo key
+    return pairs
+
+
+def _verdict(rng: random.Random) -> Verdict:
+    r = rng.random()
+    if r < 0.5:
+        return ALLOW_UNASKED
+    ids = tuple(rng.choice(["p1", "no-secret-path", "p-" + rng.choice(SECRETS)]) for _ in range(rng.randint(0, 2)))
+    reasons = tuple(f"forbidden by policy {p}" for p in ids) or ("no policy permits it (default deny)",)
+    return Verdict("deny" if r < 0.9 else "allow", ids, reasons, rng.random() < 0.3)
+
+
+def _pick(rng: random.Random, common: list, odd: list):
+    """Mostly a common value; now and then one only the full path writes (or refuses)."""
+    return rng.choice(odd) if rng.random() < 0.05 else rng.choice(common)
+
+
+def _call(rng: random.Random, verdicts: list[Verdict]) -> Call:
+    verdict = rng.choice(verdicts) if verdicts and rng.random() < 0.7 else _verdict(rng)
+    verdicts.append(verdict)
+    size = _pick(rng, [None, 0, 17, 4096], [True, 2.5])
+    call = Call(
+        rng.choice(["requests", "httpx", "urllib3", "aiohttp", "urllib"]),
+        rng.choice(["GET", "POST", "DELETE", "PATCH"]),
+        _url(rng),
+        _headers(rng),
+        verdict,
+        size,
+        rng.choice(["log", "warn", "block"]),
+    )
+    call.duration = _pick(rng, [0.0, 1e-9, rng.random(), rng.random() * 100, 12345.678901], [float("inf"), float("nan")])
+    call.wall = 1_765_000_000 + rng.random() * 1e8
+    call.status = _pick(rng, [None, 200, 404, 503], [True, 200.0])
+    call.response_size = _pick(rng, [None, None, 0, 11], [False])
+    call.response_headers = rng.choice([None, [(b"content-length", b"11")], [("Content-Length", "x")], {"a": "b"}])
+    call.error = ValueError(f"failed with {rng.choice(SECRETS)}") if rng.random() < 0.05 else None
+    return call
+
+
+def _full_path(call: Call, agent) -> list[bytes] | None:
+    try:
+        return [TruseraClient._serialize(e, agent) for e in call.events()]
+    except InvalidEvent:
+        return None
+
+
+def _without_ids(events: list[bytes]) -> list[bytes]:
+    return [_ID.sub(b'{"id":""', e) for e in events]
+
+
+def test_wire_bytes_are_the_full_paths_bytes_on_random_calls():
+    rng = random.Random(15)
+    verdicts: list[Verdict] = []
+    fast = 0
+    for _ in range(3000):
+        call = _call(rng, verdicts)
+        agent = _pick(rng, [None, "agent-1", "agt_0123456789abcdef"], ["", "x" * 200, 5])
+        wire = call_wire(call, agent)
+        again = call_wire(call, agent)  # the remembered pieces give the same bytes
+        full = _full_path(call, agent)
+        if wire is None:
+            assert again is None
+            continue
+        fast += 1
+        assert full is not None, (call.url, agent)
+        assert _without_ids(wire) == _without_ids(full), (call.url, call.headers)
+        assert _without_ids(again) == _without_ids(wire)
+        for data in wire:
+            assert all(s.encode() not in data for s in SECRETS[:4])
+    # Most calls take the quick path; the rest (errors, non-int sizes, ...) the full one.
+    assert fast > 1000
+
+
+def test_wire_ids_are_distinct_uuid7s_in_order():
+    call = Call("httpx", "GET", "http://127.0.0.1/x", [], Verdict("deny", ("p",), ("forbidden by policy p",)), 0, "log")
+    call.duration, call.wall, call.status, call.response_size, call.response_headers, call.error = 0.1, 1.7e9, 200, 2, None, None
+    ids = [re.match(rb'\{"id":"([0-9a-f-]{36})"', e).group(1) for _ in range(200) for e in call_wire(call, None)]
+    assert len(set(ids)) == 400 and ids == sorted(ids)
+    assert all(i[14:15] == b"7" and i[19:20] in b"89ab" for i in ids)
+
+
+@pytest.fixture
+def origin():
+    o = Origin()
+    yield o
+    o.close()
+
+
+def test_intercepted_calls_keep_the_byte_bound_and_count_drops(trusera_server, agent, origin):
+    c = TruseraClient(
+        api_key=trusera_server.api_key, base_url=trusera_server.url, agent_id=agent, flush_interval=3600, max_queue_bytes=3000
+    )
+    try:
+        with intercept(c):
+            with requests.Session() as s:
+                for i in range(12):
+                    assert s.get(f"{origin.url}/bound/{i}?token={'t' * 300}").status_code == 200
+            for _ in range(100):  # the client's thread serializes within 50 ms of the calls
+                st = c.stats
+                if st.queued + st.dropped == 12 and not c._pending:
+                    break
+                time.sleep(0.05)
+            assert 0 < st.queued_bytes <= 3000
+            assert st.dropped == 12 - st.queued and st.dropped > 0
+        assert c.flush(10)
+        events = trusera_server.events(agent=agent, wait_for=12 - st.dropped)
+        paths = sorted(int(e["payload"]["url"].split("/bound/")[1].split("?")[0]) for e in events)
+        assert paths == list(range(st.dropped, 12))  # the newest survive
+        assert all("t" * 300 not in e["payload"]["url"] for e in events)
+        status, body = trusera_server.api("GET", f"/api/v1/agents/{agent}")
+        assert status == 200 and body["dropped_events"] == st.dropped
+    finally:
+        c.close(5)
