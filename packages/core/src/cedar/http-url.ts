@@ -68,14 +68,14 @@ export function parseHttpUrl(s: string): HttpUrlParts | null {
     const c = s.charCodeAt(i);
     if (c >= 128 || (CLASS[c]! & HOST) === 0) break;
     if (c === DOT) {
-      if (i === labelStart) return null;
+      if (i === labelStart || isPunycode(s, labelStart)) return null;
       labelStart = i + 1;
     } else if (c <= 90 && c >= 65) upper = true;
   }
-  if (i === labelStart) return null; // an empty host, an empty last label (a trailing dot)
+  // An empty host, an empty last label (a trailing dot), punycode (WHATWG decodes and checks it).
+  if (i === labelStart || isPunycode(s, labelStart)) return null;
   const raw = s.slice(hostStart, i);
   const hostname = upper ? raw.toLowerCase() : raw;
-  if (hostname.includes("xn--")) return null; // punycode: WHATWG decodes and checks it
   const last = hostname.charCodeAt(labelStart - hostStart);
   if (last >= 48 && last <= 57 && !isDottedQuad(hostname)) return null; // ends in a number: IPv4 forms
 
@@ -138,6 +138,16 @@ export function parseHttpUrl(s: string): HttpUrlParts | null {
           : authorityEnd + pathname.length,
       )}`;
   return { href, protocol, hostname, port, pathname, search };
+}
+
+/** Whether the label at `at` starts with `xn--` (any case). */
+function isPunycode(s: string, at: number): boolean {
+  return (
+    (s.charCodeAt(at) | 32) === 120 &&
+    (s.charCodeAt(at + 1) | 32) === 110 &&
+    s.charCodeAt(at + 2) === 45 &&
+    s.charCodeAt(at + 3) === 45
+  );
 }
 
 /** `a.b.c.d`, each 0-255 in decimal without a leading zero: an IPv4 address WHATWG leaves as it is. */

@@ -72,10 +72,14 @@ export function httpRequest(
   agentId: string,
   call: { url: URL | string; method?: string; headers?: HeaderInput | null },
 ): CedarRequest {
-  const url = typeof call.url === "string" ? (parseHttpUrl(call.url) ?? new URL(call.url)) : call.url;
+  const parsed = typeof call.url === "string" ? parseHttpUrl(call.url) : null;
+  const url = parsed ?? (typeof call.url === "string" ? new URL(call.url) : call.url);
   let hostname = url.hostname;
-  if (hostname.charCodeAt(0) === 91 /* [ */) hostname = hostname.replace(/^\[|\]$/g, "");
-  hostname = hostname.toLowerCase();
+  // parseHttpUrl's hostname is already lower case, and never an IPv6 one in brackets.
+  if (parsed === null) {
+    if (hostname.charCodeAt(0) === 91 /* [ */) hostname = hostname.replace(/^\[|\]$/g, "");
+    hostname = hostname.toLowerCase();
+  }
   const scheme = url.protocol.endsWith(":") ? url.protocol.slice(0, -1) : url.protocol;
   const port = url.port ? Number(url.port) : (DEFAULT_PORTS[url.protocol] ?? 0);
   return {

@@ -20,29 +20,53 @@ export interface Env {
 }
 
 /**
- * The request's entities. Most requests carry one or two: a list compared by `id` and `type` is
- * cheaper to build and search than a Map keyed by a joined string, which takes over past a few.
+ * The request's entities. Most requests carry one or two: the first is kept apart, the next few in a
+ * list compared by `id` and `type`, which is cheaper to build and search than a Map keyed by a joined
+ * string; the Map takes over past a few.
  */
 export class EntityStore {
-  readonly uids: EntityUid[] = [];
-  readonly values: StoredEntity[] = [];
-  map: Map<string, StoredEntity> | undefined;
+  #firstUid: EntityUid | undefined = undefined;
+  #first: StoredEntity | undefined = undefined;
+  #uids: EntityUid[] | undefined = undefined;
+  #values: StoredEntity[] | undefined = undefined;
+  #map: Map<string, StoredEntity> | undefined = undefined;
 
   get(uid: EntityUid): StoredEntity | undefined {
-    if (this.map !== undefined) return this.map.get(uid.key);
-    const uids = this.uids;
+    const first = this.#firstUid;
+    if (first === undefined) return undefined;
+    if (first.id === uid.id && first.type === uid.type) return this.#first;
+    if (this.#map !== undefined) return this.#map.get(uid.key);
+    const uids = this.#uids;
+    if (uids === undefined) return undefined;
     for (let i = 0; i < uids.length; i++) {
       const u = uids[i]!;
-      if (u.id === uid.id && u.type === uid.type) return this.values[i];
+      if (u.id === uid.id && u.type === uid.type) return this.#values![i];
     }
     return undefined;
   }
 
   set(uid: EntityUid, value: StoredEntity): void {
-    this.uids.push(uid);
-    this.values.push(value);
-    if (this.map !== undefined) this.map.set(uid.key, value);
-    else if (this.uids.length > 8) this.map = new Map(this.uids.map((u, i) => [u.key, this.values[i]!]));
+    if (this.#firstUid === undefined) {
+      this.#firstUid = uid;
+      this.#first = value;
+      return;
+    }
+    if (this.#uids === undefined) {
+      this.#uids = [];
+      this.#values = [];
+    }
+    this.#uids.push(uid);
+    this.#values!.push(value);
+    if (this.#map !== undefined) this.#map.set(uid.key, value);
+    else if (this.#uids.length > 8) {
+      this.#map = new Map(this.#uids.map((u, i) => [u.key, this.#values![i]!]));
+      this.#map.set(this.#firstUid.key, this.#first!);
+    }
+  }
+
+  /** Every entity's uid, in the order given. */
+  uids(): EntityUid[] {
+    return this.#firstUid === undefined ? [] : [this.#firstUid, ...(this.#uids ?? [])];
   }
 }
 
@@ -203,6 +227,6 @@ function hasCycle(entities: EntityStore): boolean {
     state.set(key, 2);
     return false;
   };
-  for (const uid of entities.uids) if (visit(uid)) return true;
+  for (const uid of entities.uids()) if (visit(uid)) return true;
   return false;
 }
