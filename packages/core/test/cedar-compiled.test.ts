@@ -116,6 +116,27 @@ const CASES: HardCase[] = [
     ],
   },
   {
+    // Past nine entities the compiled evaluator looks them up in a Map instead of a list.
+    name: "many entities: attributes and a deep hierarchy found among a dozen",
+    policies: [
+      P("org", `permit (principal in Org::"acme", action, resource) when { principal.level > 2 };`),
+      P("doc", `forbid (principal, action, resource) when { resource.owner == "bob" };`),
+    ].join("\n"),
+    requests: [10, 11].map((n) => ({
+      request: req({
+        entities: [
+          ...Array.from({ length: n }, (_, i) =>
+            ent("Team", `t${i}`, {}, i + 1 < n ? [["Team", `t${i + 1}`]] : [["Org", "acme"]]),
+          ),
+          ent("User", "alice", { level: 3 }, [["Team", "t0"]]),
+          ent("Doc", "d1", { owner: n === 10 ? "carol" : "bob" }),
+        ],
+      }),
+      compiled: true,
+      decision: n === 10 ? ("allow" as const) : ("deny" as const),
+    })),
+  },
+  {
     name: "a cycle in the hierarchy: the engine refuses the request",
     policies: P("p", `permit (principal, action, resource);`),
     requests: [
