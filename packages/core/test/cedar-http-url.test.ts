@@ -23,9 +23,11 @@ const SCHEMES = [
 const LABELS = [
   "a",
   "example",
+  "com",
+  "api",
+  "b-c",
   "EXAMPLE",
   "Api",
-  "com",
   "xn--nxasmq6b",
   "xn--a",
   "ab--c",
@@ -205,7 +207,7 @@ describe("parseHttpUrl", () => {
     for (const s of [
       "https://api.openai.com/v1/chat/completions",
       "http://127.0.0.1:8080/x?y=1",
-      "https://API.Example.com:443/a/b?c#d",
+      "https://api.example.com:443/a/b?c#d",
       "http://a.example",
       "https://a.example?x",
     ]) {
@@ -223,6 +225,7 @@ describe("parseHttpUrl", () => {
       "http://a\\b/",
       " http://a/",
       "http://a:080/",
+      "https://API.example.com/",
       "http://a/#x#y",
     ]) {
       expect(parseHttpUrl(s), s).toBeNull();
