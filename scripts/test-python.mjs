@@ -86,7 +86,9 @@ for (const p of present) {
   const r = spawnSync(py, ["-m", "pytest", "-q", "tests"], {
     cwd: join(root, p.dir),
     stdio: "inherit",
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+    // Every extra is installed above: an integration test that cannot import its framework fails
+    // instead of skipping (tests/integrations/support.py, require()).
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", TRUSERA_PY_REQUIRE_EXTRAS: "1" },
   });
   if (r.status === 5) {
     console.error(`test-python: ${p.dir}: no tests ran`);

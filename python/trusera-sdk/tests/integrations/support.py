@@ -3,9 +3,13 @@ what the server stored, and the tool policies."""
 
 from __future__ import annotations
 
+import importlib
+import os
 import uuid
 from pathlib import Path
 from typing import Any, Mapping
+
+import pytest
 
 from trusera_sdk import CedarEvaluator, Event, TruseraClient
 
@@ -19,6 +23,18 @@ forbid (principal, action == Action::"tool_call", resource == Tool::"delete_file
 forbid (principal, action == Action::"tool_call", resource == Tool::"read_file")
 when { resource.hasTag("path") && resource.getTag("path") like "/etc/*" };
 """
+
+
+def require(module: str) -> Any:
+    """``pytest.importorskip(module)``; with ``TRUSERA_PY_REQUIRE_EXTRAS=1`` (set by
+    scripts/test-python.mjs, which installs every extra) a missing framework fails the run instead
+    of skipping its tests unseen."""
+    if os.environ.get("TRUSERA_PY_REQUIRE_EXTRAS") != "1":
+        return pytest.importorskip(module)
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        pytest.fail(f"{module} cannot be imported and TRUSERA_PY_REQUIRE_EXTRAS=1: {err}", pytrace=False)
 
 
 class ServerClient(TruseraClient):

@@ -7,8 +7,9 @@ import asyncio
 
 import pytest
 
-pytest.importorskip("autogen_agentchat")
-pytest.importorskip("autogen_ext.models.openai")
+from .support import require
+require("autogen_agentchat")
+require("autogen_ext.models.openai")
 
 from autogen_agentchat.agents import AssistantAgent  # noqa: E402
 from autogen_ext.models.openai import OpenAIChatCompletionClient  # noqa: E402

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("crewai")
+from .support import require
+require("crewai")
 
 from crewai import LLM, Agent, Crew, Task  # noqa: E402
 from crewai.events import crewai_event_bus  # noqa: E402

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("langchain_core")
-pytest.importorskip("langchain.agents")
+from .support import require
+require("langchain_core")
+require("langchain.agents")
 
 from langchain.agents import create_agent  # noqa: E402
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel  # noqa: E402

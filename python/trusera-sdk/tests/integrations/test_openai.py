@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-openai = pytest.importorskip("openai")
+from .support import require
+openai = require("openai")
 
 from trusera_sdk import PolicyViolationError  # noqa: E402
 from trusera_sdk.integrations.openai import TruseraOpenAI  # noqa: E402

@@ -39,8 +39,9 @@ from .transport import PrivateTransport, Response
 
 USER_AGENT = "trusera-sdk-python/0.1.0"
 _REGISTER_RETRIES = 2
-# A burst of track() calls is serialized together, at most this long after its first event.
-_SERIALIZE_DELAY = 0.05
+# While events keep coming, the client's thread rests this long between passes, so that one pass
+# (one wake-up, one hand-over of the GIL) takes many events.
+_PASS_GAP = 0.05
 _INF = float("inf")
 
 _live: "weakref.WeakSet[TruseraClient]" = weakref.WeakSet()
@@ -131,7 +132,8 @@ class TruseraClient:
         self._queue = EventQueue(self._o.max_queue_size, self._o.max_queue_bytes)
         self._queued_items = self._queue._items  # its deque, for track()'s length check
         self._max_queue = self._o.max_queue_size
-        self._armed = False
+        self._armed = False  # the client's thread is awake or will come by: track() need not signal
+        self._due = self._o.batch_size  # events waiting that make a pass due
         self._stop = False
         self._flush_req = 0
         self._flush_done = 0
@@ -183,7 +185,9 @@ class TruseraClient:
     def track(self, event: Event | Mapping[str, Any]) -> None:
         """Queues one event. Never blocks, never raises: an invalid event, or one tracked after
         ``close()``, is dropped and counted (see ``stats``). Secrets in ``name``, ``payload`` and
-        ``metadata`` are redacted when the event is serialized, shortly after this call."""
+        ``metadata`` are redacted when the client's thread serializes the event: once ``batch_size``
+        events wait, at the next ``flush_interval`` tick, or on ``flush()`` / ``close()``, whichever
+        comes first (do not change a payload after tracking it)."""
         try:
             if self._worker is None and not self._closed:
                 self._start_worker()  # first use after a fork
@@ -198,7 +202,7 @@ class TruseraClient:
                     if not self._queue.drop_oldest():
                         pending.popleft()
                     self._add_drops(1)
-                if not self._armed:
+                if not self._armed and len(pending) >= self._due:
                     self._armed = True
                     self._cv.notify()
         except Exception:  # noqa: BLE001 - telemetry never throws into the host
@@ -221,7 +225,7 @@ class TruseraClient:
                     if not self._queue.drop_oldest():
                         pending.popleft()
                     self._add_drops(1)
-                if not self._armed:
+                if not self._armed and len(pending) >= self._due:
                     self._armed = True
                     self._cv.notify()
         except Exception:  # noqa: BLE001
@@ -370,15 +374,15 @@ class TruseraClient:
         next_flush = time.monotonic() + self._o.flush_interval
         while True:
             with self._cv:
-                while not (self._stop or self._flush_req > self._flush_done or self._armed):
+                # Asleep until a batch is due (track() signals once), flush(), close() or the
+                # interval: no wake-up per event.
+                self._armed = False
+                while not (self._stop or self._flush_req > self._flush_done or len(self._pending) >= self._due):
                     left = next_flush - time.monotonic()
                     if left <= 0:
                         break
                     self._cv.wait(left)
-                if self._armed and not self._stop and self._flush_req == self._flush_done:
-                    # Let the burst grow: one serialization pass for many events.
-                    self._cv.wait(_SERIALIZE_DELAY)
-                self._armed = False
+                self._armed = True
                 req, stop = self._flush_req, self._stop
             try:
                 self._serialize_pending()
@@ -391,8 +395,16 @@ class TruseraClient:
             with self._cv:
                 self._flush_done = max(self._flush_done, req)
                 self._cv.notify_all()
-            if stop:
-                return
+                if stop:
+                    return
+                # Rest before the next pass (track() does not signal meanwhile): while calls keep
+                # coming, one pass takes many events. flush() and close() cut the rest short.
+                end = time.monotonic() + _PASS_GAP
+                while not (self._stop or self._flush_req > self._flush_done):
+                    left = end - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cv.wait(left)
 
     def _serialize_pending(self) -> None:
         """Redacts, serializes and queues the events tracked since the last pass."""

@@ -18,8 +18,8 @@ class Event:
 
     Building one is cheap: the id (a UUID v7) is made on first use of ``id``, normally by the
     client's background thread, and the time is taken now and formatted later. ``payload`` and
-    ``metadata`` are serialized (with secrets redacted) shortly after ``track()``: do not change them
-    afterwards.
+    ``metadata`` are serialized (with secrets redacted) by the client's thread after ``track()``, at
+    the latest at its next flush: do not change them afterwards.
 
     :raises ValueError: when ``type`` is not an event type or ``name`` is empty.
     """

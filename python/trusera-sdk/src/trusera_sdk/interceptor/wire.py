@@ -32,6 +32,8 @@ _heads: dict[tuple[str, str], tuple[str, str] | None] = {}  # (method, url) -> t
 _headers: dict[tuple[Any, ...], tuple[str, int | None]] = {}  # header pairs -> (JSON, Content-Length)
 _verdicts: dict[tuple[int, str, str], tuple[Any, str, str]] = {}  # -> (verdict, metadata part, reasons part)
 _agents: dict[str, str] = {}  # agent id -> ',"agent_id":"..."'
+_last_ms = -1  # the timestamp of the last millisecond written
+_last_timestamp = ""
 
 
 def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
@@ -163,9 +165,12 @@ def call_wire(call: Call, agent: Any) -> list[bytes] | None:
         f'"response_size_bytes":{"null" if size_in is None else size_in},"request_headers":{headers}'
     )
     after, after_reasons = _verdict_parts(call)
+    global _last_ms, _last_timestamp
     wall = call.wall
     ms = int(wall * 1000)
-    end = f'{iso_timestamp(wall)}"{agent_json}}}'
+    if ms != _last_ms:  # calls come many to a millisecond
+        _last_timestamp, _last_ms = iso_timestamp(wall), ms
+    end = f'{_last_timestamp}"{agent_json}}}'
     out = [f'{{"id":"{uuid7(ms)}{heads[0]}{body}{after}{end}'.encode()]
     if call.verdict.decision == "deny":
         out.append(f'{{"id":"{uuid7(ms)}{heads[1]}{body}{after_reasons}{end}'.encode())

@@ -35,7 +35,7 @@ def patches() -> list[Patch]:
             core = active()
             if core is None:
                 return original(self, request, *args, **kwargs)
-            call = core.begin(LIBRARY, request.method, str(request.url), list(request.headers.raw), _request_size(request))
+            call = core.begin(LIBRARY, request.method, str(request.url), request.headers.raw, _request_size(request))
             if call is None:
                 return original(self, request, *args, **kwargs)
             try:
@@ -43,7 +43,8 @@ def patches() -> list[Patch]:
             except BaseException as err:
                 core.end(call, None, None, err)
                 raise
-            core.end(call, response.status_code, _response_size(response), None, response.headers.raw)
+            size = _response_size(response)
+            core.end(call, response.status_code, size, None, None if size is not None else response.headers.raw)
             return response
 
         return send
@@ -53,7 +54,7 @@ def patches() -> list[Patch]:
             core = active()
             if core is None:
                 return await original(self, request, *args, **kwargs)
-            call = core.begin(LIBRARY, request.method, str(request.url), list(request.headers.raw), _request_size(request))
+            call = core.begin(LIBRARY, request.method, str(request.url), request.headers.raw, _request_size(request))
             if call is None:
                 return await original(self, request, *args, **kwargs)
             try:
@@ -61,7 +62,8 @@ def patches() -> list[Patch]:
             except BaseException as err:
                 core.end(call, None, None, err)
                 raise
-            core.end(call, response.status_code, _response_size(response), None, response.headers.raw)
+            size = _response_size(response)
+            core.end(call, response.status_code, size, None, None if size is not None else response.headers.raw)
             return response
 
         return send
