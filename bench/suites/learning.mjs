@@ -4,11 +4,15 @@
 // reduced to history records and learned from, with the impact replay of every suggestion: what
 // `transient-trace rules suggest` does after the log has verified (verification is measured by the
 // receipts suite). Core is TypeScript only, so the learning module is bundled here with esbuild.
+// The server side: GET /api/v1/policies/suggestions over 1,000,000 stored events (SQLite, HTTP), the
+// events seeded through the store as the other server suites do.
+import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { row } from "../lib.mjs";
+import { inProcessServer, seedEvents } from "../seed.mjs";
 
 const COUNT = 1_000_000;
 const TARGET_S = 10;
@@ -78,7 +82,108 @@ function receiptLine(i) {
   });
 }
 
+/** Samples this process's RSS while `fn` runs: its peak growth over the start, in MiB. */
+async function measured(fn) {
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  let peak = rssBefore;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 50);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    const used = process.cpuUsage(cpu0);
+    return {
+      value,
+      seconds: (performance.now() - t0) / 1000,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      mib: Math.round((Math.max(peak, process.memoryUsage().rss) - rssBefore) / 2 ** 20),
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+// The active set: default deny, the hosts seedEvents calls permitted (it records them all allowed).
+// Besides those events, 5,000 denied calls to registry.npmjs.org by 10 agents and 2 allowed ones to a
+// new host: a permit and a forbid are learned, each with the impact replay of the whole window.
+const SERVER_ACTIVE = `@id("known")
+permit (principal, action == Action::"api_call", resource)
+when { ["api.openai.com", "api.anthropic.com", "api.github.com", "evil.example", "s3.amazonaws.com", "internal.corp", "new.example"].contains(resource.hostname) };`;
+const EXTRA = 5002;
+
+function extraEvents(agentIds) {
+  const now = Date.now() * 1000;
+  const events = [];
+  for (let i = 0; i < EXTRA; i++) {
+    const url = i < 2 ? `https://new.example/x${i}` : `https://registry.npmjs.org/p${i % 40}`;
+    const denied = i >= 2;
+    events.push({
+      id: randomUUID(),
+      agentId: agentIds[i % agentIds.length],
+      type: "api_call",
+      name: `GET ${url}`,
+      ts: now - (EXTRA - i) * 1000,
+      receivedAt: now,
+      payload: JSON.stringify({ url, method: "GET", status_code: denied ? 0 : 200 }),
+      metadata: JSON.stringify({ decision: denied ? "deny" : "allow", enforcement: "block", policy_ids: [] }),
+      decision: denied ? "deny" : "allow",
+    });
+  }
+  return events;
+}
+
+async function serverRows() {
+  const s = await inProcessServer();
+  try {
+    const { seconds: seeded, agentIds } = await seedEvents(s.server.store, s.projectId, {
+      count: COUNT - EXTRA,
+      agents: 10,
+      spanSeconds: 86_400,
+    });
+    await s.server.store.ingestEvents(s.projectId, {
+      events: extraEvents(agentIds),
+      dropped: 0,
+      dropsAgentId: null,
+    });
+    const headers = { authorization: `Bearer ${s.key}`, "content-type": "application/json" };
+    const created = await fetch(`${s.server.url}/api/v1/policies`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ policies: SERVER_ACTIVE, default_decision: "deny", activate: true }),
+    });
+    if (created.status !== 201) throw new Error(`policy not created: ${await created.text()}`);
+    const m = await measured(async () => {
+      const res = await fetch(`${s.server.url}/api/v1/policies/suggestions?max_events=${COUNT}`, { headers });
+      return res.json();
+    });
+    const body = m.value;
+    if (body.replayed !== COUNT || body.suggestions.length !== 2)
+      throw new Error(`unexpected answer: ${JSON.stringify(body).slice(0, 500)}`);
+    return [
+      row(
+        "learning",
+        `server: suggestions over ${COUNT.toLocaleString("en-US")} events (SQLite, HTTP)`,
+        `${m.seconds.toFixed(2)} s`,
+        {
+          target: `< ${TARGET_S} s`,
+          ok: m.seconds < TARGET_S,
+          note: `${body.suggestions.length} suggestion(s) (${body.suggestions.map((x) => `${x.kind} ${x.evidence.count}, impact ${x.impact.changed}`).join("; ")}); read + group + impact replay; CPU ${m.cpuSeconds.toFixed(2)} s, RSS growth ${m.mib} MiB (server in this process); seeded in ${seeded.toFixed(1)} s`,
+        },
+      ),
+    ];
+  } finally {
+    await s.stop();
+  }
+}
+
 export async function run() {
+  return [...(await cliRows()), ...(await serverRows())];
+}
+
+async function cliRows() {
   const { mod, cleanup } = await loadLearning();
   try {
     const lines = new Array(COUNT);

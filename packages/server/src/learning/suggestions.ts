@@ -2,7 +2,7 @@ import type { CedarRequest, SuggestionImpact } from "@trusera/core";
 import { type CedarDecision, cedarString, eventToCedarRequest, formatMicros, sha256Hex } from "@trusera/core";
 import { compileOrThrow } from "../policies/policy-compiler.js";
 import type { PolicyBundle } from "../policies/policy-service.js";
-import type { Store } from "../store/types.js";
+import type { Store, StoredEvent } from "../store/types.js";
 
 /** Thresholds (docs/learning.md), each a query parameter. */
 export interface ServerLearningOptions {
@@ -41,47 +41,52 @@ export interface ServerSuggestion {
   impact: SuggestionImpact<Example>;
 }
 
-interface Seen {
-  example: Example;
-  agent: string;
-  ts: number;
-  recorded: "allow" | "deny";
-  /** What a rule could name: the host of an api call, the tool of a tool call; null for other events. */
-  subject: { action: LearnedAction; name: string } | null;
-  request: CedarRequest;
-  /** The request as text: the memo key, made once per event rather than once per candidate. */
-  key: string;
+type Subject = { action: LearnedAction; name: string };
+
+/**
+ * What events with the same stored texts share: their request (its index among the distinct requests
+ * of the window, each decided once per policy set), their agent and their name.
+ */
+interface Source {
+  request: number;
+  agentId: string | null;
+  name: string;
 }
 
-const PAGE = 5000;
+/** One event of the window, kept small: a million of them are held at once. */
+interface Seen {
+  id: string;
+  ts: number;
+  recorded: "allow" | "deny";
+  src: Source;
+}
 
-function subjectOf(
-  e: { type: string; name: string },
-  payload: Record<string, unknown>,
-  request: CedarRequest,
-): Seen["subject"] {
-  if (e.type === "api_call") {
-    const url = typeof payload.url === "string" ? payload.url : e.name.split(" ")[1];
-    try {
-      const host = url ? new URL(url).hostname.toLowerCase() : "";
-      return host ? { action: "api_call", name: host } : null;
-    } catch {
-      return null;
-    }
-  }
-  if (e.type === "tool_call") return { action: "tool_call", name: request.resource.id };
-  return null;
+const exampleOf = (s: Seen): Example => ({
+  event_id: s.id,
+  agent_id: s.src.agentId,
+  name: s.src.name,
+  timestamp: formatMicros(s.ts),
+});
+
+const PAGE = 5000;
+// Stored texts already turned into a request, remembered up to this many (then forgotten, and redone).
+const RAW_MAX = 200_000;
+
+/** The resource id of the request is what a rule names: the host (as `resource.hostname`) or the tool. */
+function subjectOf(request: CedarRequest): Subject | null {
+  const action = request.action.id;
+  return action === "api_call" || action === "tool_call" ? { action, name: request.resource.id } : null;
 }
 
 /** The Cedar rule of a suggestion: on the host (`resource.hostname`) or on the tool (`Tool::"name"`). */
-function ruleText(kind: "allow" | "deny", subject: NonNullable<Seen["subject"]>, ruleId: string): string {
+function ruleText(kind: "allow" | "deny", subject: Subject, ruleId: string): string {
   const effect = kind === "allow" ? "permit" : "forbid";
   return subject.action === "api_call"
     ? `@id(${ruleId})\n${effect} (principal, action == Action::"api_call", resource) when { resource.hostname == ${cedarString(subject.name)} };`
     : `@id(${ruleId})\n${effect} (principal, action == Action::"tool_call", resource == Tool::${cedarString(subject.name)});`;
 }
 
-function reasonOf(kind: "allow" | "deny", subject: NonNullable<Seen["subject"]>, n: number, agents: number) {
+function reasonOf(kind: "allow" | "deny", subject: Subject, n: number, agents: number) {
   if (subject.action === "api_call")
     return kind === "allow"
       ? `api calls to ${subject.name} were denied ${n} times by ${agents} agents and look routine`
@@ -105,82 +110,126 @@ export async function suggestFromEvents(
   active: PolicyBundle,
   o: ServerLearningOptions,
 ): Promise<{ events: number; suggestions: ServerSuggestion[] }> {
-  const seen: Seen[] = [];
+  // Events the request model decides: all are replayed, but only those a rule can name are kept.
+  let replayed = 0;
+  // Distinct requests: many events make the same request, and each is kept and decided once. Many
+  // also store the same texts, which are then parsed and turned into a request once.
+  const requests: CedarRequest[] = [];
+  const subjectOfRequest: number[] = [];
+  const requestIndex = new Map<string, number>();
+  const rawIndex = new Map<string, Source | null>();
+  // What rules can name (hosts and tools), and the events of each in the order read.
+  const subjects: { subject: Subject; events: Seen[] }[] = [];
+  const subjectIndex = new Map<string, number>();
   let after: { ts: number; id: string } | undefined;
   let scanned = 0;
   for (;;) {
     const limit = Math.min(PAGE, o.maxEvents - scanned);
     if (limit <= 0) break;
+    // Each page ends the window at the last event read: with only the `after` position, SQLite ranges
+    // over [since, until) and steps over every event already read, page after page (quadratic).
     const page = await store.listEvents(projectId, {
       since: o.since,
-      until: o.until,
+      until: after ? Math.min(o.until, after.ts + 1) : o.until,
       limit,
       ...(after ? { after } : {}),
     });
     for (const e of page) {
       scanned++;
-      let payload: Record<string, unknown>;
-      let metadata: Record<string, unknown>;
-      try {
-        payload = JSON.parse(e.payload);
-        metadata = JSON.parse(e.metadata);
-      } catch {
-        continue;
+      const raw = `${e.type}\u0000${e.agentId ?? ""}\u0000${e.name}\u0000${e.payload}\u0000${e.metadata}`;
+      let src = rawIndex.get(raw);
+      if (src === undefined) {
+        const request = requestOf(e);
+        src = request < 0 ? null : { request, agentId: e.agentId, name: e.name };
+        if (rawIndex.size >= RAW_MAX) rawIndex.clear();
+        rawIndex.set(raw, src);
       }
-      const agent = e.agentId ?? "unknown";
-      const request = eventToCedarRequest({
-        type: e.type as never,
-        name: e.name,
-        payload,
-        metadata,
-        agent_id: agent,
-      });
-      if (!request) continue;
-      seen.push({
-        example: { event_id: e.id, agent_id: e.agentId, name: e.name, timestamp: formatMicros(e.ts) },
-        agent,
-        ts: e.ts,
-        recorded: e.decision === "deny" || e.decision === "warn" ? "deny" : "allow",
-        subject: subjectOf(e, payload, request),
-        request,
-        key: JSON.stringify(request),
-      });
+      if (!src) continue;
+      replayed++;
+      const sub = subjectOfRequest[src.request]!;
+      if (sub >= 0)
+        subjects[sub]!.events.push({
+          id: e.id,
+          ts: e.ts,
+          recorded: e.decision === "deny" || e.decision === "warn" ? "deny" : "allow",
+          src,
+        });
     }
     if (page.length < limit) break;
     after = page.at(-1)!;
   }
+  rawIndex.clear();
+  requestIndex.clear();
 
-  type Group = { kind: "allow" | "deny"; subject: NonNullable<Seen["subject"]>; items: Seen[] };
-  const groups = new Map<string, Group>();
-  for (const s of seen) {
-    if (!s.subject) continue;
-    const key = `${s.recorded}|${s.subject.action}|${s.subject.name}`;
-    let g = groups.get(key);
-    if (!g) {
-      g = { kind: s.recorded === "deny" ? "allow" : "deny", subject: s.subject, items: [] };
-      groups.set(key, g);
+  /** The index of the event's request (-1 when the request model cannot decide it). */
+  function requestOf(e: StoredEvent): number {
+    let payload: Record<string, unknown>;
+    let metadata: Record<string, unknown>;
+    try {
+      payload = JSON.parse(e.payload);
+      metadata = JSON.parse(e.metadata);
+    } catch {
+      return -1;
     }
-    g.items.push(s);
+    const request = eventToCedarRequest({
+      type: e.type as never,
+      name: e.name,
+      payload,
+      metadata,
+      agent_id: e.agentId ?? "unknown",
+    });
+    if (!request) return -1;
+    const key = JSON.stringify(request);
+    let index = requestIndex.get(key);
+    if (index !== undefined) return index;
+    index = requests.push(request) - 1;
+    requestIndex.set(key, index);
+    const subject = subjectOf(request);
+    let sub = -1;
+    if (subject) {
+      const about = `${subject.action}|${subject.name}`;
+      sub = subjectIndex.get(about) ?? -1;
+      if (sub < 0) {
+        sub = subjects.push({ subject, events: [] }) - 1;
+        subjectIndex.set(about, sub);
+      }
+    }
+    subjectOfRequest.push(sub);
+    return index;
   }
-  const order = (g: Group) => `${g.subject.name}\u0000${g.subject.action}`;
+
   const base = compileOrThrow(active.policies, {
     schema: null,
     defaultDecision: active.defaultDecision,
     slot: `trusera.learning.base.${projectId}`,
   });
-  const memo = new Map<string, CedarDecision>();
-  const before = seen.map((s) => {
-    const k = s.key;
-    let d = memo.get(k);
+  const before: (CedarDecision | undefined)[] = new Array(requests.length);
+  const decideBefore = (i: number) => {
+    let d = before[i];
     if (!d) {
-      d = base.policySet.evaluate(s.request);
-      memo.set(k, d);
+      d = base.policySet.evaluate(requests[i]!);
+      before[i] = d;
     }
     return d;
-  });
+  };
+  // The candidates: per host or tool, a permit from the denied events, a forbid from the allowed ones.
+  type Group = { kind: "allow" | "deny"; subject: Subject; all: Seen[]; items: Seen[] };
+  const groups: Group[] = [];
+  for (const { subject, events } of subjects) {
+    const denied = events.filter((s) => s.recorded === "deny");
+    if (denied.length > 0) groups.push({ kind: "allow", subject, all: events, items: denied });
+    if (denied.length < events.length)
+      groups.push({
+        kind: "deny",
+        subject,
+        all: events,
+        items: events.filter((s) => s.recorded === "allow"),
+      });
+  }
+  const order = (g: Group) => `${g.subject.name}\u0000${g.subject.action}`;
   const out: ServerSuggestion[] = [];
-  for (const g of [...groups.values()].sort((a, b) => (order(a) < order(b) ? -1 : 1))) {
-    const agents = new Set(g.items.map((s) => s.agent)).size;
+  for (const g of groups.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))) {
+    const agents = new Set(g.items.map((s) => s.src.agentId ?? "unknown")).size;
     if (g.kind === "allow" && (g.items.length < o.minCount || agents < o.minAgents)) continue;
     if (g.kind === "deny" && g.items.length > o.rareMax) continue;
     const id = `S-${sha256Hex(`${g.kind}|${g.subject.action}|${g.subject.name}`).slice(0, 12)}`;
@@ -194,30 +243,32 @@ export async function suggestFromEvents(
       slot: `trusera.learning.candidate.${projectId}`,
     });
     const impact: ServerSuggestion["impact"] = {
-      replayed: seen.length,
+      replayed,
       changed: 0,
       allow_to_deny: 0,
       deny_to_allow: 0,
       examples: [],
     };
-    const local = new Map<string, CedarDecision>();
+    const decided = new Map<number, CedarDecision>();
     let opens = false;
-    seen.forEach((s, i) => {
-      const k = s.key;
-      let d = local.get(k);
+    // Every other event is decided alike under both sets: the rule's scope (`action ==` and its host
+    // or tool) cannot match it. So only the events of the rule's subject are decided again.
+    for (const s of g.all) {
+      const r = s.src.request;
+      let d = decided.get(r);
       if (!d) {
-        d = cand.policySet.evaluate(s.request);
-        local.set(k, d);
+        d = cand.policySet.evaluate(requests[r]!);
+        decided.set(r, d);
       }
-      const was = before[i]!;
-      if (was.decision === d.decision) return;
+      const was = decideBefore(r);
+      if (was.decision === d.decision) continue;
       if (d.decision === "allow" && was.policyIds.length > 0) opens = true;
       impact.changed++;
       if (d.decision === "deny") impact.allow_to_deny++;
       else impact.deny_to_allow++;
       if (impact.examples.length < o.maxExamples)
-        impact.examples.push({ ...s.example, from: was.decision, to: d.decision });
-    });
+        impact.examples.push({ ...exampleOf(s), from: was.decision, to: d.decision });
+    }
     if (impact.changed === 0 || opens) continue;
     const ts = g.items.map((s) => s.ts).sort((a, b) => a - b);
     out.push({
@@ -231,10 +282,10 @@ export async function suggestFromEvents(
         agents,
         first_seen: formatMicros(ts[0]!),
         last_seen: formatMicros(ts.at(-1)!),
-        examples: g.items.slice(0, o.maxExamples).map((s) => s.example),
+        examples: g.items.slice(0, o.maxExamples).map(exampleOf),
       },
       impact,
     });
   }
-  return { events: seen.length, suggestions: out };
+  return { events: replayed, suggestions: out };
 }
