@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import enum
 import json
+from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
 from typing import Any, Mapping
 
 from ..events.deferred import resolve_top_level
@@ -13,7 +14,22 @@ from ..events.limits import MAX_AGENT_ID_LENGTH, MAX_EVENT_BYTES, MAX_NAME_LENGT
 from ..events.validate import validate_event
 from ..redact import redact_text, scrub_secrets
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
+def _not_json(o: Any) -> Any:
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+# json.dumps(separators=(",", ":"), ensure_ascii=False, allow_nan=False), with its C encoder made once
+# instead of per call. No circular check: scrub_secrets has already cut cycles ("[Circular]").
+if c_make_encoder is not None and c_encode_basestring is not None:
+    _encode = c_make_encoder(None, _not_json, c_encode_basestring, None, ":", ",", False, False, False)
+
+    def _dumps(o: Any) -> str:
+        return "".join(_encode(o, 0))
+
+else:  # an interpreter without json's C accelerator
+    _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 class InvalidEvent(ValueError):

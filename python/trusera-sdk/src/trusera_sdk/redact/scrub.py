@@ -64,7 +64,14 @@ def _scrub_dict(value: dict[Any, Any], depth: int, ancestors: list[int]) -> Any:
         if isinstance(key, str) and is_sensitive_name(key) and _holds_something(current):
             nxt: Any = REDACTED
         else:
-            nxt = _scrub(current, depth + 1, ancestors)
+            # Strings and plain scalars, the most common values, without a call of _scrub.
+            cls = current.__class__
+            if cls is str:
+                nxt = redact_text(current)
+            elif cls is int or cls is float or cls is bool or current is None:
+                continue
+            else:
+                nxt = _scrub(current, depth + 1, ancestors)
         if nxt is not current:
             if copy is None:
                 copy = dict(value)
