@@ -1,6 +1,6 @@
 import type { CompiledPolicy, Pin } from "./policy.js";
-import type { Env } from "./request.js";
-import { FALLBACK } from "./values.js";
+import { ancestorsOf, type Env } from "./request.js";
+import { type EntityUid, FALLBACK } from "./values.js";
 
 /** The satisfied policies a decision has met so far, in the order met. */
 export interface Found {
@@ -10,10 +10,17 @@ export interface Found {
   unordered: boolean;
 }
 
-/** Evaluates `list` against `env` into `found`; throws FALLBACK when the engine must decide. */
-function visit(list: readonly CompiledPolicy[], env: Env, found: Found): void {
+/**
+ * Evaluates `list` against `env` into `found`; throws FALLBACK when the engine must decide. `seen`:
+ * the policies evaluated already, when one can be met twice (under two actions).
+ */
+function visit(list: readonly CompiledPolicy[], env: Env, found: Found, seen?: Set<CompiledPolicy>): void {
   for (let i = 0; i < list.length; i++) {
     const p = list[i]!;
+    if (seen !== undefined) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+    }
     if (!p.scope(env)) continue;
     if (p.when === null) throw FALLBACK;
     if (!p.when(env)) continue;
@@ -42,7 +49,8 @@ class Bucket {
   readonly groups: PinGroup[] = [];
 
   add(p: CompiledPolicy): void {
-    if (p.pin === undefined || p.when === null) {
+    // A pin from a condition exists only when the conditions compiled; one from the scope holds anyway.
+    if (p.pin === undefined) {
       this.always.push(p);
       return;
     }
@@ -59,8 +67,8 @@ class Bucket {
   }
 
   /** Evaluates every policy of this bucket that can match `env`. */
-  visit(env: Env, found: Found): void {
-    if (this.always.length > 0) visit(this.always, env, found);
+  visit(env: Env, found: Found, seen?: Set<CompiledPolicy>): void {
+    if (this.always.length > 0) visit(this.always, env, found, seen);
     const groups = this.groups;
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
@@ -69,21 +77,22 @@ class Bucket {
         v = group.path(env);
       } catch {
         // The path fails (no such attribute): each policy fails on it too once its scope matches.
-        visit(group.all, env, found);
+        visit(group.all, env, found, seen);
         continue;
       }
       if (typeof v !== "string") continue; // `==` a string literal is false for any other value
       const list = group.byValue.get(v);
-      if (list !== undefined) visit(list, env, found);
+      if (list !== undefined) visit(list, env, found, seen);
     }
   }
 }
 
 /**
- * The policies of a set, indexed by what they pin: `action == Action::"..."` in the scope, then the
- * first `<path> == "<string>"` of their first `when`. A decision visits only the policies that can
- * match; skipping the others changes nothing, since a pinned policy whose path holds another value is
- * false before it can fail.
+ * The policies of a set, indexed by what they pin: the actions their scope names (`action ==`,
+ * `action in`), then `principal ==` / `resource ==` in their scope or else the first
+ * `<path> == "<string>"` of their first `when`. A decision visits only the policies that can match;
+ * skipping the others changes nothing, since a policy out of scope is never evaluated, and a pinned
+ * policy whose path holds another value is false before it can fail.
  */
 export class PolicyIndex {
   /** By the action's id, then its type (ids are what differ; the type is nearly always `Action`). */
@@ -92,31 +101,48 @@ export class PolicyIndex {
 
   constructor(policies: readonly CompiledPolicy[]) {
     for (const p of policies) {
-      if (p.action === undefined) {
+      if (p.actions === undefined) {
         this.#anyAction.add(p);
         continue;
       }
-      const { type, id } = p.action;
-      let entries = this.#byAction.get(id);
-      if (entries === undefined) {
-        entries = [];
-        this.#byAction.set(id, entries);
+      const added = new Set<string>(); // `action in [A, A]`: once
+      for (const { type, id } of p.actions) {
+        if (added.has(`${type}\u0000${id}`)) continue;
+        added.add(`${type}\u0000${id}`);
+        let entries = this.#byAction.get(id);
+        if (entries === undefined) {
+          entries = [];
+          this.#byAction.set(id, entries);
+        }
+        let entry = entries.find((e) => e.type === type);
+        if (entry === undefined) {
+          entry = { type, bucket: new Bucket() };
+          entries.push(entry);
+        }
+        entry.bucket.add(p);
       }
-      let entry = entries.find((e) => e.type === type);
-      if (entry === undefined) {
-        entry = { type, bucket: new Bucket() };
-        entries.push(entry);
-      }
-      entry.bucket.add(p);
     }
+  }
+
+  #bucketOf(action: EntityUid): Bucket | undefined {
+    const entries = this.#byAction.get(action.id);
+    if (entries === undefined) return undefined;
+    for (let i = 0; i < entries.length; i++) if (entries[i]!.type === action.type) return entries[i]!.bucket;
+    return undefined;
   }
 
   /** Evaluates the policies that can match `env` into `found`; throws FALLBACK when the engine must decide. */
   visit(env: Env, found: Found): void {
-    const entries = this.#byAction.get(env.action.id);
-    if (entries !== undefined) {
-      for (let i = 0; i < entries.length; i++) {
-        if (entries[i]!.type === env.action.type) entries[i]!.bucket.visit(env, found);
+    const action = env.action;
+    if (this.#byAction.size > 0) {
+      const up = env.entities.get(action)?.parents;
+      if (up === undefined || up.length === 0) this.#bucketOf(action)?.visit(env, found);
+      else {
+        // The request's action is in action groups: `action in <group>` policies are found under
+        // the groups too, and one listed under two of them is evaluated once.
+        const seen = new Set<CompiledPolicy>();
+        this.#bucketOf(action)?.visit(env, found, seen);
+        for (const group of ancestorsOf(env, action)) this.#bucketOf(group)?.visit(env, found, seen);
       }
     }
     this.#anyAction.visit(env, found);

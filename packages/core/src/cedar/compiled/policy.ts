@@ -1,4 +1,4 @@
-import { compileExpr, type Expr, entityLiteral, Unsupported } from "./expression.js";
+import { compileExpr, entityLiteral, Unsupported } from "./expression.js";
 import type { Env } from "./request.js";
 import { entityIn } from "./request.js";
 import { type EntityUid, FALLBACK } from "./values.js";
@@ -6,11 +6,16 @@ import { type EntityUid, FALLBACK } from "./values.js";
 // biome-ignore lint/suspicious/noExplicitAny: the engine's JSON policy format (EST), checked node by node
 type Json = any;
 
-/** What a policy's condition pins: `<path> == "<literal>"`, evaluated first, so other values skip it. */
+/**
+ * What a policy pins, so that requests with another value skip it: `principal == T::"id"` or
+ * `resource == T::"id"` in its scope (the value is the id, the path gives the variable's id when its
+ * type is T), else `<path> == "<literal>"` evaluated first in its first `when`.
+ */
 export interface Pin {
-  /** The path (`resource.hostname`, `context.tool`) as its JSON, the key policies are grouped by. */
+  /** What the path reads (`principal == Agent`, or the JSON of `resource.hostname`): the key policies are grouped by. */
   key: string;
-  path: Expr;
+  /** The value the policy wants; anything but a string never matches it. May throw FALLBACK (a Cedar error). */
+  path: (env: Env) => unknown;
   value: string;
 }
 
@@ -24,8 +29,11 @@ export interface CompiledPolicy {
   scope: (env: Env) => boolean;
   /** The conditions, after the scope. Null: not compiled. */
   when: ((env: Env) => boolean) | null;
-  /** `action == Action::"..."` in the scope: that action. */
-  action: EntityUid | undefined;
+  /**
+   * The actions its scope names (`action == A`: A; `action in [A, B]`: A and B), undefined for any.
+   * `in` matches their descendants too: the index looks a request's action up with its ancestors.
+   */
+  actions: EntityUid[] | undefined;
   pin: Pin | undefined;
 }
 
@@ -105,6 +113,27 @@ function compileConditions(conditions: Json): (env: Env) => boolean {
   };
 }
 
+/** The actions an action scope names (`==`, `in` one, `in` a list), or undefined (any action). */
+function actionsOf(c: Json): EntityUid[] | undefined {
+  if (c?.op === "==" && c.entity !== undefined) return [entityLiteral(c.entity)];
+  if (c?.op === "in") {
+    if (Array.isArray(c.entities)) return c.entities.map(entityLiteral);
+    if (c.entity !== undefined) return [entityLiteral(c.entity)];
+  }
+  return undefined;
+}
+
+/** `principal == T::"id"` (or `resource`) in the scope, as a pin on the variable's id. */
+function scopePinOf(v: "principal" | "resource", c: Json): Pin | undefined {
+  if (c?.op !== "==" || c.entity === undefined) return undefined;
+  const { type, id } = entityLiteral(c.entity);
+  const path =
+    v === "principal"
+      ? (env: Env) => (env.principal.type === type ? env.principal.id : undefined)
+      : (env: Env) => (env.resource.type === type ? env.resource.id : undefined);
+  return { key: `${v} == ${type}`, path, value: id };
+}
+
 /** A chain of attribute reads from a variable (`resource.hostname`, `context.a.b`), or null. */
 function isPath(node: Json): boolean {
   if (node?.Var !== undefined) return ["principal", "action", "resource", "context"].includes(node.Var);
@@ -146,19 +175,18 @@ export function compilePolicy(id: string, index: number, json: Json): CompiledPo
       forbid: json.effect === "forbid",
       scope: () => true,
       when: null,
-      action: undefined,
+      actions: undefined,
       pin: undefined,
     };
   }
   let when: ((env: Env) => boolean) | null = null;
-  let pin: Pin | undefined;
+  // A scope pin holds whether or not the conditions compile: out of scope, a policy is never evaluated.
+  let pin = scopePinOf("principal", json.principal) ?? scopePinOf("resource", json.resource);
   try {
     when = compileConditions(json.conditions ?? []);
-    pin = pinOf(json.conditions);
+    pin ??= pinOf(json.conditions);
   } catch (err) {
     if (!(err instanceof Unsupported)) throw err;
   }
-  const action =
-    json.action?.op === "==" && json.action.entity ? entityLiteral(json.action.entity) : undefined;
-  return { id, index, forbid: json.effect === "forbid", scope, when, action, pin };
+  return { id, index, forbid: json.effect === "forbid", scope, when, actions: actionsOf(json.action), pin };
 }

@@ -214,6 +214,22 @@ export function entityIn(env: Env, a: EntityUid, b: EntityUid): boolean {
   return stored.ancestors.has(b.key);
 }
 
+/** Every ancestor of `a` among the request's entities (its parents, theirs, ...), each once. */
+export function ancestorsOf(env: Env, a: EntityUid): EntityUid[] {
+  const out: EntityUid[] = [];
+  const seen = new Set<string>([a.key]);
+  const todo = [...(env.entities.get(a)?.parents ?? [])];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    if (seen.has(p.key)) continue;
+    seen.add(p.key);
+    out.push(p);
+    const up = env.entities.get(p);
+    if (up) todo.push(...up.parents);
+  }
+  return out;
+}
+
 /** Whether the parent links among `entities` hold a cycle (an entity its own ancestor). */
 function hasCycle(entities: EntityStore): boolean {
   const state = new Map<string, 1 | 2>(); // 1: on the current path, 2: done
