@@ -51,6 +51,17 @@ describe("policy suggestions from stored events", () => {
       });
     }
     expect(allow.impact.deny_to_allow).toBe(6);
+    // Examples: three distinct events of what the rule is about, each with its change.
+    const ex = (
+      allow as unknown as {
+        impact: { examples: { event_id: string; name: string; from: string; to: string }[] };
+      }
+    ).impact.examples;
+    expect(new Set(ex.map((e) => e.event_id)).size).toBe(3);
+    for (const e of ex) {
+      expect(e.name).toMatch(/^GET https:\/\/registry\.example\/pkg\/\d$/);
+      expect([e.from, e.to]).toEqual(["deny", "allow"]);
+    }
     expect(deny.impact.allow_to_deny).toBe(1);
     // Thresholds are options.
     const strict = await t.api("GET", "/api/v1/policies/suggestions?min_agents=4");

@@ -1,5 +1,5 @@
 import type { CedarRequest, SuggestionImpact } from "@trusera/core";
-import { type CedarDecision, cedarString, eventToCedarRequest, formatMicros, sha256Hex } from "@trusera/core";
+import { cedarString, eventToCedarRequest, formatMicros, sha256Hex } from "@trusera/core";
 import { compileOrThrow } from "../policies/policy-compiler.js";
 import type { PolicyBundle } from "../policies/policy-service.js";
 import type { Store, StoredEvent } from "../store/types.js";
@@ -42,6 +42,7 @@ export interface ServerSuggestion {
 }
 
 type Subject = { action: LearnedAction; name: string };
+type Outcome = "allow" | "deny";
 
 /**
  * What events with the same stored texts share: their request (its index among the distinct requests
@@ -53,19 +54,30 @@ interface Source {
   name: string;
 }
 
-/** One event of the window, kept small: a million of them are held at once. */
-interface Seen {
+/** An event kept as a possible example; `seq` is its place in the order read (newest first). */
+interface Kept {
+  seq: number;
   id: string;
   ts: number;
-  recorded: "allow" | "deny";
   src: Source;
 }
 
-const exampleOf = (s: Seen): Example => ({
-  event_id: s.id,
-  agent_id: s.src.agentId,
-  name: s.src.name,
-  timestamp: formatMicros(s.ts),
+/** Events of one subject with one recorded outcome: the evidence of a suggestion, counted. */
+interface Tally {
+  count: number;
+  agents: Set<string>;
+  first: number;
+  last: number;
+  examples: Kept[];
+}
+
+const tally = (): Tally => ({ count: 0, agents: new Set(), first: Infinity, last: -Infinity, examples: [] });
+
+const exampleOf = (k: Kept): Example => ({
+  event_id: k.id,
+  agent_id: k.src.agentId,
+  name: k.src.name,
+  timestamp: formatMicros(k.ts),
 });
 
 const PAGE = 5000;
@@ -110,16 +122,21 @@ export async function suggestFromEvents(
   active: PolicyBundle,
   o: ServerLearningOptions,
 ): Promise<{ events: number; suggestions: ServerSuggestion[] }> {
-  // Events the request model decides: all are replayed, but only those a rule can name are kept.
+  // Nothing is held per event: a window of a million events is counted, by distinct request and by
+  // subject, keeping only the first few of each as examples.
   let replayed = 0;
   // Distinct requests: many events make the same request, and each is kept and decided once. Many
   // also store the same texts, which are then parsed and turned into a request once.
   const requests: CedarRequest[] = [];
-  const subjectOfRequest: number[] = [];
   const requestIndex = new Map<string, number>();
   const rawIndex = new Map<string, Source | null>();
-  // What rules can name (hosts and tools), and the events of each in the order read.
-  const subjects: { subject: Subject; events: Seen[] }[] = [];
+  // Per request: its subject (-1 for none), how many events made it, the first of them.
+  const subjectOfRequest: number[] = [];
+  const requestCount: number[] = [];
+  const requestFirst: Kept[][] = [];
+  // What rules can name (hosts and tools): their distinct requests and their events counted by the
+  // outcome recorded.
+  const subjects: { subject: Subject; requests: number[]; recorded: Record<Outcome, Tally> }[] = [];
   const subjectIndex = new Map<string, number>();
   let after: { ts: number; id: string } | undefined;
   let scanned = 0;
@@ -145,15 +162,20 @@ export async function suggestFromEvents(
         rawIndex.set(raw, src);
       }
       if (!src) continue;
-      replayed++;
-      const sub = subjectOfRequest[src.request]!;
-      if (sub >= 0)
-        subjects[sub]!.events.push({
-          id: e.id,
-          ts: e.ts,
-          recorded: e.decision === "deny" || e.decision === "warn" ? "deny" : "allow",
-          src,
-        });
+      const seq = replayed++;
+      const r = src.request;
+      const sub = subjectOfRequest[r]!;
+      if (sub < 0) continue;
+      requestCount[r]!++;
+      const firsts = requestFirst[r]!;
+      const kept = firsts.length < o.maxExamples ? { seq, id: e.id, ts: e.ts, src } : null;
+      if (kept) firsts.push(kept);
+      const t = subjects[sub]!.recorded[e.decision === "deny" || e.decision === "warn" ? "deny" : "allow"];
+      t.count++;
+      t.agents.add(src.agentId ?? "unknown");
+      if (e.ts < t.first) t.first = e.ts;
+      if (e.ts > t.last) t.last = e.ts;
+      if (t.examples.length < o.maxExamples) t.examples.push(kept ?? { seq, id: e.id, ts: e.ts, src });
     }
     if (page.length < limit) break;
     after = page.at(-1)!;
@@ -190,11 +212,14 @@ export async function suggestFromEvents(
       const about = `${subject.action}|${subject.name}`;
       sub = subjectIndex.get(about) ?? -1;
       if (sub < 0) {
-        sub = subjects.push({ subject, events: [] }) - 1;
+        sub = subjects.push({ subject, requests: [], recorded: { allow: tally(), deny: tally() } }) - 1;
         subjectIndex.set(about, sub);
       }
+      subjects[sub]!.requests.push(index);
     }
     subjectOfRequest.push(sub);
+    requestCount.push(0);
+    requestFirst.push([]);
     return index;
   }
 
@@ -203,35 +228,22 @@ export async function suggestFromEvents(
     defaultDecision: active.defaultDecision,
     slot: `trusera.learning.base.${projectId}`,
   });
-  const before: (CedarDecision | undefined)[] = new Array(requests.length);
-  const decideBefore = (i: number) => {
-    let d = before[i];
-    if (!d) {
-      d = base.policySet.evaluate(requests[i]!);
-      before[i] = d;
-    }
-    return d;
-  };
   // The candidates: per host or tool, a permit from the denied events, a forbid from the allowed ones.
-  type Group = { kind: "allow" | "deny"; subject: Subject; all: Seen[]; items: Seen[] };
+  type Group = { kind: Outcome; subject: Subject; requests: number[]; evidence: Tally };
   const groups: Group[] = [];
-  for (const { subject, events } of subjects) {
-    const denied = events.filter((s) => s.recorded === "deny");
-    if (denied.length > 0) groups.push({ kind: "allow", subject, all: events, items: denied });
-    if (denied.length < events.length)
-      groups.push({
-        kind: "deny",
-        subject,
-        all: events,
-        items: events.filter((s) => s.recorded === "allow"),
-      });
+  for (const { subject, requests: of, recorded } of subjects) {
+    if (recorded.deny.count > 0)
+      groups.push({ kind: "allow", subject, requests: of, evidence: recorded.deny });
+    if (recorded.allow.count > 0)
+      groups.push({ kind: "deny", subject, requests: of, evidence: recorded.allow });
   }
   const order = (g: Group) => `${g.subject.name}\u0000${g.subject.action}`;
   const out: ServerSuggestion[] = [];
   for (const g of groups.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))) {
-    const agents = new Set(g.items.map((s) => s.src.agentId ?? "unknown")).size;
-    if (g.kind === "allow" && (g.items.length < o.minCount || agents < o.minAgents)) continue;
-    if (g.kind === "deny" && g.items.length > o.rareMax) continue;
+    const count = g.evidence.count;
+    const agents = g.evidence.agents.size;
+    if (g.kind === "allow" && (count < o.minCount || agents < o.minAgents)) continue;
+    if (g.kind === "deny" && count > o.rareMax) continue;
     const id = `S-${sha256Hex(`${g.kind}|${g.subject.action}|${g.subject.name}`).slice(0, 12)}`;
     const ruleId = cedarString(`learned-${g.kind}-${id.slice(2)}`);
     // Already approved: the rule is in the active set.
@@ -249,40 +261,38 @@ export async function suggestFromEvents(
       deny_to_allow: 0,
       examples: [],
     };
-    const decided = new Map<number, CedarDecision>();
+    const examples: (Kept & { from: Outcome; to: Outcome })[] = [];
     let opens = false;
-    // Every other event is decided alike under both sets: the rule's scope (`action ==` and its host
-    // or tool) cannot match it. So only the events of the rule's subject are decided again.
-    for (const s of g.all) {
-      const r = s.src.request;
-      let d = decided.get(r);
-      if (!d) {
-        d = cand.policySet.evaluate(requests[r]!);
-        decided.set(r, d);
-      }
-      const was = decideBefore(r);
-      if (was.decision === d.decision) continue;
-      if (d.decision === "allow" && was.policyIds.length > 0) opens = true;
-      impact.changed++;
-      if (d.decision === "deny") impact.allow_to_deny++;
-      else impact.deny_to_allow++;
-      if (impact.examples.length < o.maxExamples)
-        impact.examples.push({ ...exampleOf(s), from: was.decision, to: d.decision });
+    // Every other request is decided alike under both sets: the rule's scope (`action ==` and its host
+    // or tool) cannot match it. So only the requests of the rule's subject are decided again.
+    for (const r of g.requests) {
+      const was = base.policySet.evaluate(requests[r]!);
+      const now = cand.policySet.evaluate(requests[r]!);
+      if (was.decision === now.decision) continue;
+      if (now.decision === "allow" && was.policyIds.length > 0) opens = true;
+      const n = requestCount[r]!;
+      impact.changed += n;
+      if (now.decision === "deny") impact.allow_to_deny += n;
+      else impact.deny_to_allow += n;
+      for (const k of requestFirst[r]!) examples.push({ ...k, from: was.decision, to: now.decision });
     }
     if (impact.changed === 0 || opens) continue;
-    const ts = g.items.map((s) => s.ts).sort((a, b) => a - b);
+    impact.examples = examples
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, o.maxExamples)
+      .map((k) => ({ ...exampleOf(k), from: k.from, to: k.to }));
     out.push({
       id,
       kind: g.kind,
       action: g.subject.action,
       policy,
-      reason: reasonOf(g.kind, g.subject, g.items.length, agents),
+      reason: reasonOf(g.kind, g.subject, count, agents),
       evidence: {
-        count: g.items.length,
+        count,
         agents,
-        first_seen: formatMicros(ts[0]!),
-        last_seen: formatMicros(ts.at(-1)!),
-        examples: g.items.slice(0, o.maxExamples).map(exampleOf),
+        first_seen: formatMicros(g.evidence.first),
+        last_seen: formatMicros(g.evidence.last),
+        examples: g.evidence.examples.map(exampleOf),
       },
       impact,
     });
