@@ -129,7 +129,9 @@ export async function suggestFromEvents(
   // also store the same texts, which are then parsed and turned into a request once.
   const requests: CedarRequest[] = [];
   const requestIndex = new Map<string, number>();
-  const rawIndex = new Map<string, Source | null>();
+  // payload text -> metadata text -> type, agent and name: looked up without building one long key.
+  const rawIndex = new Map<string, Map<string, Map<string, Source | null>>>();
+  let rawSize = 0;
   // Per request: its subject (-1 for none), how many events made it, the first of them.
   const subjectOfRequest: number[] = [];
   const requestCount: number[] = [];
@@ -153,13 +155,23 @@ export async function suggestFromEvents(
     });
     for (const e of page) {
       scanned++;
-      const raw = `${e.type}\u0000${e.agentId ?? ""}\u0000${e.name}\u0000${e.payload}\u0000${e.metadata}`;
-      let src = rawIndex.get(raw);
+      let byMetadata = rawIndex.get(e.payload);
+      let byRest = byMetadata?.get(e.metadata);
+      const rest = `${e.type}\u0000${e.agentId ?? ""}\u0000${e.name}`;
+      let src = byRest?.get(rest);
       if (src === undefined) {
         const request = requestOf(e);
         src = request < 0 ? null : { request, agentId: e.agentId, name: e.name };
-        if (rawIndex.size >= RAW_MAX) rawIndex.clear();
-        rawIndex.set(raw, src);
+        if (rawSize >= RAW_MAX) {
+          rawIndex.clear();
+          rawSize = 0;
+          byMetadata = undefined;
+          byRest = undefined;
+        }
+        if (!byMetadata) rawIndex.set(e.payload, (byMetadata = new Map()));
+        if (!byRest) byMetadata.set(e.metadata, (byRest = new Map()));
+        byRest.set(rest, src);
+        rawSize++;
       }
       if (!src) continue;
       const seq = replayed++;
