@@ -7,7 +7,7 @@ export interface StoredEntity {
   tags: Record<string, Value> | undefined;
   parents: EntityUid[];
   /** Keys of every ancestor, computed on first `in`. */
-  ancestors?: Set<string>;
+  ancestors: Set<string> | undefined;
 }
 
 /** A request checked and turned into values: what compiled policies evaluate against. */
@@ -181,6 +181,7 @@ export function toEnv(request: CedarRequest): Env {
         attrs: recordOf(e.attrs),
         tags: e.tags === undefined ? undefined : recordOf(e.tags),
         parents,
+        ancestors: undefined, // one shape for every stored entity, `in` or not
       });
     }
   }
