@@ -128,7 +128,7 @@ class TruseraClient:
         """Everything a forked child must have of its own."""
         self._lock = threading.Lock()
         self._cv = threading.Condition(self._lock)
-        self._pending: deque[tuple[Any, str | None]] = deque()
+        self._pending: deque[Any] = deque()  # (event, agent) tuples and LazyEvents records
         self._queue = EventQueue(self._o.max_queue_size, self._o.max_queue_bytes)
         self._queued_items = self._queue._items  # its deque, for track()'s length check
         self._max_queue = self._o.max_queue_size
@@ -209,7 +209,9 @@ class TruseraClient:
             pass
 
     def _track_lazy(self, record: LazyEvents) -> None:
-        """``track()`` for events the client's thread builds (see events/lazy.py). Never raises."""
+        """``track()`` for events the client's thread builds (see events/lazy.py). Never raises.
+        The record itself is queued, with the agent id on it: no wrapper per call that the garbage
+        collector would have to follow."""
         try:
             if self._worker is None and not self._closed:
                 self._start_worker()
@@ -219,8 +221,9 @@ class TruseraClient:
                     self._after_close += n
                     return
                 self._tracked += n
+                record.agent = self._agent_id
                 pending = self._pending
-                pending.append((record, self._agent_id))
+                pending.append(record)
                 while len(pending) + len(self._queued_items) > self._max_queue:
                     if not self._queue.drop_oldest():
                         pending.popleft()
@@ -416,7 +419,11 @@ class TruseraClient:
                 batch, self._pending = self._pending, deque()
             done: list[bytes] = []
             invalid = 0
-            for event, agent in batch:
+            for item in batch:
+                if item.__class__ is tuple:  # (event, agent) from track()
+                    event, agent = item
+                else:
+                    event, agent = item, item.agent
                 if isinstance(event, LazyEvents):
                     try:
                         wire = event.wire(agent)

@@ -10,9 +10,10 @@ from .event import Event
 
 
 class LazyEvents:
-    """Something ``TruseraClient`` turns into events on its own thread. ``count``: how many."""
+    """Something ``TruseraClient`` turns into events on its own thread. ``count``: how many.
+    ``agent``: the client's agent id when it was tracked (set by the client)."""
 
-    __slots__ = ()
+    __slots__ = ("agent",)
     count: int = 1  # a subclass may hold it in a slot
 
     def events(self) -> list[Event]:  # pragma: no cover - interface

@@ -77,9 +77,11 @@ def content_length(pairs: Any) -> int | None:
 
 def _headers_json(headers: Any) -> tuple[str, int | None]:
     """The recorded ``request_headers`` JSON and the Content-Length they state."""
-    store = getattr(headers, "_store", None)
-    if isinstance(store, dict):  # requests' CaseInsensitiveDict: its items() are these values
-        pairs: Any = tuple(store.values())
+    store = None if headers.__class__ is tuple else getattr(headers, "_store", None)
+    if headers.__class__ is tuple:  # the adapters' own form
+        pairs: Any = headers
+    elif isinstance(store, dict):  # requests' CaseInsensitiveDict: its items() are these values
+        pairs = tuple(store.values())
     elif hasattr(headers, "items"):
         pairs = tuple(headers.items())
     else:

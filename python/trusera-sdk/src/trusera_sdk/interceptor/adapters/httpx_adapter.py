@@ -35,7 +35,7 @@ def patches() -> list[Patch]:
             core = active()
             if core is None:
                 return original(self, request, *args, **kwargs)
-            call = core.begin(LIBRARY, request.method, str(request.url), request.headers.raw, _request_size(request))
+            call = core.begin(LIBRARY, request.method, str(request.url), tuple(request.headers.raw), _request_size(request))
             if call is None:
                 return original(self, request, *args, **kwargs)
             try:
@@ -54,7 +54,7 @@ def patches() -> list[Patch]:
             core = active()
             if core is None:
                 return await original(self, request, *args, **kwargs)
-            call = core.begin(LIBRARY, request.method, str(request.url), request.headers.raw, _request_size(request))
+            call = core.begin(LIBRARY, request.method, str(request.url), tuple(request.headers.raw), _request_size(request))
             if call is None:
                 return await original(self, request, *args, **kwargs)
             try:

@@ -31,8 +31,7 @@ def patches() -> list[Patch]:
             core = active()
             if core is None:
                 return original(self, request, **kwargs)
-            # The prepared request's own headers: requests does not change them once it sends.
-            call = core.begin(LIBRARY, request.method, request.url, request.headers, _size(request.body))
+            call = core.begin(LIBRARY, request.method, request.url, _pairs(request.headers), _size(request.body))
             if call is None:
                 return original(self, request, **kwargs)
             token = in_hooked_call.set(LIBRARY)
@@ -52,6 +51,14 @@ def patches() -> list[Patch]:
         return send
 
     return [Patch(requests.sessions.Session, "send", make)]
+
+
+def _pairs(headers: Any) -> tuple[Any, ...]:
+    """The prepared request's (name, value) pairs, as its CaseInsensitiveDict's items() gives them."""
+    store = getattr(headers, "_store", None)
+    if isinstance(store, dict):
+        return tuple(store.values())
+    return tuple(headers.items()) if headers else ()
 
 
 def _header_size(headers: Any) -> int | None:
