@@ -319,6 +319,12 @@ export function storeContract(
           after = page.at(-1)!;
         }
         expect(seen).toEqual(all.map((e) => e.id));
+        // A cursor with a window: whichever of `until` and the cursor bounds it, both hold.
+        const [, , third] = all;
+        const windowed = (until: number) =>
+          store.listEvents(a.id, { limit: 10, since: T0 + 20, until, after: third! });
+        expect((await windowed(T0 + 50)).map((e) => e.ts)).toEqual([T0 + 20]);
+        expect((await windowed(T0 + 20)).map((e) => e.ts)).toEqual([]);
         const other = await store.createProject("b");
         expect(await store.listEvents(other.id, { limit: 10 })).toEqual([]);
       }),

@@ -145,11 +145,9 @@ export async function suggestFromEvents(
   for (;;) {
     const limit = Math.min(PAGE, o.maxEvents - scanned);
     if (limit <= 0) break;
-    // Each page ends the window at the last event read: with only the `after` position, SQLite ranges
-    // over [since, until) and steps over every event already read, page after page (quadratic).
     const page = await store.listEvents(projectId, {
       since: o.since,
-      until: after ? Math.min(o.until, after.ts + 1) : o.until,
+      until: o.until,
       limit,
       ...(after ? { after } : {}),
     });

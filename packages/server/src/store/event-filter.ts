@@ -36,7 +36,8 @@ export function eventWhere(
   else if (q.decision === "violation") where.push("decision IN ('deny', 'warn')");
   else if (q.decision !== undefined) where.push(`decision = ${p(q.decision)}`);
   if (q.since !== undefined) where.push(`ts >= ${p(q.since)}`);
-  if (q.until !== undefined) where.push(`ts < ${p(q.until)}`);
+  // After a position, `ts <= after.ts` is the upper bound when it is the tighter one (see below).
+  if (q.until !== undefined && !(q.after && q.after.ts < q.until)) where.push(`ts < ${p(q.until)}`);
   // Metadata is JSON.stringify's text and a trace id only hex, so the pattern has no wildcard in it.
   if (q.traceId !== undefined)
     where.push(
@@ -50,6 +51,10 @@ export function eventWhere(
       `(name ${dialect.like} ${p(pattern)} ESCAPE '\\' OR payload ${dialect.like} ${p(pattern)} ESCAPE '\\')`,
     );
   }
-  if (q.after) where.push(`(ts, id) < (${p(q.after.ts)}, ${p(dialect.storedId(q.after.id))})`);
+  // `ts <=` repeats what the row value implies, for SQLite's planner, which bounds an index range by
+  // one upper bound per column: with `ts < until` for it, every page of a deep listing stepped over
+  // all the rows of the pages before it (quadratic over a large window).
+  if (q.after)
+    where.push(`ts <= ${p(q.after.ts)}`, `(ts, id) < (${p(q.after.ts)}, ${p(dialect.storedId(q.after.id))})`);
   return { where: where.join(" AND "), args };
 }
