@@ -166,8 +166,14 @@ export async function suggestFromEvents(
           byMetadata = undefined;
           byRest = undefined;
         }
-        if (!byMetadata) rawIndex.set(e.payload, (byMetadata = new Map()));
-        if (!byRest) byMetadata.set(e.metadata, (byRest = new Map()));
+        if (!byMetadata) {
+          byMetadata = new Map();
+          rawIndex.set(e.payload, byMetadata);
+        }
+        if (!byRest) {
+          byRest = new Map();
+          byMetadata.set(e.metadata, byRest);
+        }
         byRest.set(rest, src);
         rawSize++;
       }
