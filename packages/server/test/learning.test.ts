@@ -117,7 +117,17 @@ when { resource == Tool::"search" || resource == Tool::"shell" };
       events.push(tool("search", "allow", `bot-${i % 2}`));
     }
     events.push(tool("shell", "allow", "bot-0"));
-    expect((await t.api("POST", "/api/v1/events/batch", { key, body: { events } })).body.accepted).toBe(11);
+    // Replayed (the impact counts it, as replay does) but nothing to learn from: no host or tool.
+    // Recorded denied, as the active set decides it (replay compares with the recorded decision).
+    events.push(
+      sdkEvent({
+        type: "llm_invoke",
+        name: "m-1",
+        payload: { model: "m-1" },
+        metadata: { decision: "deny" },
+      }),
+    );
+    expect((await t.api("POST", "/api/v1/events/batch", { key, body: { events } })).body.accepted).toBe(12);
 
     const res = await t.api("GET", "/api/v1/policies/suggestions", { key });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -151,6 +161,7 @@ when { resource == Tool::"search" || resource == Tool::"shell" };
         deny_to_allow: replay.body.deny_to_allow,
       });
     }
+    expect(list[0].impact.replayed).toBe(12);
     expect(list[0].impact.deny_to_allow).toBe(5);
     expect(list[1].impact.allow_to_deny).toBe(1);
     // Approved, the forbid is part of the active set SDKs fetch.

@@ -81,6 +81,10 @@ const exampleOf = (k: Kept): Example => ({
 });
 
 const PAGE = 5000;
+// Not request indexes: an event the request model cannot decide (not replayed), and one it decides
+// that names no host or tool (replayed, but no rule learned here can change its decision).
+const UNDECIDABLE = -1;
+const NOTHING_TO_LEARN = -2;
 // Stored texts already turned into a request, remembered up to this many (then forgotten, and redone).
 const RAW_MAX = 200_000;
 
@@ -132,7 +136,7 @@ export async function suggestFromEvents(
   // payload text -> metadata text -> type, agent and name: looked up without building one long key.
   const rawIndex = new Map<string, Map<string, Map<string, Source | null>>>();
   let rawSize = 0;
-  // Per request: its subject (-1 for none), how many events made it, the first of them.
+  // Per request (those a rule can name): its subject, how many events made it, the first of them.
   const subjectOfRequest: number[] = [];
   const requestCount: number[] = [];
   const requestFirst: Kept[][] = [];
@@ -159,7 +163,7 @@ export async function suggestFromEvents(
       let src = byRest?.get(rest);
       if (src === undefined) {
         const request = requestOf(e);
-        src = request < 0 ? null : { request, agentId: e.agentId, name: e.name };
+        src = request === UNDECIDABLE ? null : { request, agentId: e.agentId, name: e.name };
         if (rawSize >= RAW_MAX) {
           rawIndex.clear();
           rawSize = 0;
@@ -180,8 +184,8 @@ export async function suggestFromEvents(
       if (!src) continue;
       const seq = replayed++;
       const r = src.request;
+      if (r === NOTHING_TO_LEARN) continue;
       const sub = subjectOfRequest[r]!;
-      if (sub < 0) continue;
       requestCount[r]!++;
       const firsts = requestFirst[r]!;
       const kept = firsts.length < o.maxExamples ? { seq, id: e.id, ts: e.ts, src } : null;
@@ -199,7 +203,7 @@ export async function suggestFromEvents(
   rawIndex.clear();
   requestIndex.clear();
 
-  /** The index of the event's request (-1 when the request model cannot decide it). */
+  /** The index of the event's request, or UNDECIDABLE, or NOTHING_TO_LEARN. */
   function requestOf(e: StoredEvent): number {
     let payload: Record<string, unknown>;
     let metadata: Record<string, unknown>;
@@ -216,23 +220,22 @@ export async function suggestFromEvents(
       metadata,
       agent_id: e.agentId ?? "unknown",
     });
-    if (!request) return -1;
+    if (!request) return UNDECIDABLE;
+    // Replayed but left as is: no rule learned here can change its decision.
+    const subject = subjectOf(request);
+    if (!subject) return NOTHING_TO_LEARN;
     const key = JSON.stringify(request);
     let index = requestIndex.get(key);
     if (index !== undefined) return index;
     index = requests.push(request) - 1;
     requestIndex.set(key, index);
-    const subject = subjectOf(request);
-    let sub = -1;
-    if (subject) {
-      const about = `${subject.action}|${subject.name}`;
-      sub = subjectIndex.get(about) ?? -1;
-      if (sub < 0) {
-        sub = subjects.push({ subject, requests: [], recorded: { allow: tally(), deny: tally() } }) - 1;
-        subjectIndex.set(about, sub);
-      }
-      subjects[sub]!.requests.push(index);
+    const about = `${subject.action}|${subject.name}`;
+    let sub = subjectIndex.get(about);
+    if (sub === undefined) {
+      sub = subjects.push({ subject, requests: [], recorded: { allow: tally(), deny: tally() } }) - 1;
+      subjectIndex.set(about, sub);
     }
+    subjects[sub]!.requests.push(index);
     subjectOfRequest.push(sub);
     requestCount.push(0);
     requestFirst.push([]);
