@@ -16,7 +16,7 @@ from support import Origin
 from trusera_sdk import TruseraClient, intercept
 from trusera_sdk.client.serialize import InvalidEvent
 from trusera_sdk.interceptor.core import Call
-from trusera_sdk.interceptor.wire import call_wire
+from trusera_sdk.interceptor.wire import call_wire, http_record, record_events
 from trusera_sdk.policy.decide import ALLOW_UNASKED, Verdict
 
 _ID = re.compile(rb'^\{"id":"[0-9a-f-]{36}"')
@@ -110,8 +110,12 @@ def _call(rng: random.Random, verdicts: list[Verdict]) -> Call:
 
 
 def _full_path(call: Call, agent) -> list[bytes] | None:
+    return _full_path_of(call.events(), agent)
+
+
+def _full_path_of(events, agent) -> list[bytes] | None:
     try:
-        return [TruseraClient._serialize(e, agent) for e in call.events()]
+        return [TruseraClient._serialize(e, agent) for e in events]
     except InvalidEvent:
         return None
 
@@ -132,6 +136,10 @@ def test_wire_bytes_are_the_full_paths_bytes_on_random_calls():
         full = _full_path(call, agent)
         if wire is None:
             assert again is None
+            if call.error is None:  # the client's thread builds the record's events for the full path
+                rec = http_record(call, call.status, call.response_size, call.response_headers, agent, call.duration, call.wall)
+                rebuilt = _full_path_of(record_events(rec), agent)
+                assert (rebuilt and _without_ids(rebuilt)) == (full and _without_ids(full))
             continue
         fast += 1
         assert full is not None, (call.url, agent)

@@ -28,7 +28,7 @@ from typing import Any, Mapping
 
 from .._log import SafeLogger
 from ..events.event import Event
-from ..events.lazy import LazyEvents
+from ..events.lazy import RECORD_KINDS, LazyEvents
 from ..events.ids import iso_timestamp, uuid7
 from ..events.limits import MAX_AGENT_ID_LENGTH, MAX_DROPPED_PER_BATCH
 from .options import resolve_options
@@ -209,19 +209,19 @@ class TruseraClient:
             pass
 
     def _track_lazy(self, record: LazyEvents) -> None:
-        """``track()`` for events the client's thread builds (see events/lazy.py). Never raises.
-        The record itself is queued, with the agent id on it: no wrapper per call that the garbage
-        collector would have to follow."""
+        """``track()`` for events the client's thread builds (see events/lazy.py): a ``LazyEvents``
+        (its agent id is set on it here) or a record tuple (which carries it). Never raises."""
         try:
             if self._worker is None and not self._closed:
                 self._start_worker()
-            n = record.count
+            n = record[1] if record.__class__ is tuple else record.count
             with self._lock:
                 if self._closed:
                     self._after_close += n
                     return
                 self._tracked += n
-                record.agent = self._agent_id
+                if record.__class__ is not tuple:
+                    record.agent = self._agent_id
                 pending = self._pending
                 pending.append(record)
                 while len(pending) + len(self._queued_items) > self._max_queue:
@@ -420,27 +420,32 @@ class TruseraClient:
             done: list[bytes] = []
             invalid = 0
             for item in batch:
-                if item.__class__ is tuple:  # (event, agent) from track()
+                if item.__class__ is tuple and len(item) == 2:  # (event, agent) from track()
                     event, agent = item
+                    built: list[Any] = [event]
                 else:
-                    event, agent = item, item.agent
-                if isinstance(event, LazyEvents):
+                    # A record tuple (kind, count, agent, ...) or a LazyEvents (events/lazy.py):
+                    # its wire bytes when it makes them, else its events for the full path.
+                    record = item.__class__ is tuple
+                    if record:
+                        wire_of, build_of = RECORD_KINDS[item[0]]
+                        agent, count = item[2], item[1]
+                    else:
+                        agent, count = item.agent, item.count
                     try:
-                        wire = event.wire(agent)
+                        wire = wire_of(item) if record else item.wire(agent)
                     except Exception:  # noqa: BLE001 - then the full path says what is wrong
                         wire = None
                     if wire is not None:
                         done.extend(wire)
                         continue
                     try:
-                        built: list[Any] = event.events()
+                        built = build_of(item) if record else item.events()
                     except Exception as err:  # noqa: BLE001
-                        invalid += event.count
+                        invalid += count
                         self._log.debug(f"could not build events: {err}")
                         continue
-                    invalid += event.count - len(built)
-                else:
-                    built = [event]
+                    invalid += count - len(built)
                 for one in built:
                     try:
                         done.append(self._serialize(one, agent))

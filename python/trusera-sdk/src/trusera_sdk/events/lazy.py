@@ -4,9 +4,24 @@ call pays for a tuple and an append instead of two dicts, an event and a header 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .event import Event
+
+# Records: tuples of plain values, ``(kind, count, agent, ...)``, that the client's thread turns
+# into events with the functions registered for ``kind``. A tuple that holds only strings, bytes,
+# numbers, None and such tuples leaves the garbage collector's lists at its first pass, so thousands of
+# calls waiting for the client's thread add nothing to the collector's later passes (an object
+# per call would reach its oldest generation and make full collections come more often).
+Wire = Callable[[tuple], "tuple[bytes, ...] | list[bytes] | None"]
+Build = Callable[[tuple], "list[Event]"]
+RECORD_KINDS: dict[str, tuple[Wire, Build]] = {}
+
+
+def record_kind(kind: str, wire: Wire, build: Build) -> None:
+    """Registers how a record of ``kind`` becomes wire bytes (or None: then ``build`` makes its
+    events for the full path)."""
+    RECORD_KINDS[kind] = (wire, build)
 
 
 class LazyEvents:
@@ -34,4 +49,4 @@ def stamp(event: Event, wall_time: float) -> Event:
     return event
 
 
-__all__ = ["Any", "LazyEvents", "stamp"]
+__all__ = ["RECORD_KINDS", "LazyEvents", "record_kind", "stamp"]

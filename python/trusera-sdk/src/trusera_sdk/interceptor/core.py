@@ -23,7 +23,7 @@ from ..events.limits import MAX_NAME_LENGTH
 from ..policy.decide import ALLOW_UNASKED, Verdict, decide_request
 from ..redact import redact_text, redact_url
 from .cache import DecisionCache
-from .wire import call_wire, content_length
+from .wire import content_length, http_record
 
 # Set while a library the interceptor hooks runs a call, so that a library underneath it (urllib3
 # under requests) does not record the same call twice.
@@ -34,8 +34,9 @@ _URL_MAX = 1024
 
 
 class Call(LazyEvents):
-    """One intercepted call: what ``begin`` decided, then what ``end`` saw. Handed to the client as
-    it is; the client's thread builds its events (``events()``)."""
+    """One intercepted call: what ``begin`` decided, then what ``end`` saw. A call that ended in an
+    error is handed to the client as it is (the client's thread builds its events, ``events()``);
+    any other as a record of plain values (interceptor/wire.py)."""
 
     __slots__ = (
         "library", "method", "url", "headers", "verdict", "started", "request_size",
@@ -54,9 +55,6 @@ class Call(LazyEvents):
         self.enforcement = enforcement
         self.count = 2 if verdict.decision == "deny" else 1  # events it stands for
         self.started = _perf()
-
-    def wire(self, agent: Any) -> list[bytes] | None:
-        return call_wire(self, agent)
 
     def events(self) -> list[Event]:
         v = self.verdict
@@ -205,12 +203,19 @@ class DecisionCore:
         ``policy_violation`` for a deny) on its own thread. ``response_headers``: pairs to read
         ``Content-Length`` from when ``response_size`` is not known. Never raises."""
         try:
-            call.duration = _perf() - call.started
+            duration = _perf() - call.started
+            client = self.client
+            if error is None:  # the common case: a record of plain values (interceptor/wire.py)
+                client._track_lazy(
+                    http_record(call, status, response_size, response_headers, client._agent_id, duration, _wall())
+                )
+                return
+            call.duration = duration
             call.wall = _wall()
             call.status = status
             call.response_size = response_size
             call.error = error
             call.response_headers = response_headers
-            self.client._track_lazy(call)
+            client._track_lazy(call)
         except Exception as err:  # noqa: BLE001
             self._log.debug(f"interceptor: could not record a call: {err}")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..client.serialize import _dumps
 from ..events.deferred import HeaderPairs
 from ..events.ids import iso_timestamp, uuid7
+from ..events.lazy import record_kind
 from ..events.limits import MAX_AGENT_ID_LENGTH, MAX_EVENT_BYTES, MAX_NAME_LENGTH
 from ..redact import redact_text, scrub_secrets
 
@@ -30,7 +31,7 @@ _KEY_MAX = 2048  # longer strings are redacted each time, not remembered
 
 _heads: dict[tuple[str, str], tuple[str, str] | None] = {}  # (method, url) -> the events' heads; None: full path
 _headers: dict[tuple[Any, ...], tuple[str, int | None]] = {}  # header pairs -> (JSON, Content-Length)
-_verdicts: dict[tuple[int, str, str], tuple[Any, str, str]] = {}  # -> (verdict, metadata part, reasons part)
+_verdicts: dict[tuple[Any, str, str], tuple[str, str]] = {}  # (verdict, enforcement, library) -> parts
 _agents: dict[str, str] = {}  # agent id -> ',"agent_id":"..."'
 _last_ms = -1  # the timestamp of the last millisecond written
 _last_timestamp = ""
@@ -97,29 +98,29 @@ def _headers_json(headers: Any) -> tuple[str, int | None]:
     return out
 
 
-def _verdict_parts(call: Call) -> tuple[str, str]:
+def _verdict_parts(verdict: tuple[Any, ...], enforcement: str, library: str) -> tuple[str, str]:
     """From the end of the payload to the timestamp's opening quote, for an ``api_call`` and for a
-    ``policy_violation`` (its payload ends with the reasons)."""
-    v = call.verdict
-    key = (id(v), call.enforcement, call.library)
+    ``policy_violation`` (its payload ends with the reasons). ``verdict``: ``Verdict.plain``."""
+    key = (verdict, enforcement, library)
     hit = _verdicts.get(key)
-    if hit is not None and hit[0] is v:
-        return hit[1], hit[2]
+    if hit is not None:
+        return hit
+    decision, policy_ids, reasons, blocked = verdict
     metadata = _dumps(
         scrub_secrets(
             {
-                "decision": v.decision,
-                "enforcement": call.enforcement,
-                "policy_ids": list(v.policy_ids),
-                "blocked": v.blocked,
-                "library": call.library,
+                "decision": decision,
+                "enforcement": enforcement,
+                "policy_ids": list(policy_ids),
+                "blocked": blocked,
+                "library": library,
             }
         )
     )
     tail = f'}},"metadata":{metadata},"timestamp":"'
-    out = (v, tail, f',"reasons":{_dumps(scrub_secrets(list(v.reasons)))}{tail}')
-    _remember(_verdicts, key, out)  # holds the verdict: its id is not reused while remembered
-    return out[1], out[2]
+    out = (tail, f',"reasons":{_dumps(scrub_secrets(list(reasons)))}{tail}')
+    _remember(_verdicts, key, out)
+    return out
 
 
 def _agent_json(agent: Any) -> str | None:
@@ -134,23 +135,52 @@ def _agent_json(agent: Any) -> str | None:
     return j
 
 
-def call_wire(call: Call, agent: Any) -> list[bytes] | None:
-    """The wire bytes of the call's events (``api_call``, then ``policy_violation`` for a deny),
-    exactly as the full path writes them; None when the call needs the full path."""
+# A finished call without an error, as the client queues it (events/lazy.py, records):
+# (HTTP, count, agent, library, method, url, headers, verdict (Verdict.plain), request_size,
+#  enforcement, status, response_size, response_headers, duration (s), wall (time.time()))
+HTTP = "http"
+
+
+def http_record(call: Call, status: Any, response_size: Any, response_headers: Any, agent: Any, duration: float, wall: float) -> tuple[Any, ...]:
+    return (
+        HTTP, call.count, agent, call.library, call.method, call.url, call.headers, call.verdict.plain,
+        call.request_size, call.enforcement, status, response_size, response_headers, duration, wall,
+    )
+
+
+def record_events(rec: tuple[Any, ...]) -> list[Any]:
+    """The record's events, built as the full path builds them."""
+    from ..policy.decide import Verdict
+    from .core import Call
+
+    decision, policy_ids, reasons, blocked = rec[7]
+    call = Call(rec[3], rec[4], rec[5], rec[6], Verdict(decision, policy_ids, reasons, blocked), rec[8], rec[9])
+    call.status, call.response_size, call.response_headers, call.duration, call.wall = rec[10:15]
+    call.error = None
+    return call.events()
+
+
+def call_wire(call: Call, agent: Any) -> tuple[bytes, ...] | None:
+    """``record_wire`` of a call (None for a call that ended in an error: the full path records it)."""
     if call.error is not None:
         return None
+    return record_wire(http_record(call, call.status, call.response_size, call.response_headers, agent, call.duration, call.wall))
+
+
+def record_wire(rec: tuple[Any, ...]) -> tuple[bytes, ...] | None:
+    """The wire bytes of the call's events (``api_call``, then ``policy_violation`` for a deny),
+    exactly as the full path writes them; None when the call needs the full path."""
+    (_, _, agent, library, method, url, headers, verdict, size_out, enforcement, status, size_in, response_headers,
+     duration, wall) = rec
     agent_json = _agent_json(agent)
-    heads = _heads_of(call.method, call.url)
+    heads = _heads_of(method, url)
     if agent_json is None or heads is None:
         return None
-    headers, stated = _headers_json(call.headers)
-    size_out = call.request_size
+    headers_json, stated = _headers_json(headers)
     if size_out is None:
         size_out = stated
-    size_in = call.response_size
-    if size_in is None and call.response_headers is not None:
-        size_in = content_length(call.response_headers)
-    status = call.status
+    if size_in is None and response_headers is not None:
+        size_in = content_length(response_headers)
     # Plain ints (or None, as null) are written here; anything else (a bool, a float) the full path writes.
     if not (
         (status is None or status.__class__ is int)
@@ -158,25 +188,27 @@ def call_wire(call: Call, agent: Any) -> list[bytes] | None:
         and (size_in is None or size_in.__class__ is int)
     ):
         return None
-    duration = round(call.duration * 1000, 3)
-    if duration.__class__ is not float or duration - duration != 0.0:  # inf or NaN: the full path writes null
+    ms_taken = round(duration * 1000, 3)
+    if ms_taken.__class__ is not float or ms_taken - ms_taken != 0.0:  # inf or NaN: the full path writes null
         return None
     body = (
-        f'{"null" if status is None else status},"duration_ms":{float.__repr__(duration)},'
+        f'{"null" if status is None else status},"duration_ms":{float.__repr__(ms_taken)},'
         f'"request_size_bytes":{"null" if size_out is None else size_out},'
-        f'"response_size_bytes":{"null" if size_in is None else size_in},"request_headers":{headers}'
+        f'"response_size_bytes":{"null" if size_in is None else size_in},"request_headers":{headers_json}'
     )
-    after, after_reasons = _verdict_parts(call)
+    after, after_reasons = _verdict_parts(verdict, enforcement, library)
     global _last_ms, _last_timestamp
-    wall = call.wall
     ms = int(wall * 1000)
     if ms != _last_ms:  # calls come many to a millisecond
         _last_timestamp, _last_ms = iso_timestamp(wall), ms
     end = f'{_last_timestamp}"{agent_json}}}'
-    out = [f'{{"id":"{uuid7(ms)}{heads[0]}{body}{after}{end}'.encode()]
-    if call.verdict.decision == "deny":
-        out.append(f'{{"id":"{uuid7(ms)}{heads[1]}{body}{after_reasons}{end}'.encode())
-    for data in out:
-        if len(data) > MAX_EVENT_BYTES:
-            return None  # the full path counts it invalid, with its reason
-    return out
+    first = f'{{"id":"{uuid7(ms)}{heads[0]}{body}{after}{end}'.encode()
+    if len(first) > MAX_EVENT_BYTES:
+        return None  # the full path counts it invalid, with its reason
+    if verdict[0] != "deny":
+        return (first,)  # a tuple of bytes: nothing for the garbage collector to follow
+    second = f'{{"id":"{uuid7(ms)}{heads[1]}{body}{after_reasons}{end}'.encode()
+    return None if len(second) > MAX_EVENT_BYTES else (first, second)
+
+
+record_kind(HTTP, record_wire, record_events)

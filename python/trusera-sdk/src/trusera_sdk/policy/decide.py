@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..cedar.evaluator import CedarEvaluator
@@ -22,6 +22,11 @@ class Verdict:
     reasons: tuple[str, ...] = ()
     blocked: bool = False
     errors: tuple[str, ...] = ()
+    # What an event records of it, as a tuple of plain values (interceptor/wire.py's records).
+    plain: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", (self.decision, tuple(self.policy_ids), tuple(self.reasons), self.blocked))
 
 
 ALLOW_UNASKED = Verdict("allow")

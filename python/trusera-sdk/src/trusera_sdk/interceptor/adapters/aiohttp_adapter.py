@@ -40,7 +40,7 @@ def patches() -> list[Patch]:
                 return await original(self, method, str_or_url, *args, **kwargs)
             data = kwargs.get("data")
             size = len(data) if isinstance(data, (bytes, bytearray)) else (len(data.encode()) if isinstance(data, str) else None)
-            call = core.begin(LIBRARY, method, _url(self, str_or_url), list(_headers(self, kwargs.get("headers")).items()), size)
+            call = core.begin(LIBRARY, method, _url(self, str_or_url), tuple(_headers(self, kwargs.get("headers")).items()), size)
             if call is None:
                 return await original(self, method, str_or_url, *args, **kwargs)
             try:

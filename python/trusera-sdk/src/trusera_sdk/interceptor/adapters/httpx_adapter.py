@@ -44,7 +44,7 @@ def patches() -> list[Patch]:
                 core.end(call, None, None, err)
                 raise
             size = _response_size(response)
-            core.end(call, response.status_code, size, None, None if size is not None else response.headers.raw)
+            core.end(call, response.status_code, size, None, None if size is not None else tuple(response.headers.raw))
             return response
 
         return send
@@ -63,7 +63,7 @@ def patches() -> list[Patch]:
                 core.end(call, None, None, err)
                 raise
             size = _response_size(response)
-            core.end(call, response.status_code, size, None, None if size is not None else response.headers.raw)
+            core.end(call, response.status_code, size, None, None if size is not None else tuple(response.headers.raw))
             return response
 
         return send

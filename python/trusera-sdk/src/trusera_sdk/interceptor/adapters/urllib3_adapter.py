@@ -33,7 +33,7 @@ def patches() -> list[Patch]:
             if core is None or in_hooked_call.get() is not None:
                 return original(self, method, url, body, headers, *args, **kwargs)
             size = len(body) if isinstance(body, (bytes, bytearray)) else (len(body.encode()) if isinstance(body, str) else (0 if body is None else None))
-            call = core.begin(LIBRARY, method, _url(self, url), list(headers.items()) if headers else [], size)
+            call = core.begin(LIBRARY, method, _url(self, url), tuple(headers.items()) if headers else (), size)
             if call is None:
                 return original(self, method, url, body, headers, *args, **kwargs)
             token = in_hooked_call.set(LIBRARY)
