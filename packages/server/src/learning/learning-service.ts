@@ -35,10 +35,11 @@ export class LearningService {
   ) {}
 
   /** The offered suggestions; with auto-tighten on, the ones that only tighten are approved first. */
-  list(projectId: string, byKeyId: string, o: ServerLearningOptions): Promise<SuggestionList> {
+  async list(projectId: string, byKeyId: string, o: ServerLearningOptions): Promise<SuggestionList> {
+    // Only reading: no need to wait for approvals in progress.
+    if (!this.autoTighten) return { ...(await this.#offered(projectId, o)), auto_approved: [] };
     return this.#serial(projectId, async () => {
       const first = await this.#offered(projectId, o);
-      if (!this.autoTighten) return { ...first, auto_approved: [] };
       const auto = first.suggestions.filter(onlyTightens);
       if (auto.length === 0) return { ...first, auto_approved: [] };
       const auto_approved: SuggestionList["auto_approved"] = [];
