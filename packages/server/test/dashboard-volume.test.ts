@@ -1,20 +1,19 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, type ServerProcess, startServerProcess, tempDir } from "@trusera/testing";
 import Database from "better-sqlite3";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { haveBrowser, launchChromium } from "./browser.js";
 
 // Issue 20 item 6: the event listing and the dashboard at 1,000,000 stored events. The events are
 // written straight into the server's SQLite file (one transaction, prepared statement) between two
 // starts of a real server process; the API and the dashboard in Chromium then page, filter, search
 // payload text and show one agent's run. Timings go to test-artifacts/dashboard-volume.json (they
 // are reported, never asserted).
-const CHROMIUM = "/usr/bin/chromium";
 const TOTAL = 1_000_000;
 const RUN = 500; // events of the agent whose run is viewed
 const NEEDLE = "needle-7f3a"; // in the payload of one event only, in the middle of the table
-const haveBrowser = existsSync(CHROMIUM);
 const timings: Record<string, number> = {};
 
 async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
@@ -129,16 +128,7 @@ describe("1,000,000 stored events", () => {
     let browser: Browser;
     let page: Page;
     beforeAll(async () => {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--no-first-run",
-        ],
-      });
+      browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 820, height: 900 } });
       page.setDefaultTimeout(30_000);
       await page.goto(server.url);
