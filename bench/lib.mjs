@@ -1,6 +1,7 @@
 // Shared measuring tools for the benchmark suites. Every comparison runs baseline (A) and candidate (B)
 // side by side in the same process, in alternating blocks, and reports medians: the machine's drift
 // (CPU frequency, another process) then hits both sides alike.
+import { request } from "node:http";
 
 /** Median of a list of numbers. */
 export function median(values) {
@@ -69,4 +70,52 @@ export const fmtRate = (perSec) => `${Math.round(perSec).toLocaleString("en-US")
  */
 export function row(suite, name, value, { baseline, target, ok, note } = {}) {
   return { suite, name, value, baseline: baseline ?? "", target: target ?? "", ok, note: note ?? "" };
+}
+
+/**
+ * POSTs a prepared body to `url` (on a keep-alive `agent`); resolves when the answer is a 200 and has
+ * been read, rejects with its status otherwise. The load generators' one request shape.
+ */
+export function postOk(url, key, body, { agent, contentType = "application/json" } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: {
+          authorization: `Bearer ${key}`,
+          "content-type": contentType,
+          "content-length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/**
+ * A closed-loop load: `concurrency` loops, for `seconds`, each awaiting `send(i)` before its next
+ * (loop w sends i = w, w + concurrency, ...). Returns items per second, `perSend` items a send.
+ */
+export async function closedLoop({ seconds, concurrency, perSend, send }) {
+  let sent = 0;
+  const until = Date.now() + seconds * 1000;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      for (let i = w; Date.now() < until; i += concurrency) {
+        await send(i);
+        sent += perSend;
+      }
+    }),
+  );
+  return sent / (Number(process.hrtime.bigint() - started) / 1e9);
 }

@@ -4,8 +4,8 @@
 // (`interception` events, translated to api_call) and as the TypeScript SDK 1.1.2 does (agent only in
 // metadata.agent_id). Figures are medians per batch, reported as ratios to ours.
 import { randomUUID } from "node:crypto";
-import { Agent, request } from "node:http";
-import { alternate, fmtNs, median, row } from "../lib.mjs";
+import { Agent } from "node:http";
+import { alternate, fmtNs, median, postOk, row } from "../lib.mjs";
 import { startBenchServer } from "../server-process.mjs";
 
 const BATCH = 100;
@@ -34,31 +34,6 @@ function body(kind) {
   return `{"events":[${Array.from({ length: BATCH }, () => events(now)).join(",")}]}`;
 }
 
-function post(url, key, path, payload, agent) {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}${path}`,
-      {
-        method: "POST",
-        agent,
-        headers: {
-          authorization: `Bearer ${key}`,
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () =>
-          res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(payload);
-  });
-}
-
 export async function run() {
   const server = await startBenchServer(["--log-level", "warn"]);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -67,7 +42,9 @@ export async function run() {
     const side = (kind) => {
       const bodies = Array.from({ length: 1000 }, () => body(kind));
       const { path } = batches[kind]();
-      return { run: (i) => post(server.url, server.apiKey, path, bodies[i % bodies.length], agent) };
+      return {
+        run: (i) => postOk(`${server.url}${path}`, server.apiKey, bodies[i % bodies.length], { agent }),
+      };
     };
     const rows = [];
     for (const [kind, label] of [

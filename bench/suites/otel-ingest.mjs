@@ -1,9 +1,9 @@
 // Issue 22: OTLP/HTTP trace ingest (POST /v1/traces), spans stored per second, protobuf and JSON, next to
 // the native batch endpoint in the same run (same machine, same concurrency, a fresh server each).
 import { randomBytes } from "node:crypto";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { createRequire } from "node:module";
-import { fmtRate, row } from "../lib.mjs";
+import { closedLoop, fmtRate, postOk, row } from "../lib.mjs";
 import { startBenchServer } from "../server-process.mjs";
 import { measureIngest } from "./server-ingest.mjs";
 
@@ -61,53 +61,21 @@ function exportOf(encoding) {
   return Buffer.from(ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(body)).finish());
 }
 
-function post(url, key, body, contentType, agent) {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/v1/traces`,
-      {
-        method: "POST",
-        agent,
-        headers: {
-          authorization: `Bearer ${key}`,
-          "content-type": contentType,
-          "content-length": body.length,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () =>
-          res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 async function measureOtlp(url, key, encoding) {
   const contentType = encoding === "json" ? "application/json" : "application/x-protobuf";
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   // Built before the clock starts (new span ids in each: every span is a real insert).
   const bodies = Array.from({ length: Math.ceil((SECONDS * 60_000) / SPANS) }, () => exportOf(encoding));
-  for (let i = 0; i < 10; i++) await post(url, key, exportOf(encoding), contentType, agent);
-  let sent = 0;
-  const until = Date.now() + SECONDS * 1000;
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, w) => {
-      let i = w;
-      while (Date.now() < until) {
-        await post(url, key, i < bodies.length ? bodies[i] : exportOf(encoding), contentType, agent);
-        sent += SPANS;
-        i += CONCURRENCY;
-      }
-    }),
-  );
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  const post = (body) => postOk(`${url}/v1/traces`, key, body, { agent, contentType });
+  for (let i = 0; i < 10; i++) await post(exportOf(encoding));
+  const sps = await closedLoop({
+    seconds: SECONDS,
+    concurrency: CONCURRENCY,
+    perSend: SPANS,
+    send: (i) => post(i < bodies.length ? bodies[i] : exportOf(encoding)),
+  });
   agent.destroy();
-  return sent / elapsed;
+  return sps;
 }
 
 async function fresh(fn) {

@@ -1,8 +1,8 @@
 // Issue 2 / 4: server ingest throughput for batches of 100 events into SQLite (target: >= 50,000 events/s).
 import { randomUUID } from "node:crypto";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { createEvent } from "trusera-sdk";
-import { fmtRate, row } from "../lib.mjs";
+import { closedLoop, fmtRate, postOk, row } from "../lib.mjs";
 import { benchDatabase } from "../seed.mjs";
 import { startBenchServer } from "../server-process.mjs";
 
@@ -23,31 +23,6 @@ function batchBody(agent) {
   return `{"events":[${events.join(",")}]}`;
 }
 
-function post(url, key, body, agent) {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/api/v1/events/batch`,
-      {
-        method: "POST",
-        agent,
-        headers: {
-          authorization: `Bearer ${key}`,
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () =>
-          res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 /** Sends batches from `concurrency` loops for `seconds`; returns events per second. */
 export async function measureIngest(url, key, { seconds = 5, concurrency = 8, ids = "v7" } = {}) {
   newId = ID_MAKERS[ids];
@@ -59,24 +34,16 @@ export async function measureIngest(url, key, { seconds = 5, concurrency = 8, id
     Buffer.from(batchBody("bench-agent")),
   );
   // Warm-up: creates the agent, fills caches.
-  for (let i = 0; i < 20; i++) await post(url, key, batchBody("bench-agent"), agent);
-  let sent = 0;
-  const until = Date.now() + seconds * 1000;
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, w) => {
-      let i = w;
-      while (Date.now() < until) {
-        const body = i < bodies.length ? bodies[i] : batchBody("bench-agent");
-        await post(url, key, body, agent);
-        sent += BATCH;
-        i += concurrency;
-      }
-    }),
-  );
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  const post = (body) => postOk(`${url}/api/v1/events/batch`, key, body, { agent });
+  for (let i = 0; i < 20; i++) await post(batchBody("bench-agent"));
+  const eps = await closedLoop({
+    seconds,
+    concurrency,
+    perSend: BATCH,
+    send: (i) => post(i < bodies.length ? bodies[i] : batchBody("bench-agent")),
+  });
   agent.destroy();
-  return sent / elapsed;
+  return eps;
 }
 
 /**
