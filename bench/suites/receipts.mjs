@@ -22,8 +22,8 @@ import { fmtNs, fmtRate, median, row, sampleSync } from "../lib.mjs";
 
 const S = "receipts";
 
-function body(n) {
-  const at = new Date().toISOString();
+/** An allowed, executed action's receipt body (no chain, no signature) for resource `n`. */
+export function receiptBody(n, at = new Date().toISOString()) {
   return buildActionReceipt({
     actorId: "bench-agent",
     connector: "transient-trace/sdk",
@@ -51,7 +51,7 @@ export async function run() {
   try {
     const writer = new ReceiptWriter(dir);
     const key = writer.keys.signingKey();
-    const sample = body(0);
+    const sample = receiptBody(0);
     const bytes = Buffer.from(canonicalJson(sample));
 
     const opts = { blocks: 30, perBlock: 200, warmup: 400 };
@@ -64,7 +64,7 @@ export async function run() {
       ),
     );
     const appendOne = median(sampleSync(() => writer.record(sample), opts));
-    const full = median(sampleSync((i) => writer.record(body(i)), opts));
+    const full = median(sampleSync((i) => writer.record(receiptBody(i)), opts));
     await writer.close();
 
     // Verify: the log just written (about 25,000 receipts).

@@ -9,15 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client_init } from "transient-trace";
-import {
-  buildActionReceipt,
-  canonicalJson,
-  Governor,
-  ReceiptWriter,
-  statePaths,
-  verifyStateDir,
-} from "transient-trace/receipts";
+import { canonicalJson, Governor, ReceiptWriter, statePaths, verifyStateDir } from "transient-trace/receipts";
 import { fmtNs, fmtRate, median, row, sampleSync } from "../lib.mjs";
+import { receiptBody } from "./receipts.mjs";
 
 const S = "transient-trace-python";
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -42,29 +36,7 @@ function pythonSide() {
   return JSON.parse(out);
 }
 
-function body(n) {
-  const at = "2026-12-07T00:00:00.000000Z";
-  return buildActionReceipt({
-    actorId: "bench-agent",
-    connector: "transient-trace/sdk",
-    action: "execute",
-    actionClass: "read",
-    target: { id: `resource-${n}` },
-    context: {},
-    decision: {
-      outcome: "allow",
-      block: false,
-      mode: "strict",
-      reasonCode: "rule:reads",
-      ruleIds: ["reads"],
-      policyDigest: "0".repeat(64),
-    },
-    executionStatus: "executed",
-    requestedAt: at,
-    decidedAt: at,
-    correlationId: `bench:${n}`,
-  });
-}
+const body = (n) => receiptBody(n, "2026-12-07T00:00:00.000000Z");
 
 export async function run() {
   const dir = mkdtempSync(join(tmpdir(), "tt-bench-ts-"));
@@ -124,7 +96,7 @@ export async function run() {
       row(S, "Python: Governor.decide (agent action), median", fmtNs(p.decide), {
         baseline: `TypeScript ${fmtNs(decide)}`,
         target: "(reported)",
-        note: "Python: cedarpy (the Rust engine) with the request passed as dicts; TypeScript: cedar-wasm.",
+        note: "Python: cedarpy (the Rust engine) with the request passed as dicts; TypeScript: the policy set compiled to JS closures (packages/core/src/cedar/compiled/), cedar-wasm for what it cannot compile.",
       }),
       row(S, "Python: verify a log, 1 thread", fmtRate(pyRate), {
         baseline: `TypeScript ${fmtRate(tsRate)}`,
