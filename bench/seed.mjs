@@ -10,11 +10,15 @@ const HOSTS = [
   "s3.amazonaws.com",
 ];
 
-/** `count` api_call events spread over `agents` agents and the last `spanSeconds` seconds, some denied. */
+/**
+ * `count` api_call events spread over `agents` agents and the last `spanSeconds` seconds, some denied.
+ * URLs repeat (97 paths x 5 pages per host) unless `distinctUrls`: then every event's URL is its own,
+ * as recorded traffic with query strings and ids mostly is (a replay then decides each one).
+ */
 export async function seedEvents(
   store,
   projectId,
-  { count, agents = 10, spanSeconds = 3 * 86_400, inFlight = 8 } = {},
+  { count, agents = 10, spanSeconds = 3 * 86_400, inFlight = 8, distinctUrls = false } = {},
 ) {
   const agentIds = [];
   for (let i = 0; i < agents; i++)
@@ -29,7 +33,9 @@ export async function seedEvents(
     for (let i = 0; i < BATCH && made < count; i++, made++) {
       const host = HOSTS[made % HOSTS.length];
       const denied = host === "evil.example" && made % 2 === 0;
-      const url = `https://${host}/v1/items/${made % 97}?page=${made % 5}`;
+      const url = distinctUrls
+        ? `https://${host}/v1/items/${made % 97}?page=${made % 5}&q=${made}`
+        : `https://${host}/v1/items/${made % 97}?page=${made % 5}`;
       events.push({
         id: randomUUID(),
         agentId: agentIds[made % agents],
