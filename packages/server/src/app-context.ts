@@ -61,7 +61,7 @@ export function createAppContext(config: ServerConfig, store: Store): AppContext
     ingest: new IngestService(store, metrics, bus),
     auth: new Authenticator(store),
     policies,
-    learning: new LearningService(store, policies, config.learningAutoTighten === true),
+    learning: new LearningService(store, policies),
     decisions: new DecisionService(store),
     replay: new ReplayService(store),
     lifecycle: { closing: false },

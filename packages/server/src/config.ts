@@ -29,8 +29,10 @@ export interface ServerConfig {
   alerts?: Partial<AlertConfig>;
   /** Forward stored events to an OTLP endpoint (otel/forward-config.ts); null or absent: off. */
   otlpForward?: OtlpForwardConfig | null;
-  /** Approve learned suggestions that only tighten when they are listed (docs/learning.md); off by default. */
+  /** Approve learned suggestions that only tighten, on a timer (docs/learning.md); off by default. */
   learningAutoTighten?: boolean;
+  /** Seconds between two auto-tighten sweeps (with `learningAutoTighten`); 3600 when absent. */
+  learningIntervalSeconds?: number;
 }
 
 export interface DashboardConfig {
@@ -177,5 +179,12 @@ export function resolveConfig(
     },
     otlpForward: otlpForwardFromEnv(env),
     learningAutoTighten: env.TRUSERA_LEARNING_AUTO_TIGHTEN === "1",
+    learningIntervalSeconds: int(
+      "TRUSERA_LEARNING_INTERVAL_SECONDS",
+      env.TRUSERA_LEARNING_INTERVAL_SECONDS,
+      3600,
+      1,
+      7 * 86_400,
+    ),
   };
 }

@@ -4,6 +4,7 @@ import { type AppContext, createAppContext } from "./app-context.js";
 import { bootstrapFirstKey } from "./bootstrap.js";
 import type { ServerConfig } from "./config.js";
 import { ensureDataDir } from "./data-dir.js";
+import { AutoTightener } from "./learning/auto-tightener.js";
 import { logOutput } from "./observability/log-output.js";
 import { RetentionPurger } from "./retention/purger.js";
 import { openStore } from "./store/open-store.js";
@@ -25,7 +26,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the store, creates the first key if there is none, starts retention, and listens. */
+/**
+ * Opens the store, creates the first key if there is none, listens, and starts retention (and, with
+ * TRUSERA_LEARNING_AUTO_TIGHTEN=1, the learning sweep).
+ */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   ensureDataDir(config.dataDir);
   const store = await openStore(config);
@@ -44,6 +48,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       app.log,
     );
     purger.start();
+    const tightener = config.learningAutoTighten
+      ? new AutoTightener(
+          store,
+          ctx.learning,
+          { intervalSeconds: config.learningIntervalSeconds ?? 3600 },
+          app.log,
+        )
+      : null;
+    tightener?.start();
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -59,6 +72,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         closing ??= (async () => {
           ctx.lifecycle.closing = true;
           await purger.stop();
+          await tightener?.stop();
           await ctx.alertEngine.stop();
           await app.close();
           await ctx.dispatcher.stop();

@@ -1,11 +1,15 @@
+import { spawnSync } from "node:child_process";
 import { evidenceFingerprint } from "@trusera/core";
 import {
   createTestDatabase,
   postgresTestUrl,
+  SERVER_CLI,
   type ServerProcess,
+  serverNode,
   startServerProcess,
   type TestDatabase,
   tempDir,
+  waitFor,
 } from "@trusera/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCallEvent } from "./helpers.js";
@@ -14,6 +18,10 @@ import { LEARNING_ACTIVE, learningHistory } from "./learning-fixture.js";
 // Rejecting, approving and auto-approving suggestions against real server processes, on SQLite and
 // (when TRUSERA_TEST_DATABASE_URL is set) Postgres, over the history of learning-fixture.ts: it
 // supports a permit for registry.example and a forbid for new.example (allowed once).
+
+const NEW_HOST_FORBID =
+  'forbid (principal, action == Action::"api_call", resource) when { resource.hostname == "new.example" };';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Listed {
   id: string;
@@ -44,7 +52,7 @@ describe.each(BACKENDS)("suggestions rejected and approved (%s, server processes
   let server: ServerProcess;
   let key: string;
   const api = (method: string, path: string, body?: unknown) => server.api(method, path, body, key);
-  const list = async (): Promise<{ suggestions: Listed[]; auto_approved: unknown[] }> => {
+  const list = async (): Promise<{ suggestions: Listed[] }> => {
     const r = await api("GET", "/api/v1/policies/suggestions");
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     return r.body;
@@ -55,7 +63,12 @@ describe.each(BACKENDS)("suggestions rejected and approved (%s, server processes
       db = await createTestDatabase(pgUrl!);
       args = ["--database-url", db.url];
     }
-    server = await startServerProcess({ dataDir: dir.path, args, env: { TRUSERA_LOG_LEVEL: "warn" } });
+    // A short interval: were the option's timer running while it is off, it would show here.
+    server = await startServerProcess({
+      dataDir: dir.path,
+      args,
+      env: { TRUSERA_LOG_LEVEL: "warn", TRUSERA_LEARNING_INTERVAL_SECONDS: "1" },
+    });
     key = server.apiKey;
     await seed(server);
   });
@@ -65,10 +78,12 @@ describe.each(BACKENDS)("suggestions rejected and approved (%s, server processes
     dir.remove();
   });
 
-  it("off by default, nothing is approved automatically", async () => {
+  it("off by default: no sweep approves anything, and listing writes nothing", async () => {
     const first = await list();
-    expect(first.auto_approved).toEqual([]);
+    expect(first).not.toHaveProperty("auto_approved");
     expect(first.suggestions.map((s) => s.kind)).toEqual(["deny", "allow"]);
+    // Two intervals of a timer that must not be running.
+    await sleep(2200);
     await list();
     const versions = await api("GET", "/api/v1/policies");
     expect(versions.body.versions).toHaveLength(1);
@@ -129,40 +144,102 @@ describe.each(BACKENDS)("suggestions rejected and approved (%s, server processes
     expect(bundle.body.policies).toContain(allow.policy);
     expect((await list()).suggestions.map((s) => s.id)).not.toContain(allow.id);
   });
+
+  it("POST .../auto-approve approves now what only tightens, with the option off, authored by the key", async () => {
+    // Left from the tests above: the forbid for new.example, offered again (its evidence doubled).
+    const [deny] = (await list()).suggestions as [Listed];
+    expect(deny.kind).toBe("deny");
+    const before = (await api("GET", "/api/v1/policies")).body.versions.length;
+    const r = await api("POST", "/api/v1/policies/suggestions/auto-approve");
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toEqual({ approved: [{ id: deny.id, version: before + 1 }] });
+    const keys = (await api("GET", "/api/v1/keys")).body.keys as { id: string }[];
+    const [latest] = (await api("GET", "/api/v1/policies")).body.versions;
+    expect(latest).toMatchObject({ number: before + 1, active: true, author_key_id: keys[0]!.id });
+    expect(latest.description).toBe(
+      `auto-approved suggestion ${deny.id} (only tightens; POST /api/v1/policies/suggestions/auto-approve): ${deny.reason}`,
+    );
+    expect((await api("GET", "/api/v1/policies/bundle")).body.policies).toContain(NEW_HOST_FORBID);
+    // Nothing left that only tightens.
+    expect((await api("POST", "/api/v1/policies/suggestions/auto-approve")).body).toEqual({ approved: [] });
+  });
 });
 
-describe("TRUSERA_LEARNING_AUTO_TIGHTEN=1 (server process)", () => {
+describe.each(BACKENDS)("TRUSERA_LEARNING_AUTO_TIGHTEN=1 (%s, server process)", (backend) => {
+  let db: TestDatabase | undefined;
+  let server: ServerProcess;
+  afterAll(async () => {
+    await server?.dispose();
+    await db?.drop();
+  });
+  const versions = async () => (await server.api("GET", "/api/v1/policies")).body.versions;
+
+  it("a sweep on the timer approves the suggestion that only tightens, without any request, and not the permit", async () => {
+    if (backend === "postgres") db = await createTestDatabase(pgUrl!);
+    server = await startServerProcess({
+      args: db ? ["--database-url", db.url] : [],
+      env: {
+        TRUSERA_LOG_LEVEL: "warn",
+        TRUSERA_LEARNING_AUTO_TIGHTEN: "1",
+        TRUSERA_LEARNING_INTERVAL_SECONDS: "1",
+      },
+    });
+    await seed(server);
+    const [auto] = await waitFor(async () => ((await versions()).length === 2 ? versions() : null), {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      what: "the sweep's version",
+    });
+    expect(auto).toMatchObject({ number: 2, active: true, author_key_id: "system:auto-tighten" });
+    expect(auto.description).toMatch(
+      /^auto-approved suggestion S-[0-9a-f]{12} \(only tightens; TRUSERA_LEARNING_AUTO_TIGHTEN=1\): api calls to a new host, new\.example/,
+    );
+    expect((await server.api("GET", "/api/v1/policies/bundle")).body.policies).toContain(NEW_HOST_FORBID);
+    // Later sweeps leave the permit for registry.example to a person.
+    await sleep(2200);
+    expect(await versions()).toHaveLength(2);
+    const r = await server.api("GET", "/api/v1/policies/suggestions");
+    expect(r.body.suggestions.map((s: Listed) => s.kind)).toEqual(["allow"]);
+  }, 60_000);
+});
+
+describe("TRUSERA_LEARNING_AUTO_TIGHTEN=1 with the default interval (server process)", () => {
   let server: ServerProcess;
   beforeAll(async () => {
     server = await startServerProcess({
       env: { TRUSERA_LOG_LEVEL: "warn", TRUSERA_LEARNING_AUTO_TIGHTEN: "1" },
     });
+    // The first sweep runs at start, before there are events; the next is an hour away.
     await seed(server);
   });
   afterAll(() => server?.dispose());
 
-  it("approves the suggestions that only tighten, and only those, each as a version that says so", async () => {
-    const r = await server.api("GET", "/api/v1/policies/suggestions");
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    // The forbid for new.example (1 allow->deny, no deny->allow) is approved; the permit is offered.
-    expect(r.body.auto_approved).toHaveLength(1);
-    const auto = r.body.auto_approved[0];
-    expect(r.body.suggestions.map((s: Listed) => s.kind)).toEqual(["allow"]);
-    const versions = (await server.api("GET", "/api/v1/policies")).body.versions;
-    expect(versions).toHaveLength(2);
-    expect(versions[0]).toMatchObject({ number: auto.version, active: true });
-    expect(versions[0].description).toMatch(
-      new RegExp(
-        `^auto-approved suggestion ${auto.id} \\(only tightens; TRUSERA_LEARNING_AUTO_TIGHTEN=1\\): api calls to a new host, new\\.example`,
-      ),
-    );
-    const bundle = await server.api("GET", "/api/v1/policies/bundle");
-    expect(bundle.body.policies).toContain(
-      'forbid (principal, action == Action::"api_call", resource) when { resource.hostname == "new.example" };',
-    );
-    // Nothing more to approve: a second listing changes nothing.
-    const again = await server.api("GET", "/api/v1/policies/suggestions");
-    expect(again.body.auto_approved).toEqual([]);
-    expect((await server.api("GET", "/api/v1/policies")).body.versions).toHaveLength(2);
+  it("listing never writes: the forbid is offered, not approved", async () => {
+    for (let i = 0; i < 2; i++) {
+      const r = await server.api("GET", "/api/v1/policies/suggestions");
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body).not.toHaveProperty("auto_approved");
+      expect(r.body.suggestions.map((s: Listed) => s.kind)).toEqual(["deny", "allow"]);
+    }
+    expect((await server.api("GET", "/api/v1/policies")).body.versions).toHaveLength(1);
+  });
+});
+
+describe("TRUSERA_LEARNING_INTERVAL_SECONDS", () => {
+  it.each(["0", "1.5", "soon"])("%s is refused at start with a clear message", (value) => {
+    const dir = tempDir("trusera-learning-");
+    try {
+      const r = spawnSync(serverNode(), [SERVER_CLI, "start", "--port", "0", "--data-dir", dir.path], {
+        encoding: "utf8",
+        env: { ...process.env, TRUSERA_LEARNING_AUTO_TIGHTEN: "1", TRUSERA_LEARNING_INTERVAL_SECONDS: value },
+        timeout: 20_000,
+      });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(
+        `TRUSERA_LEARNING_INTERVAL_SECONDS must be a whole number from 1 to 604800, got "${value}"`,
+      );
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -382,6 +382,19 @@ export function storeContract(
     );
 
     it(
+      "lists the projects that have events, in id order",
+      withStore(async (store) => {
+        expect(await store.projectsWithEvents()).toEqual([]);
+        const a = await store.createProject("a");
+        const b = await store.createProject("b");
+        await store.createProject("empty");
+        await store.ingestEvents(b.id, batch([event()]));
+        await store.ingestEvents(a.id, batch([event(), event()]));
+        expect(await store.projectsWithEvents()).toEqual([a.id, b.id].sort());
+      }),
+    );
+
+    it(
       "purges at most `limit` events per call",
       withStore(async (store) => {
         const a = await store.createProject("a");

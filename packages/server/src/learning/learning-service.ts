@@ -8,8 +8,12 @@ export interface SuggestionList {
   active_version: string | null;
   replayed: number;
   suggestions: ServerSuggestion[];
-  /** With TRUSERA_LEARNING_AUTO_TIGHTEN=1: the suggestions approved automatically by this call. */
-  auto_approved: { id: string; version: number }[];
+}
+
+/** A suggestion approved because it only tightens, and the version it became. */
+export interface AutoApproval {
+  id: string;
+  version: number;
 }
 
 const rejected = (id: string, r: SuggestionRejection) =>
@@ -22,8 +26,8 @@ const rejected = (id: string, r: SuggestionRejection) =>
 /**
  * Suggestions as offered to people: learned from events (suggestions.ts), without those rejected for
  * the same evidence (core's rule, as on the CLI), approved or rejected on request. Approvals and
- * automatic approvals of one project run one at a time in this process, so that two clicks do not
- * write the same rule twice.
+ * automatic approvals (auto-tightener.ts, or an admin's request) of one project run one at a time in
+ * this process, so that two clicks do not write the same rule twice. Listing never writes.
  */
 export class LearningService {
   readonly #queues = new Map<string, Promise<unknown>>();
@@ -31,29 +35,34 @@ export class LearningService {
   constructor(
     private readonly store: Store,
     private readonly policies: PolicyService,
-    private readonly autoTighten: boolean,
   ) {}
 
-  /** The offered suggestions; with auto-tighten on, the ones that only tighten are approved first. */
-  async list(projectId: string, byKeyId: string, o: ServerLearningOptions): Promise<SuggestionList> {
-    // Only reading: no need to wait for approvals in progress.
-    if (!this.autoTighten) return { ...(await this.#offered(projectId, o)), auto_approved: [] };
+  /** The offered suggestions. Only reads: it does not wait for approvals in progress. */
+  list(projectId: string, o: ServerLearningOptions): Promise<SuggestionList> {
+    return this.#offered(projectId, o);
+  }
+
+  /**
+   * Approves the offered suggestions that only tighten (a forbid with no deny -> allow), each as its
+   * own active version authored by `byKeyId`, its description marked automatic and naming `trigger`
+   * (what asked for it: the option of the timer, or the endpoint).
+   */
+  approveTightening(
+    projectId: string,
+    byKeyId: string,
+    o: ServerLearningOptions,
+    trigger: string,
+  ): Promise<AutoApproval[]> {
     return this.#serial(projectId, async () => {
-      const first = await this.#offered(projectId, o);
-      const auto = first.suggestions.filter(onlyTightens);
-      if (auto.length === 0) return { ...first, auto_approved: [] };
-      const auto_approved: SuggestionList["auto_approved"] = [];
+      const auto = (await this.#offered(projectId, o)).suggestions.filter(onlyTightens);
+      const approved: AutoApproval[] = [];
       // Forbids only add denials, so they stack: each is its own version, one on top of the other.
       for (const s of auto) {
-        const v = await this.#apply(
-          projectId,
-          byKeyId,
-          s,
-          `auto-approved suggestion ${s.id} (only tightens; TRUSERA_LEARNING_AUTO_TIGHTEN=1): ${s.reason}`,
-        );
-        auto_approved.push({ id: s.id, version: v.number });
+        const description = `auto-approved suggestion ${s.id} (only tightens; ${trigger}): ${s.reason}`;
+        const v = await this.#apply(projectId, byKeyId, s, description);
+        approved.push({ id: s.id, version: v.number });
       }
-      return { ...(await this.#offered(projectId, o)), auto_approved };
+      return approved;
     });
   }
 

@@ -2,9 +2,8 @@ import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context.js";
 import { requireRole } from "../auth/authenticate.js";
 import type { ServerLearningOptions } from "../learning/suggestions.js";
+import { LEARNING_DEFAULTS, learningOptions } from "../learning/window.js";
 import { timeParam } from "./common.js";
-
-const WEEK_US = 7 * 86_400_000_000;
 
 interface Query {
   since?: string;
@@ -21,10 +20,10 @@ const QUERY = {
   properties: {
     since: { type: "string", maxLength: 64 },
     until: { type: "string", maxLength: 64 },
-    min_count: { type: "integer", minimum: 1, default: 5 },
-    min_agents: { type: "integer", minimum: 1, default: 2 },
-    rare_max: { type: "integer", minimum: 1, default: 2 },
-    max_events: { type: "integer", minimum: 1, maximum: 1_000_000, default: 100_000 },
+    min_count: { type: "integer", minimum: 1, default: LEARNING_DEFAULTS.minCount },
+    min_agents: { type: "integer", minimum: 1, default: LEARNING_DEFAULTS.minAgents },
+    rare_max: { type: "integer", minimum: 1, default: LEARNING_DEFAULTS.rareMax },
+    max_events: { type: "integer", minimum: 1, maximum: 1_000_000, default: LEARNING_DEFAULTS.maxEvents },
   },
 } as const;
 
@@ -34,22 +33,21 @@ const PARAMS = {
   required: ["id"],
 } as const;
 
-function options(q: Query, now = Date.now() * 1000): ServerLearningOptions {
-  const until = timeParam("until", q.until) ?? now + 1;
-  return {
-    since: timeParam("since", q.since) ?? until - WEEK_US,
-    until,
-    minCount: q.min_count ?? 5,
-    minAgents: q.min_agents ?? 2,
-    rareMax: q.rare_max ?? 2,
-    maxEvents: q.max_events ?? 100_000,
-    maxExamples: 3,
-  };
+function options(q: Query): ServerLearningOptions {
+  return learningOptions({
+    since: timeParam("since", q.since),
+    until: timeParam("until", q.until),
+    minCount: q.min_count,
+    minAgents: q.min_agents,
+    rareMax: q.rare_max,
+    maxEvents: q.max_events,
+  });
 }
 
 /**
- * Rules learned from stored events (docs/learning.md): listed with their impact, applied only on
- * approval (or, with TRUSERA_LEARNING_AUTO_TIGHTEN=1, automatically when they only tighten).
+ * Rules learned from stored events (docs/learning.md): listed with their impact (listing never
+ * writes), applied on approval, or automatically when they only tighten: on a timer with
+ * TRUSERA_LEARNING_AUTO_TIGHTEN=1 (learning/auto-tightener.ts), or when an admin asks.
  */
 export async function suggestionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Querystring: Query }>(
@@ -57,14 +55,36 @@ export async function suggestionRoutes(app: FastifyInstance, ctx: AppContext): P
     {
       schema: {
         summary:
-          "Cedar rules learned from the project's recorded api_call events, each with evidence and the impact of replaying the active set plus the rule; rejected ones are left out until their evidence doubles",
+          "Cedar rules learned from the project's recorded api_call and tool_call events, each with evidence and the impact of replaying the active set plus the rule; rejected ones are left out until their evidence doubles. Only reads: nothing is approved by listing",
         tags: ["policies"],
         querystring: QUERY,
       },
     },
     async (request) => {
       const p = requireRole(request, "admin");
-      return ctx.learning.list(p.projectId, p.keyId, options(request.query));
+      return ctx.learning.list(p.projectId, options(request.query));
+    },
+  );
+
+  app.post<{ Querystring: Query }>(
+    "/api/v1/policies/suggestions/auto-approve",
+    {
+      schema: {
+        summary:
+          "Approve now the offered suggestions that only tighten (forbids with no deny -> allow), each as its own active version authored by the calling key; works whether or not TRUSERA_LEARNING_AUTO_TIGHTEN is set (that option only runs the same on a timer). Answers { approved: [{ id, version }] }",
+        tags: ["policies"],
+        querystring: QUERY,
+      },
+    },
+    async (request) => {
+      const p = requireRole(request, "admin");
+      const approved = await ctx.learning.approveTightening(
+        p.projectId,
+        p.keyId,
+        options(request.query),
+        "POST /api/v1/policies/suggestions/auto-approve",
+      );
+      return { approved };
     },
   );
 

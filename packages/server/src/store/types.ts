@@ -210,6 +210,8 @@ export interface Store {
   createProject(name: string): Promise<Project>;
   findProjectByName(name: string): Promise<Project | null>;
   getProject(id: string): Promise<Project | null>;
+  /** The ids of the projects with at least one stored event, in id order (background learning). */
+  projectsWithEvents(): Promise<string[]>;
   createApiKey(input: {
     projectId: string;
     role: KeyRole;

@@ -26,13 +26,13 @@ interface Suggestion {
 
 interface Listing {
   suggestions: Suggestion[];
-  auto_approved: { id: string; version: number }[];
 }
 
 /**
  * Rules learned from the recorded events (docs/learning.md), each with its reason, evidence and what
  * it would have changed. Nothing changes until someone approves one (a new active version); a
  * rejected one is not offered again for the same evidence. `onChanged` runs after a new version.
+ * Opening the page only reads: automatic approvals run on the server's timer (auto-tightener.ts).
  */
 export function SuggestedRules({ onChanged }: { onChanged: () => Promise<void> }) {
   const [list, setList] = useState<Suggestion[] | null>(null);
@@ -46,16 +46,9 @@ export function SuggestedRules({ onChanged }: { onChanged: () => Promise<void> }
   };
 
   useEffect(() => {
-    load()
-      .then(async (r) => {
-        if (r.auto_approved.length === 0) return;
-        setMessage({
-          kind: "ok",
-          text: `Approved automatically (they only tighten): ${r.auto_approved.map((a) => `${a.id} as version ${a.version}`).join(", ")}.`,
-        });
-        await onChanged();
-      })
-      .catch((err: Error) => setMessage({ kind: "error", text: `Suggestions not loaded: ${err.message}` }));
+    load().catch((err: Error) =>
+      setMessage({ kind: "error", text: `Suggestions not loaded: ${err.message}` }),
+    );
   }, []);
 
   const decide = async (s: Suggestion, verdict: "approve" | "reject") => {

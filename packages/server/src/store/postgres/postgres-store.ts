@@ -155,6 +155,10 @@ export class PostgresStore implements Store {
     return row ? toProject(row) : null;
   }
 
+  async projectsWithEvents(): Promise<string[]> {
+    return (await this.q("projectsWithEvents", [])).map((r) => r.id as string);
+  }
+
   async createApiKey(
     input: { projectId: string; role: KeyRole; hash: string; prefix: string; label?: string },
     db: Queryable = this.#pool,

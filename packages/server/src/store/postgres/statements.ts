@@ -9,6 +9,8 @@ export const SQL = {
   projectById: "SELECT * FROM projects WHERE id = $1",
   lockProject: "SELECT id FROM projects WHERE id = $1 FOR UPDATE",
   projectIds: "SELECT id FROM projects ORDER BY id",
+  projectsWithEvents:
+    "SELECT id FROM projects AS p WHERE EXISTS (SELECT 1 FROM events WHERE project_id = p.id) ORDER BY id",
   insertKey:
     "INSERT INTO api_keys (id, project_id, role, hash, prefix, label, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
   keyByHash: "SELECT * FROM api_keys WHERE hash = $1 AND revoked_at IS NULL",

@@ -266,6 +266,10 @@ export class SqliteStore implements Store {
     return row ? toProject(row) : null;
   }
 
+  async projectsWithEvents(): Promise<string[]> {
+    return this.#s.projectsWithEvents.pluck().all() as string[];
+  }
+
   async createApiKey(input: {
     projectId: string;
     role: KeyRole;

@@ -10,6 +10,8 @@ export const SQL = {
   projectByName: "SELECT * FROM projects WHERE name = ?",
   projectById: "SELECT * FROM projects WHERE id = ?",
   projectKeys: "SELECT key FROM projects ORDER BY key",
+  projectsWithEvents:
+    "SELECT id FROM projects AS p WHERE EXISTS (SELECT 1 FROM events WHERE project_key = p.key) ORDER BY id",
   insertKey:
     "INSERT INTO api_keys (id, project_id, role, hash, prefix, label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
   keyByHash: "SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
