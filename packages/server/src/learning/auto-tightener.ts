@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
+import { Periodic } from "../background/periodic.js";
 import type { Store } from "../store/types.js";
 import type { AutoApproval, LearningService } from "./learning-service.js";
 import { learningOptions } from "./window.js";
@@ -16,68 +17,53 @@ export const AUTO_TIGHTEN_TRIGGER = "TRUSERA_LEARNING_AUTO_TIGHTEN=1";
  * could each approve the same forbid (the second version repeats the rule, which changes no decision).
  */
 export class AutoTightener {
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<Map<string, AutoApproval[]>> | null = null;
+  readonly #periodic: Periodic;
   #stopping = false;
 
   constructor(
     private readonly store: Store,
     private readonly learning: LearningService,
-    private readonly options: { intervalSeconds: number },
+    options: { intervalSeconds: number },
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.#periodic = new Periodic(
+      options.intervalSeconds,
+      () => this.run(),
+      (err) =>
+        this.log.error({ err }, "learning auto-tighten sweep failed; will try again at the next interval"),
+    );
+  }
 
   start(): void {
-    if (this.#timer) return;
     this.#stopping = false;
-    this.#timer = setInterval(() => void this.runSafely(), this.options.intervalSeconds * 1000);
-    this.#timer.unref();
-    setImmediate(() => void this.runSafely());
+    this.#periodic.start();
   }
 
-  /** Stops the timer and waits for a sweep in progress. */
+  /** Stops the timer and waits for a sweep in progress (which ends after its current project). */
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
     this.#stopping = true;
-    await this.#running?.catch(() => {});
-  }
-
-  private async runSafely(): Promise<void> {
-    if (this.#running) return;
-    try {
-      await this.run();
-    } catch (err) {
-      this.log.error({ err }, "learning auto-tighten sweep failed; will try again at the next interval");
-    }
+    await this.#periodic.stop();
   }
 
   /** One sweep: the approvals per project. A project that fails is logged and the others still run. */
-  run(): Promise<Map<string, AutoApproval[]>> {
-    this.#running ??= (async () => {
-      const done = new Map<string, AutoApproval[]>();
+  async run(): Promise<Map<string, AutoApproval[]>> {
+    const done = new Map<string, AutoApproval[]>();
+    for (const projectId of await this.store.projectsWithEvents()) {
+      if (this.#stopping) break; // shutting down: the rest waits for the next start
       try {
-        for (const projectId of await this.store.projectsWithEvents()) {
-          if (this.#stopping) break; // shutting down: the rest waits for the next start
-          try {
-            const approved = await this.learning.approveTightening(
-              projectId,
-              AUTO_TIGHTEN_AUTHOR,
-              learningOptions(),
-              AUTO_TIGHTEN_TRIGGER,
-            );
-            done.set(projectId, approved);
-            if (approved.length > 0)
-              this.log.info({ projectId, approved }, "learning: auto-approved suggestions that only tighten");
-          } catch (err) {
-            this.log.error({ err, projectId }, "learning: auto-tighten failed for a project");
-          }
-        }
-        return done;
-      } finally {
-        this.#running = null;
+        const approved = await this.learning.approveTightening(
+          projectId,
+          AUTO_TIGHTEN_AUTHOR,
+          learningOptions(),
+          AUTO_TIGHTEN_TRIGGER,
+        );
+        done.set(projectId, approved);
+        if (approved.length > 0)
+          this.log.info({ projectId, approved }, "learning: auto-approved suggestions that only tighten");
+      } catch (err) {
+        this.log.error({ err, projectId }, "learning: auto-tighten failed for a project");
       }
-    })();
-    return this.#running;
+    }
+    return done;
   }
 }

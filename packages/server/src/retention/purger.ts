@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
+import { Periodic } from "../background/periodic.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { PurgeResult, Store } from "../store/types.js";
 
@@ -14,7 +15,7 @@ const MAX_CALLS_PER_RUN = 100;
  * process of a deployment runs it; deleting is idempotent, so several at once only repeat a little work.
  */
 export class RetentionPurger {
-  #timer: NodeJS.Timeout | null = null;
+  readonly #periodic: Periodic;
   #running: Promise<PurgeResult> | null = null;
 
   constructor(
@@ -22,29 +23,22 @@ export class RetentionPurger {
     private readonly options: { retentionDays: number; intervalSeconds: number },
     private readonly metrics: Metrics,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.#periodic = new Periodic(
+      options.intervalSeconds,
+      () => this.run(),
+      (err) => this.log.error({ err }, "retention purge failed; will try again at the next interval"),
+    );
+  }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.runSafely(), this.options.intervalSeconds * 1000);
-    this.#timer.unref();
-    setImmediate(() => void this.runSafely());
+    this.#periodic.start();
   }
 
   /** Stops the timer and waits for a run in progress. */
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    await this.#periodic.stop();
     await this.#running?.catch(() => {});
-  }
-
-  private async runSafely(): Promise<void> {
-    if (this.#running) return;
-    try {
-      await this.run();
-    } catch (err) {
-      this.log.error({ err }, "retention purge failed; will try again at the next interval");
-    }
   }
 
   /** One purge run: everything expired, up to a bound. */
