@@ -37,9 +37,9 @@ Dashboard: open the server's URL in a browser and sign in with an admin API key 
 Sessions last TRUSERA_SESSION_HOURS (12); TRUSERA_COOKIE_SECURE=1 marks the cookie Secure behind a
 TLS proxy that sends no X-Forwarded-Proto. Alerts: TRUSERA_ALERT_MAX_ATTEMPTS (6),
 TRUSERA_ALERT_RETRY_BASE_MS (2000), TRUSERA_ALERT_TICK_MS (1000), TRUSERA_ALERT_TIMEOUT_MS (10000).
-Learning: TRUSERA_LEARNING_AUTO_TIGHTEN=1 (off) approves, every TRUSERA_LEARNING_INTERVAL_SECONDS (3600),
-the suggested rules that only tighten, in every project with events (author system:auto-tighten;
-docs/learning.md). POST /api/v1/policies/suggestions/auto-approve does it at once, option on or off.
+Learning: TRUSERA_LEARNING_AUTO_TIGHTEN=1 (off) approves the suggested rules that only tighten, in
+every project with events, every TRUSERA_LEARNING_INTERVAL_SECONDS (3600), as system:auto-tighten
+(docs/learning.md). POST /api/v1/policies/suggestions/auto-approve does it at once, option on or off.
 
 OpenTelemetry: OTLP/HTTP traces are taken at POST /v1/traces. TRUSERA_OTLP_FORWARD_URL (off) sends the
 events stored to an OTLP endpoint, with TRUSERA_OTLP_FORWARD_HEADERS (key=value,...) and
