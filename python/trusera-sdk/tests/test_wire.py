@@ -137,7 +137,10 @@ def test_wire_bytes_are_the_full_paths_bytes_on_random_calls():
         if wire is None:
             assert again is None
             if call.error is None:  # the client's thread builds the record's events for the full path
-                rec = http_record(call, call.status, call.response_size, call.response_headers, agent, call.duration, call.wall)
+                rec = http_record(
+                    call.library, call.method, call.url, call.headers, call.verdict, call.request_size, call.enforcement,
+                    call.status, call.response_size, call.response_headers, agent, call.duration, call.wall,
+                )
                 rebuilt = _full_path_of(record_events(rec), agent)
                 assert (rebuilt and _without_ids(rebuilt)) == (full and _without_ids(full))
             continue

@@ -39,7 +39,7 @@ class Call(LazyEvents):
     any other as a record of plain values (interceptor/wire.py)."""
 
     __slots__ = (
-        "library", "method", "url", "headers", "verdict", "started", "request_size",
+        "library", "method", "url", "headers", "verdict", "request_size",
         "enforcement", "status", "response_size", "error", "response_headers", "duration", "wall", "count",
     )
 
@@ -54,7 +54,6 @@ class Call(LazyEvents):
         self.request_size = size
         self.enforcement = enforcement
         self.count = 2 if verdict.decision == "deny" else 1  # events it stands for
-        self.started = _perf()
 
     def events(self) -> list[Event]:
         v = self.verdict
@@ -83,6 +82,11 @@ class Call(LazyEvents):
         if v.decision == "deny":
             out.append(stamp(Event("policy_violation", name, {**payload, "reasons": list(v.reasons)}, dict(metadata)), self.wall))
         return out
+
+
+# A call between begin() and end(): (library, method, redacted url, headers, verdict, request size,
+# enforcement, perf_counter at begin).
+InFlight = tuple
 
 
 class DecisionCore:
@@ -127,13 +131,15 @@ class DecisionCore:
 
     def begin(
         self, library: str, method: str, url: str, headers: Sequence[tuple[Any, Any]], request_size: int | None = None
-    ) -> Call | None:
+    ) -> InFlight | None:
         """Decides a call about to be sent; ``headers`` are (name, value) pairs, str or bytes, or a
         mapping the library does not change after the call, as the library holds them (copied, not
         parsed: names are lowered and values redacted on the client's thread). A tuple of pairs is
         best: the garbage collector stops following it at its first pass (it holds only strings), so
-        a call waiting for the client's thread adds no work to the collector's later passes. Returns None for an excluded URL. Records and raises
-        ``PolicyViolationError`` when the call is denied in block mode; never raises otherwise."""
+        a call waiting for the client's thread adds no work to the collector's later passes. Returns
+        what ``end`` takes (a tuple: cheaper to make than an object), or None for an excluded URL.
+        Records and raises ``PolicyViolationError`` when the call is denied in block mode; never
+        raises otherwise."""
         if self.exclude is not None and self.exclude.search(url):
             return None
         try:
@@ -144,9 +150,9 @@ class DecisionCore:
         except Exception as err:  # noqa: BLE001 - a failure here never stops the host's call
             self._log.debug(f"interceptor: {err}")
             return None
-        call = Call(library, method, redacted, headers, verdict, request_size, self.enforcement)
+        call = (library, method, redacted, headers, verdict, request_size, self.enforcement, _perf())
         if verdict.decision == "deny":
-            self._announce(call)
+            self._announce(method, redacted, verdict)
             if verdict.blocked:
                 err = PolicyViolationError(
                     method=method, url=redacted, library=library, policy_ids=verdict.policy_ids, reasons=verdict.reasons
@@ -185,15 +191,14 @@ class DecisionCore:
         cache.put(generation, key, verdict)
         return verdict
 
-    def _announce(self, call: Call) -> None:
-        v = call.verdict
+    def _announce(self, method: str, url: str, v: Verdict) -> None:
         what = "blocked" if v.blocked else "allowed"
         if v.blocked or self.enforcement == "warn":
-            self._log.warn(f"Policy violation ({what}): {call.method} {call.url} denied ({'; '.join(v.reasons)})")
+            self._log.warn(f"Policy violation ({what}): {method} {url} denied ({'; '.join(v.reasons)})")
 
     def end(
         self,
-        call: Call,
+        call: InFlight,
         status: int | None,
         response_size: int | None,
         error: BaseException | None,
@@ -203,19 +208,24 @@ class DecisionCore:
         ``policy_violation`` for a deny) on its own thread. ``response_headers``: pairs to read
         ``Content-Length`` from when ``response_size`` is not known. Never raises."""
         try:
-            duration = _perf() - call.started
+            library, method, url, headers, verdict, size, enforcement, started = call
+            duration = _perf() - started
             client = self.client
             if error is None:  # the common case: a record of plain values (interceptor/wire.py)
                 client._track_lazy(
-                    http_record(call, status, response_size, response_headers, client._agent_id, duration, _wall())
+                    http_record(
+                        library, method, url, headers, verdict, size, enforcement, status, response_size,
+                        response_headers, client._agent_id, duration, _wall(),
+                    )
                 )
                 return
-            call.duration = duration
-            call.wall = _wall()
-            call.status = status
-            call.response_size = response_size
-            call.error = error
-            call.response_headers = response_headers
-            client._track_lazy(call)
+            done = Call(library, method, url, headers, verdict, size, enforcement)
+            done.duration = duration
+            done.wall = _wall()
+            done.status = status
+            done.response_size = response_size
+            done.error = error
+            done.response_headers = response_headers
+            client._track_lazy(done)
         except Exception as err:  # noqa: BLE001
             self._log.debug(f"interceptor: could not record a call: {err}")

@@ -141,10 +141,13 @@ def _agent_json(agent: Any) -> str | None:
 HTTP = "http"
 
 
-def http_record(call: Call, status: Any, response_size: Any, response_headers: Any, agent: Any, duration: float, wall: float) -> tuple[Any, ...]:
+def http_record(
+    library: str, method: str, url: str, headers: Any, verdict: Any, request_size: Any, enforcement: str,
+    status: Any, response_size: Any, response_headers: Any, agent: Any, duration: float, wall: float,
+) -> tuple[Any, ...]:
     return (
-        HTTP, call.count, agent, call.library, call.method, call.url, call.headers, call.verdict.plain,
-        call.request_size, call.enforcement, status, response_size, response_headers, duration, wall,
+        HTTP, 2 if verdict.decision == "deny" else 1, agent, library, method, url, headers, verdict.plain,
+        request_size, enforcement, status, response_size, response_headers, duration, wall,
     )
 
 
@@ -164,7 +167,12 @@ def call_wire(call: Call, agent: Any) -> tuple[bytes, ...] | None:
     """``record_wire`` of a call (None for a call that ended in an error: the full path records it)."""
     if call.error is not None:
         return None
-    return record_wire(http_record(call, call.status, call.response_size, call.response_headers, agent, call.duration, call.wall))
+    return record_wire(
+        http_record(
+            call.library, call.method, call.url, call.headers, call.verdict, call.request_size, call.enforcement,
+            call.status, call.response_size, call.response_headers, agent, call.duration, call.wall,
+        )
+    )
 
 
 def record_wire(rec: tuple[Any, ...]) -> tuple[bytes, ...] | None:
