@@ -331,6 +331,61 @@ export function storeContract(
     );
 
     it(
+      "scans a window in pages, newest first, as listEvents lists it",
+      withStore(async (store) => {
+        const a = await store.createProject("a");
+        const x = await store.upsertAgent(a.id, "x", "custom");
+        // Ties on ts, ids of both forms (UUIDs and other text), every column filled or null.
+        const events = Array.from({ length: 23 }, (_, i) =>
+          event({
+            id: i % 5 === 0 ? `evt-${i}` : randomUUID(),
+            ts: T0 + 100 + Math.floor(i / 3),
+            agentId: i % 2 ? x.id : null,
+            type: i % 3 ? "api_call" : "tool_call",
+            name: `call ${i}`,
+            payload: JSON.stringify({ i }),
+            metadata: JSON.stringify({ m: i }),
+            decision: i % 4 ? "allow" : null,
+          }),
+        );
+        await store.ingestEvents(a.id, batch(events));
+        const scanned = async (q: Parameters<Store["scanEvents"]>[1]) => {
+          const pages: number[] = [];
+          const out: unknown[] = [];
+          for await (const page of store.scanEvents(a.id, q)) {
+            pages.push(page.length);
+            out.push(...page);
+          }
+          return { pages, out };
+        };
+        const listed = async (q: Omit<Parameters<Store["listEvents"]>[1], "limit">) =>
+          (await store.listEvents(a.id, { ...q, limit: 100 })).map(({ receivedAt, ...e }) => e);
+        const all = await scanned({ limit: 1000, pageSize: 5 });
+        expect(all.pages).toEqual([5, 5, 5, 5, 3]);
+        expect(all.out).toEqual(await listed({}));
+        // The limit bounds the whole scan; a page size that divides the window ends without an empty page.
+        const bounded = await scanned({ limit: 12, pageSize: 5 });
+        expect(bounded.pages).toEqual([5, 5, 2]);
+        expect(bounded.out).toEqual((await listed({})).slice(0, 12));
+        expect((await scanned({ limit: 1000, pageSize: 23 })).pages).toEqual([23]);
+        // Filters as listEvents has them.
+        const window = { since: T0 + 102, until: T0 + 106, agentId: x.id };
+        expect((await scanned({ ...window, limit: 1000, pageSize: 2 })).out).toEqual(await listed(window));
+        expect((await scanned({ limit: 1000 })).out).toEqual(await listed({}));
+        // Stopping the iteration stops the reads; another project's scan sees nothing.
+        let seen = 0;
+        for await (const page of store.scanEvents(a.id, { limit: 1000, pageSize: 4 })) {
+          seen += page.length;
+          break;
+        }
+        expect(seen).toBe(4);
+        const b = await store.createProject("b");
+        expect((await scanned({ limit: 1000 })).out.length).toBe(23);
+        for await (const _ of store.scanEvents(b.id, { limit: 1000 })) throw new Error("a page of nothing");
+      }),
+    );
+
+    it(
       "summarizes events by type and decision",
       withStore(async (store) => {
         const a = await store.createProject("a");

@@ -1,6 +1,6 @@
 import { type CedarDecision, type CompiledPolicySet, eventToCedarRequest, formatMicros } from "@trusera/core";
 import { notFound } from "../errors.js";
-import type { DefaultDecision, Store, StoredEvent } from "../store/types.js";
+import type { DefaultDecision, ScannedEvent, Store } from "../store/types.js";
 import { compileOrThrow, type PolicyWarning } from "./policy-compiler.js";
 
 export interface ReplayInput {
@@ -47,17 +47,28 @@ export interface ReplayReport {
   /** For allow->deny: how many each candidate policy denied. */
   denied_by_policy: Record<string, number>;
   examples: { allow_to_deny: ReplayExample[]; deny_to_allow: ReplayExample[] };
-  /** Calls to the engine: identical requests (same agent, endpoint, headers) are decided once per replay. */
+  /**
+   * Decisions made: events that repeat the stored texts of another (agent, type, name, payload and
+   * metadata) are decided once per replay.
+   */
   engine_calls: number;
   /** True when the window held more than `max_events` events and the rest were not read. */
   truncated: boolean;
   duration_ms: number;
 }
 
-const PAGE = 5000;
-// Recorded traffic repeats itself (one agent calling one endpoint): an engine call costs ~100-300 µs
-// here, a lookup a microsecond. Bounded so that a replay of millions of distinct requests stays small.
+// Recorded traffic repeats itself (one agent calling one endpoint, the same payload): a lookup by the
+// stored texts skips parsing, building the request and deciding. Keyed by the texts, not by the
+// request built from them: serializing each request (JSON.stringify) cost more than the compiled
+// decision it saved. Bounded so that a replay of millions of distinct events stays small.
 const MEMO_MAX = 50_000;
+// Where fewer than a quarter of the first this many events repeat one before them, the memo is dropped:
+// with distinct events, its keys and the entries it holds (the garbage collector's work) cost more than
+// the decisions it saves.
+const MEMO_TRIAL = 10_000;
+
+/** payload text -> type, agent, name and metadata -> the answer (null: not a request, skipped). */
+type Memo = Map<string, Map<string, CedarDecision | null>>;
 
 /**
  * Replay: decides the recorded events of a window again with a candidate policy set and reports what
@@ -115,58 +126,78 @@ export class ReplayService {
       duration_ms: 0,
     };
     const names = new Map<string, string | null>();
-    const memo = new Map<string, CedarDecision>();
-    let after: { ts: number; id: string } | undefined;
-    for (;;) {
-      const limit = Math.min(PAGE, input.maxEvents - report.events_scanned + 1);
-      const page = await this.store.listEvents(projectId, {
-        since: input.since,
-        until: input.until,
-        limit,
-        ...(input.agentId !== undefined ? { agentId: input.agentId } : {}),
-        ...(after ? { after } : {}),
-      });
+    let memo: Memo | null = new Map();
+    let memoSize = 0;
+    let lookups = 0;
+    let hits = 0;
+    const scan = this.store.scanEvents(projectId, {
+      since: input.since,
+      until: input.until,
+      // One more than the most replayed: its presence is what says the window was truncated.
+      limit: input.maxEvents + 1,
+      ...(input.agentId !== undefined ? { agentId: input.agentId } : {}),
+    });
+    reading: for await (const page of scan) {
       for (const e of page) {
         if (report.events_scanned === input.maxEvents) {
           report.truncated = true;
-          break;
+          break reading;
         }
         report.events_scanned++;
-        if (e.agentId && !names.has(e.agentId)) {
-          names.set(e.agentId, (await this.store.findAgent(projectId, e.agentId))?.name ?? null);
+        let agentName: string | null = null;
+        if (e.agentId) {
+          if (!names.has(e.agentId)) {
+            names.set(e.agentId, (await this.store.findAgent(projectId, e.agentId))?.name ?? null);
+          }
+          agentName = names.get(e.agentId) ?? null;
         }
-        this.decideAgain(
-          e,
-          e.agentId ? (names.get(e.agentId) ?? null) : null,
-          policySet,
-          memo,
-          report,
-          input,
-        );
+        let answer: CedarDecision | null | undefined;
+        if (memo === null) {
+          answer = this.decide(e, agentName, policySet);
+          if (answer !== null) report.engine_calls++;
+        } else {
+          // The answer is a function of the stored texts and the agent: events that repeat them are
+          // decided once (looked up by payload, then the rest, without building one long key).
+          let byRest = memo.get(e.payload);
+          const rest = `${e.type}\u0000${e.agentId ?? ""}\u0000${e.name}\u0000${e.metadata}`;
+          answer = byRest?.get(rest);
+          if (answer === undefined) {
+            answer = this.decide(e, agentName, policySet);
+            if (answer !== null) report.engine_calls++;
+            if (memoSize >= MEMO_MAX) {
+              memo.clear();
+              memoSize = 0;
+              byRest = undefined;
+            }
+            if (!byRest) {
+              byRest = new Map();
+              memo.set(e.payload, byRest);
+            }
+            byRest.set(rest, answer);
+            memoSize++;
+          } else hits++;
+          if (++lookups === MEMO_TRIAL && hits * 4 < lookups) {
+            memo.clear();
+            memo = null;
+          }
+        }
+        if (answer === null) report.skipped++;
+        else this.tally(e, agentName, answer, report, input);
       }
-      if (report.truncated || page.length < limit) break;
-      after = page.at(-1)!;
     }
     report.duration_ms = Math.round(performance.now() - started);
     return report;
   }
 
-  private decideAgain(
-    e: StoredEvent,
-    agentName: string | null,
-    set: CompiledPolicySet,
-    memo: Map<string, CedarDecision>,
-    report: ReplayReport,
-    input: ReplayInput,
-  ): void {
+  /** The candidate's answer for a stored event, or null for one that is not a request (skipped). */
+  private decide(e: ScannedEvent, agentName: string | null, set: CompiledPolicySet): CedarDecision | null {
     let payload: Record<string, unknown>;
     let metadata: Record<string, unknown>;
     try {
       payload = JSON.parse(e.payload);
       metadata = JSON.parse(e.metadata);
     } catch {
-      report.skipped++;
-      return;
+      return null;
     }
     const request = eventToCedarRequest({
       type: e.type as never,
@@ -175,20 +206,18 @@ export class ReplayService {
       metadata,
       agent_id: agentName ?? e.agentId,
     });
-    if (!request) {
-      report.skipped++;
-      return;
-    }
+    return request ? set.evaluate(request) : null;
+  }
+
+  private tally(
+    e: ScannedEvent,
+    agentName: string | null,
+    answer: CedarDecision,
+    report: ReplayReport,
+    input: ReplayInput,
+  ): void {
     report.evaluated++;
     const recorded = e.decision === "deny" || e.decision === "warn" ? "deny" : "allow";
-    const key = JSON.stringify(request);
-    let answer = memo.get(key);
-    if (!answer) {
-      answer = set.evaluate(request);
-      report.engine_calls++;
-      if (memo.size >= MEMO_MAX) memo.clear();
-      memo.set(key, answer);
-    }
     if (answer.decision === recorded) {
       report.unchanged++;
       return;

@@ -19,6 +19,7 @@ import type {
   ReceiptChainRecord,
   ReceiptKey,
   ReceiptRejection,
+  ScannedEvent,
   StoredEvent,
   StoredReceipt,
   SuggestionRejection,
@@ -70,6 +71,21 @@ export const toEvent = (r: Row): StoredEvent => ({
   payload: r.payload as string,
   metadata: r.metadata as string,
   decision: strOrNull(r.decision),
+});
+
+/** The columns `scanEvents` reads, in the order `toScannedEvent` expects them. */
+export const SCAN_COLUMNS = "id, agent_id, type, name, ts, payload, metadata, decision";
+
+/** A row of SCAN_COLUMNS read as an array (no object per row from the driver), its id already text. */
+export const toScannedEvent = (r: unknown[], id: string): ScannedEvent => ({
+  id,
+  agentId: strOrNull(r[1]),
+  type: r[2] as string,
+  name: r[3] as string,
+  ts: Number(r[4]),
+  payload: r[5] as string,
+  metadata: r[6] as string,
+  decision: strOrNull(r[7]),
 });
 
 export const toPolicyVersion = (r: Row): PolicyVersion => ({

@@ -75,6 +75,12 @@ export interface StoredEvent {
   decision: string | null;
 }
 
+/** An event as `scanEvents` reads it: without its receipt time. */
+export type ScannedEvent = Omit<StoredEvent, "receivedAt">;
+
+/** A window to scan: `limit` bounds the whole scan; pages hold `pageSize` events (10,000 by default). */
+export type ScanQuery = Omit<EventQuery, "after"> & { pageSize?: number };
+
 export interface EventQuery {
   agentId?: string;
   type?: string;
@@ -260,6 +266,12 @@ export interface Store {
   /** Newest first. */
   listEvents(projectId: string, query: EventQuery): Promise<StoredEvent[]>;
   getEvent(projectId: string, id: string): Promise<StoredEvent | null>;
+  /**
+   * Every event of a window (up to `limit` of them), newest first, as pages read one at a time while the
+   * caller iterates: for replay and learning, which read whole windows. Bigger pages and fewer columns
+   * than `listEvents` (rows read as arrays, no receipt time); stopping the iteration stops the reads.
+   */
+  scanEvents(projectId: string, query: ScanQuery): AsyncIterable<ScannedEvent[]>;
   /** Counts by type and decision of the events in a window (all filters of EventQuery but paging). */
   summarizeEvents(projectId: string, query: Omit<EventQuery, "limit" | "after">): Promise<EventCount[]>;
   /** Counts by time bucket (`bucketMicros` wide, aligned to the epoch), type and decision in a window. */

@@ -1,7 +1,17 @@
 import pg from "pg";
 import { type EventDialect, eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
-import { type Row, toAgent, toAgentCount, toBucket, toEvent, toKey, toProject } from "../rows.js";
+import {
+  type Row,
+  SCAN_COLUMNS,
+  toAgent,
+  toAgentCount,
+  toBucket,
+  toEvent,
+  toKey,
+  toProject,
+  toScannedEvent,
+} from "../rows.js";
 import type {
   Agent,
   AgentEventCount,
@@ -19,6 +29,8 @@ import type {
   Project,
   PurgeResult,
   RollbackResult,
+  ScannedEvent,
+  ScanQuery,
   Store,
   StoredEvent,
 } from "../types.js";
@@ -35,6 +47,8 @@ import { PostgresSuggestions } from "./suggestions.js";
 // together on one database take turns.
 const MIGRATION_LOCK = 778_001;
 const FIRST_KEY_LOCK = 778_002;
+// Rows per page of scanEvents (see the SQLite store).
+const SCAN_PAGE = 10_000;
 const PG_EVENTS: EventDialect = {
   placeholder: (i) => `$${i}`,
   projectColumn: "project_id",
@@ -321,6 +335,30 @@ export class PostgresStore implements Store {
     const text = `SELECT * FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT $${args.length}`;
     const res = await this.#pool.query({ name: this.queryName(text), text, values: args });
     return (res.rows as Row[]).map(toEvent);
+  }
+
+  async *scanEvents(projectId: string, scan: ScanQuery): AsyncIterable<ScannedEvent[]> {
+    const { pageSize = SCAN_PAGE, ...q } = scan;
+    let after: EventQuery["after"];
+    for (let left = q.limit; left > 0; ) {
+      const limit = Math.min(pageSize, left);
+      const { where, args } = eventWhere(projectId, after ? { ...q, after } : q, PG_EVENTS);
+      args.push(limit);
+      const text = `SELECT ${SCAN_COLUMNS} FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT $${args.length}`;
+      const res = await this.#pool.query({
+        name: this.queryName(text),
+        text,
+        values: args,
+        rowMode: "array",
+      });
+      const rows = res.rows as unknown[][];
+      const page = new Array<ScannedEvent>(rows.length);
+      for (let i = 0; i < rows.length; i++) page[i] = toScannedEvent(rows[i]!, rows[i]![0] as string);
+      left -= rows.length;
+      if (page.length > 0) yield page;
+      if (rows.length < limit) return;
+      after = page.at(-1)!;
+    }
   }
 
   async getEvent(projectId: string, id: string): Promise<StoredEvent | null> {

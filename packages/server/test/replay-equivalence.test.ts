@@ -1,0 +1,242 @@
+import { compilePolicySetSync, eventToCedarRequest, loadCedar, REQUEST_MODEL_SCHEMA } from "@trusera/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StoredEvent } from "../src/store/types.js";
+import { BACKENDS } from "./backends.js";
+import { sdkEvent, startTestServer, type TestServer } from "./helpers.js";
+
+// POST /api/v1/policies/replay against every stored event decided one by one by the official engine
+// (cedar-wasm, not the compiled evaluator the server uses), read back through the store: the report's
+// counts and examples must be the same. 12,000 events cross the store's scan pages (10,000) and the
+// memo's trial (10,000 lookups: mostly distinct events, so it is dropped); the replay of one agent that
+// repeats itself keeps the memo on. Types of every kind, events with no agent, warn and no decision.
+
+const COUNT = 12_000;
+const AGENTS = ["agent-0", "agent-1", "agent-2"];
+const HOSTS = ["api.example", "evil.example", "internal.corp", "filler-3.example"];
+// Over 50 policies: such a set compiles in slices, which the replay must wait for.
+const CANDIDATE = [
+  '@id("no-evil")\nforbid (principal, action == Action::"api_call", resource) when { resource.hostname == "evil.example" };',
+  '@id("no-admin")\nforbid (principal, action == Action::"api_call", resource) when { context.path like "/admin/*" };',
+  '@id("no-rm")\nforbid (principal, action == Action::"tool_call", resource == Tool::"rm");',
+  '@id("agent-1-no-tools")\nforbid (principal == Agent::"agent-1", action == Action::"tool_call", resource);',
+  '@id("no-anthropic")\nforbid (principal, action == Action::"llm_invoke", resource) when { context.provider == "anthropic" };',
+  ...Array.from(
+    { length: 50 },
+    (_, i) =>
+      `@id("filler-${i}")\nforbid (principal, action == Action::"api_call", resource) when { resource.hostname == "filler-${i}.example" };`,
+  ),
+].join("\n\n");
+
+const decisionOf = (i: number) => (["allow", "deny", "warn", undefined] as const)[i % 4];
+
+function eventAt(i: number, timestamp: string): Record<string, unknown> {
+  const agent = i % 13 === 0 ? undefined : AGENTS[i % 3];
+  const decision = decisionOf(i);
+  const metadata = decision ? { decision } : {};
+  const base = { timestamp, ...(agent ? { agent_id: agent } : {}) };
+  const k = i % 20;
+  if (k < 14) {
+    const url = `https://${HOSTS[i % 4]}/${i % 7 === 0 ? "admin" : "v1"}/items/${i}?q=${i}`;
+    return sdkEvent({
+      ...base,
+      type: "api_call",
+      name: `GET ${url}`,
+      payload: { url, method: i % 5 ? "GET" : "POST", request_headers: { "x-n": String(i % 3) } },
+      metadata,
+    });
+  }
+  if (k < 16)
+    return sdkEvent({ ...base, type: "tool_call", name: i % 2 ? "rm" : "ls", payload: { args: [i] } });
+  if (k < 18)
+    return sdkEvent({
+      ...base,
+      type: "llm_invoke",
+      name: "gpt",
+      payload: { model: "m-1" },
+      // The same payload with another provider: another request.
+      metadata: { ...metadata, provider: Math.floor(i / 20) % 2 ? "anthropic" : "openai" },
+    });
+  if (k === 18) return sdkEvent({ ...base, type: "policy_violation", name: "denied", payload: { i } });
+  return sdkEvent({ ...base, type: "file_write", name: `/tmp/f${i}`, payload: { path: `/tmp/f${i}` } });
+}
+
+/** A repeating agent: the same few events again and again. */
+function repeatAt(i: number, timestamp: string): Record<string, unknown> {
+  const url = `https://${HOSTS[i % 2]}/v1/same`;
+  return sdkEvent({
+    timestamp,
+    agent_id: "repeat-bot",
+    type: "api_call",
+    name: `GET ${url}`,
+    payload: { url, method: "GET" },
+    metadata: { decision: "allow" },
+  });
+}
+
+interface Report {
+  events_scanned: number;
+  evaluated: number;
+  skipped: number;
+  unchanged: number;
+  changed: number;
+  allow_to_deny: number;
+  deny_to_allow: number;
+  denied_by_policy: Record<string, number>;
+  examples: { allow_to_deny: { event_id: string }[]; deny_to_allow: { event_id: string }[] };
+  engine_calls: number;
+  truncated: boolean;
+}
+
+describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (backend) => {
+  let t: TestServer;
+  let cleanup: () => Promise<void>;
+  let projectId: string;
+  const start = Date.parse("2026-01-01T00:00:00Z");
+
+  beforeAll(async () => {
+    const setup = await backend.setup();
+    cleanup = setup.cleanup;
+    t = await startTestServer({ ...setup.overrides, bodyLimit: 5 * 1024 * 1024 });
+    projectId = (await t.server.store.findProjectByName("default"))!.id;
+    const events: Record<string, unknown>[] = [];
+    // Three events per millisecond: ties on the time, ordered by id.
+    for (let i = 0; i < COUNT; i++)
+      events.push(eventAt(i, new Date(start + Math.floor(i / 3)).toISOString()));
+    for (let i = 0; i < 300; i++) events.push(repeatAt(i, new Date(start + i).toISOString()));
+    for (let i = 0; i < events.length; i += 1000) {
+      const res = await t.api("POST", "/api/v1/events/batch", {
+        body: { events: events.slice(i, i + 1000) },
+      });
+      expect(res.body.accepted, JSON.stringify(res.body)).toBe(Math.min(1000, events.length - i));
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    await cleanup?.();
+  });
+
+  /** The report as deciding each stored event of the window (newest first) one by one would make it. */
+  async function expected(agentId: string | undefined, maxEvents: number, maxExamples: number) {
+    const store = t.server.store;
+    const stored: StoredEvent[] = [];
+    let after: { ts: number; id: string } | undefined;
+    for (;;) {
+      const page = await store.listEvents(projectId, {
+        limit: 1000,
+        ...(agentId ? { agentId } : {}),
+        ...(after ? { after } : {}),
+      });
+      stored.push(...page);
+      if (page.length < 1000) break;
+      after = page.at(-1)!;
+    }
+    const compiled = compilePolicySetSync(await loadCedar(), CANDIDATE, {
+      defaultDecision: "allow",
+      schema: REQUEST_MODEL_SCHEMA,
+      evaluator: "engine",
+    });
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+    const names = new Map<string, string>();
+    const r = {
+      events_scanned: 0,
+      evaluated: 0,
+      skipped: 0,
+      unchanged: 0,
+      changed: 0,
+      allow_to_deny: 0,
+      deny_to_allow: 0,
+      denied_by_policy: {} as Record<string, number>,
+      examples: { allow_to_deny: [] as string[], deny_to_allow: [] as string[] },
+      truncated: stored.length > maxEvents,
+    };
+    for (const e of stored.slice(0, maxEvents)) {
+      r.events_scanned++;
+      if (e.agentId && !names.has(e.agentId))
+        names.set(e.agentId, (await store.findAgent(projectId, e.agentId))!.name);
+      const request = eventToCedarRequest({
+        type: e.type as never,
+        name: e.name,
+        payload: JSON.parse(e.payload),
+        metadata: JSON.parse(e.metadata),
+        agent_id: e.agentId ? names.get(e.agentId)! : null,
+      });
+      if (!request) {
+        r.skipped++;
+        continue;
+      }
+      r.evaluated++;
+      const answer = compiled.policySet.evaluateWithEngine(request);
+      const recorded = e.decision === "deny" || e.decision === "warn" ? "deny" : "allow";
+      if (answer.decision === recorded) {
+        r.unchanged++;
+        continue;
+      }
+      r.changed++;
+      const direction = recorded === "allow" ? "allow_to_deny" : "deny_to_allow";
+      r[direction]++;
+      if (direction === "allow_to_deny")
+        for (const id of answer.policyIds) r.denied_by_policy[id] = (r.denied_by_policy[id] ?? 0) + 1;
+      if (r.examples[direction].length < maxExamples) r.examples[direction].push(e.id);
+    }
+    return r;
+  }
+
+  async function replay(body: Record<string, unknown>): Promise<Report> {
+    const res = await t.api("POST", "/api/v1/policies/replay", {
+      body: { policies: CANDIDATE, since: "2025-12-31T00:00:00Z", max_examples: 7, ...body },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body;
+  }
+
+  const comparable = (r: Report) => ({
+    ...r,
+    examples: {
+      allow_to_deny: r.examples.allow_to_deny.map((x) => x.event_id),
+      deny_to_allow: r.examples.deny_to_allow.map((x) => x.event_id),
+    },
+  });
+
+  it("over the whole window, and over the part a max_events bound leaves", async () => {
+    const whole = await replay({ max_events: 1_000_000 });
+    const want = await expected(undefined, 1_000_000, 7);
+    expect(want.events_scanned).toBe(COUNT + 300);
+    expect(want.changed).toBeGreaterThan(1000);
+    expect(Object.keys(want.denied_by_policy).sort()).toEqual([
+      "agent-1-no-tools",
+      "filler-3",
+      "no-admin",
+      "no-anthropic",
+      "no-evil",
+      "no-rm",
+    ]);
+    const { engine_calls, duration_ms, window, candidate, warnings, ...rest } = whole as Report &
+      Record<string, unknown>;
+    expect(comparable(rest as Report)).toEqual(want);
+    // Events that repeat the stored texts of another are decided once, until the memo is dropped.
+    expect(engine_calls).toBeLessThan(whole.evaluated);
+
+    const bounded = await replay({ max_events: 10_001 });
+    const wantBounded = await expected(undefined, 10_001, 7);
+    expect(wantBounded.truncated).toBe(true);
+    const {
+      engine_calls: _c,
+      duration_ms: _d,
+      window: _w,
+      candidate: _k,
+      warnings: _x,
+      ...restBounded
+    } = bounded as Report & Record<string, unknown>;
+    expect(comparable(restBounded as Report)).toEqual(wantBounded);
+  }, 120_000);
+
+  it("over one agent that repeats itself: each distinct event decided once", async () => {
+    const one = await replay({ agent_id: "repeat-bot", max_events: 1_000_000 });
+    const want = await expected((await t.server.store.findAgent(projectId, "repeat-bot"))!.id, 1_000_000, 7);
+    const { engine_calls, duration_ms, window, candidate, warnings, ...rest } = one as Report &
+      Record<string, unknown>;
+    expect(comparable(rest as Report)).toEqual(want);
+    expect(want.allow_to_deny).toBe(150);
+    expect(engine_calls).toBe(2);
+  }, 60_000);
+});
