@@ -2,7 +2,7 @@ import type { CedarRequest, SuggestionImpact } from "@trusera/core";
 import { cedarString, eventToCedarRequest, formatMicros, sha256Hex } from "@trusera/core";
 import { compileOrThrow } from "../policies/policy-compiler.js";
 import type { PolicyBundle } from "../policies/policy-service.js";
-import type { Store, StoredEvent } from "../store/types.js";
+import type { ScannedEvent, Store } from "../store/types.js";
 
 /** Thresholds (docs/learning.md), each a query parameter. */
 export interface ServerLearningOptions {
@@ -80,7 +80,6 @@ const exampleOf = (k: Kept): Example => ({
   timestamp: formatMicros(k.ts),
 });
 
-const PAGE = 5000;
 // Not request indexes: an event the request model cannot decide (not replayed), and one it decides
 // that names no host or tool (replayed, but no rule learned here can change its decision).
 const UNDECIDABLE = -1;
@@ -144,19 +143,9 @@ export async function suggestFromEvents(
   // outcome recorded.
   const subjects: { subject: Subject; requests: number[]; recorded: Record<Outcome, Tally> }[] = [];
   const subjectIndex = new Map<string, number>();
-  let after: { ts: number; id: string } | undefined;
-  let scanned = 0;
-  for (;;) {
-    const limit = Math.min(PAGE, o.maxEvents - scanned);
-    if (limit <= 0) break;
-    const page = await store.listEvents(projectId, {
-      since: o.since,
-      until: o.until,
-      limit,
-      ...(after ? { after } : {}),
-    });
+  const scan = store.scanEvents(projectId, { since: o.since, until: o.until, limit: o.maxEvents });
+  for await (const page of scan) {
     for (const e of page) {
-      scanned++;
       let byMetadata = rawIndex.get(e.payload);
       let byRest = byMetadata?.get(e.metadata);
       const rest = `${e.type}\u0000${e.agentId ?? ""}\u0000${e.name}`;
@@ -197,14 +186,12 @@ export async function suggestFromEvents(
       if (e.ts > t.last) t.last = e.ts;
       if (t.examples.length < o.maxExamples) t.examples.push(kept ?? { seq, id: e.id, ts: e.ts, src });
     }
-    if (page.length < limit) break;
-    after = page.at(-1)!;
   }
   rawIndex.clear();
   requestIndex.clear();
 
   /** The index of the event's request, or UNDECIDABLE, or NOTHING_TO_LEARN. */
-  function requestOf(e: StoredEvent): number {
+  function requestOf(e: ScannedEvent): number {
     let payload: Record<string, unknown>;
     let metadata: Record<string, unknown>;
     try {
