@@ -6,7 +6,7 @@ import { sdkEvent, startTestServer, type TestServer } from "./helpers.js";
 
 // POST /api/v1/policies/replay against every stored event decided one by one by the official engine
 // (cedar-wasm, not the compiled evaluator the server uses), read back through the store: the report's
-// counts and examples must be the same. 12,000 events cross the store's scan pages (10,000) and the
+// counts and examples must be the same. 12,000 events cross many of the store's scan pages and the
 // memo's trial (10,000 lookups: mostly distinct events, so it is dropped); the replay of one agent that
 // repeats itself keeps the memo on. Types of every kind, events with no agent, warn and no decision.
 

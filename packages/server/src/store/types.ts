@@ -78,7 +78,7 @@ export interface StoredEvent {
 /** An event as `scanEvents` reads it: without its receipt time. */
 export type ScannedEvent = Omit<StoredEvent, "receivedAt">;
 
-/** A window to scan: `limit` bounds the whole scan; pages hold `pageSize` events (10,000 by default). */
+/** A window to scan: `limit` bounds the whole scan; pages hold `pageSize` events (the backend's default). */
 export type ScanQuery = Omit<EventQuery, "after"> & { pageSize?: number };
 
 export interface EventQuery {
@@ -268,8 +268,8 @@ export interface Store {
   getEvent(projectId: string, id: string): Promise<StoredEvent | null>;
   /**
    * Every event of a window (up to `limit` of them), newest first, as pages read one at a time while the
-   * caller iterates: for replay and learning, which read whole windows. Bigger pages and fewer columns
-   * than `listEvents` (rows read as arrays, no receipt time); stopping the iteration stops the reads.
+   * caller iterates: for replay and learning, which read whole windows. Fewer columns than `listEvents`
+   * (rows read as arrays, no receipt time); stopping the iteration stops the reads.
    */
   scanEvents(projectId: string, query: ScanQuery): AsyncIterable<ScannedEvent[]>;
   /** Counts by type and decision of the events in a window (all filters of EventQuery but paging). */
