@@ -1,8 +1,10 @@
-// Issue 4: replay of a 50-policy candidate over 100,000 recorded events.
+// Issues 4 and 19: replay of a 50-policy candidate over 100,000 recorded events, with distinct URLs
+// (every event decided) and with repeating ones (seedEvents repeats 2,910 distinct requests).
 import { fmtNs, row } from "../lib.mjs";
 import { inProcessServer, seedEvents } from "../seed.mjs";
 
 const COUNT = 100_000;
+const RUNS = 3;
 
 /** 50 policies of the kinds people write: hosts, paths, methods, headers. */
 export function candidateText() {
@@ -44,27 +46,36 @@ async function replayRow(distinctUrls) {
       distinctUrls,
     });
     const text = candidateText();
-    const cpu0 = process.cpuUsage();
-    const t = process.hrtime.bigint();
-    const res = await fetch(`${s.server.url}/api/v1/policies/replay`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${s.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ policies: text, since: Date.now() - 2 * 86_400_000, max_events: 1_000_000 }),
-    });
-    const report = await res.json();
-    const ns = Number(process.hrtime.bigint() - t);
-    const cpu = process.cpuUsage(cpu0);
-    if (report.candidate?.policies !== 50 || report.events_scanned !== COUNT) {
-      throw new Error(`unexpected report: ${JSON.stringify(report).slice(0, 500)}`);
+    // Three replays of the same window: the first in the process also warms the JIT and cedar-wasm
+    // (validation); the value is the median, each run is in the note.
+    const runs = [];
+    let report;
+    for (let i = 0; i < RUNS; i++) {
+      const cpu0 = process.cpuUsage();
+      const t = process.hrtime.bigint();
+      const res = await fetch(`${s.server.url}/api/v1/policies/replay`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${s.key}`, "content-type": "application/json" },
+        body: JSON.stringify({ policies: text, since: Date.now() - 2 * 86_400_000, max_events: 1_000_000 }),
+      });
+      report = await res.json();
+      const ns = Number(process.hrtime.bigint() - t);
+      const cpu = process.cpuUsage(cpu0);
+      if (report.candidate?.policies !== 50 || report.events_scanned !== COUNT) {
+        throw new Error(`unexpected report: ${JSON.stringify(report).slice(0, 500)}`);
+      }
+      runs.push({ ns, cpuMs: (cpu.user + cpu.system) / 1000 });
     }
+    const ns = [...runs].sort((a, b) => a.ns - b.ns)[Math.floor(RUNS / 2)].ns;
+    const each = runs.map((r) => `${(r.ns / 1e6).toFixed(0)} ms (CPU ${r.cpuMs.toFixed(0)} ms)`).join(", ");
     const urls = distinctUrls ? "distinct URLs" : "repeating URLs";
     return row(
       "server-replay",
-      `replay of a 50-policy candidate over 100,000 events, ${urls} (SQLite, HTTP)`,
+      `replay of a 50-policy candidate over 100,000 events, ${urls} (SQLite, HTTP; median of ${RUNS})`,
       fmtNs(ns),
       {
         ...(distinctUrls ? { target: "<= 500 ms", ok: ns <= 500e6 } : {}),
-        note: `CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; ${Math.round(COUNT / (ns / 1e9)).toLocaleString("en-US")} events/s decided again; ${report.engine_calls.toLocaleString("en-US")} engine calls (identical requests are decided once); changed ${report.changed} (allow->deny ${report.allow_to_deny}, deny->allow ${report.deny_to_allow}); seeded in ${seconds.toFixed(1)} s`,
+        note: `runs: ${each}; ${Math.round(COUNT / (ns / 1e9)).toLocaleString("en-US")} events/s decided again; ${report.engine_calls.toLocaleString("en-US")} decisions made (events that repeat the stored texts of another are decided once; the memo is dropped when few do); changed ${report.changed} (allow->deny ${report.allow_to_deny}, deny->allow ${report.deny_to_allow}); seeded in ${seconds.toFixed(1)} s`,
       },
     );
   } finally {
