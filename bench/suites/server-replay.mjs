@@ -1,7 +1,7 @@
 // Issues 4 and 19: replay of a 50-policy candidate over 100,000 recorded events, with distinct URLs
 // (every event decided) and with repeating ones (seedEvents repeats 2,910 distinct requests).
 import { fmtNs, row } from "../lib.mjs";
-import { inProcessServer, seedEvents } from "../seed.mjs";
+import { benchDatabase, inProcessServer, seedEvents } from "../seed.mjs";
 
 const COUNT = 100_000;
 const RUNS = 3;
@@ -36,8 +36,8 @@ export function candidateText() {
 }
 
 /** One replay over a fresh store seeded with COUNT events, distinct URLs or repeating ones. */
-async function replayRow(distinctUrls) {
-  const s = await inProcessServer();
+async function replayRow(distinctUrls, backend = "SQLite", overrides = {}) {
+  const s = await inProcessServer(overrides);
   try {
     const { seconds } = await seedEvents(s.server.store, s.projectId, {
       count: COUNT,
@@ -71,7 +71,7 @@ async function replayRow(distinctUrls) {
     const urls = distinctUrls ? "distinct URLs" : "repeating URLs";
     return row(
       "server-replay",
-      `replay of a 50-policy candidate over 100,000 events, ${urls} (SQLite, HTTP; median of ${RUNS})`,
+      `replay of a 50-policy candidate over 100,000 events, ${urls} (${backend}, HTTP; median of ${RUNS})`,
       fmtNs(ns),
       {
         ...(distinctUrls ? { target: "<= 500 ms", ok: ns <= 500e6 } : {}),
@@ -84,5 +84,15 @@ async function replayRow(distinctUrls) {
 }
 
 export async function run() {
-  return [await replayRow(true), await replayRow(false)];
+  const rows = [await replayRow(true), await replayRow(false)];
+  // Postgres too when a database is configured (TRUSERA_BENCH_DATABASE_URL or the test one).
+  const db = await benchDatabase();
+  if (db) {
+    try {
+      rows.push(await replayRow(true, "Postgres", { databaseUrl: db.url }));
+    } finally {
+      await db.drop();
+    }
+  }
+  return rows;
 }
