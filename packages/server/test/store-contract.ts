@@ -338,7 +338,8 @@ export function storeContract(
         // Ties on ts, ids of both forms (UUIDs and other text), every column filled or null.
         const events = Array.from({ length: 23 }, (_, i) =>
           event({
-            id: i % 5 === 0 ? `evt-${i}` : randomUUID(),
+            // A text id of 32 hex digits, like an OTLP one, is not a UUID's bytes.
+            id: i === 3 ? "0123456789abcdef0123456789abcdef" : i % 5 === 0 ? `evt-${i}` : randomUUID(),
             ts: T0 + 100 + Math.floor(i / 3),
             agentId: i % 2 ? x.id : null,
             type: i % 3 ? "api_call" : "tool_call",

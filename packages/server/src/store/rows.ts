@@ -73,10 +73,10 @@ export const toEvent = (r: Row): StoredEvent => ({
   decision: strOrNull(r.decision),
 });
 
-/** The columns `scanEvents` reads, in the order `toScannedEvent` expects them. */
-export const SCAN_COLUMNS = "id, agent_id, type, name, ts, payload, metadata, decision";
+/** The columns `scanEvents` reads after the id, in the order `toScannedEvent` expects them. */
+export const SCAN_COLUMNS = "agent_id, type, name, ts, payload, metadata, decision";
 
-/** A row of SCAN_COLUMNS read as an array (no object per row from the driver), its id already text. */
+/** A row of the id (as a backend selects it) then SCAN_COLUMNS, read as an array, its id as text. */
 export const toScannedEvent = (r: unknown[], id: string): ScannedEvent => ({
   id,
   agentId: strOrNull(r[1]),

@@ -345,7 +345,7 @@ export class PostgresStore implements Store {
       const limit = Math.min(pageSize, left);
       const { where, args } = eventWhere(projectId, after ? { ...q, after } : q, PG_EVENTS);
       args.push(limit);
-      const text = `SELECT ${SCAN_COLUMNS} FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT $${args.length}`;
+      const text = `SELECT id, ${SCAN_COLUMNS} FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT $${args.length}`;
       const res = await this.#pool.query({
         name: this.queryName(text),
         text,

@@ -38,7 +38,7 @@ import type {
 } from "../types.js";
 import { SqliteAlerts } from "./alerts.js";
 import { CHECKPOINT_FRAMES, openSqlite } from "./connection.js";
-import { fromStoredId, toSqliteEvent, toStoredId } from "./event-ids.js";
+import { fromScannedId, SCANNED_ID, toSqliteEvent, toStoredId } from "./event-ids.js";
 import { type GroupJob, type GroupOutcome, SqliteEventWriter } from "./event-writer.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 import { SqlitePolicyVersions } from "./policy-versions.js";
@@ -468,10 +468,11 @@ export class SqliteStore implements Store {
       const limit = Math.min(pageSize, left);
       const { where, args } = eventWhere(project, after ? { ...q, after } : q, EVENTS);
       args.push(limit);
-      const sql = `SELECT ${SCAN_COLUMNS} FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT ?`;
+      const sql = `SELECT ${SCANNED_ID}, ${SCAN_COLUMNS} FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT ?`;
       const rows = this.cachedRaw(sql).all(...args) as unknown[][];
       const page = new Array<ScannedEvent>(rows.length);
-      for (let i = 0; i < rows.length; i++) page[i] = toScannedEvent(rows[i]!, fromStoredId(rows[i]![0]));
+      for (let i = 0; i < rows.length; i++)
+        page[i] = toScannedEvent(rows[i]!, fromScannedId(rows[i]![0] as string));
       left -= rows.length;
       if (page.length > 0) yield page;
       if (rows.length < limit) return;
