@@ -189,12 +189,21 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
     return res.body;
   }
 
+  /** The report's counts and example ids: what deciding the events one by one must give. */
   const comparable = (r: Report) => ({
-    ...r,
+    events_scanned: r.events_scanned,
+    evaluated: r.evaluated,
+    skipped: r.skipped,
+    unchanged: r.unchanged,
+    changed: r.changed,
+    allow_to_deny: r.allow_to_deny,
+    deny_to_allow: r.deny_to_allow,
+    denied_by_policy: r.denied_by_policy,
     examples: {
       allow_to_deny: r.examples.allow_to_deny.map((x) => x.event_id),
       deny_to_allow: r.examples.deny_to_allow.map((x) => x.event_id),
     },
+    truncated: r.truncated,
   });
 
   it("over the whole window, and over the part a max_events bound leaves", async () => {
@@ -210,33 +219,21 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
       "no-evil",
       "no-rm",
     ]);
-    const { engine_calls, duration_ms, window, candidate, warnings, ...rest } = whole as Report &
-      Record<string, unknown>;
-    expect(comparable(rest as Report)).toEqual(want);
+    expect(comparable(whole)).toEqual(want);
     // Events that repeat the stored texts of another are decided once, until the memo is dropped.
-    expect(engine_calls).toBeLessThan(whole.evaluated);
+    expect(whole.engine_calls).toBeLessThan(whole.evaluated);
 
     const bounded = await replay({ max_events: 10_001 });
     const wantBounded = await expected(undefined, 10_001, 7);
     expect(wantBounded.truncated).toBe(true);
-    const {
-      engine_calls: _c,
-      duration_ms: _d,
-      window: _w,
-      candidate: _k,
-      warnings: _x,
-      ...restBounded
-    } = bounded as Report & Record<string, unknown>;
-    expect(comparable(restBounded as Report)).toEqual(wantBounded);
+    expect(comparable(bounded)).toEqual(wantBounded);
   }, 120_000);
 
   it("over one agent that repeats itself: each distinct event decided once", async () => {
     const one = await replay({ agent_id: "repeat-bot", max_events: 1_000_000 });
     const want = await expected((await t.server.store.findAgent(projectId, "repeat-bot"))!.id, 1_000_000, 7);
-    const { engine_calls, duration_ms, window, candidate, warnings, ...rest } = one as Report &
-      Record<string, unknown>;
-    expect(comparable(rest as Report)).toEqual(want);
+    expect(comparable(one)).toEqual(want);
     expect(want.allow_to_deny).toBe(150);
-    expect(engine_calls).toBe(2);
+    expect(one.engine_calls).toBe(2);
   }, 60_000);
 });
