@@ -175,8 +175,31 @@ const { typedBool } = fc.letrec<{ typedBool: string }>((tie) => ({
   ),
 }));
 
+// `like` with a literal prefix then a wildcard, on paths requests hold (or not, or as another type):
+// the index visits only the policies whose prefix the value starts with.
+const prefixLike = fc
+  .tuple(
+    pick(["context.path", "context.hostname", "resource.path", "context.n", "context.k"]),
+    pick(["/", "/v1/", "/v1/x", "a", "ab", "a\\*", "x.", "é", "\\\\", "b"]),
+    pick(["*", "*x", "*b*", "**", "\\**", ""]),
+  )
+  .map(([path, prefix, rest]) => `${path} like "${prefix}${rest}"`);
+
 /** A condition that is mostly well-typed: a pinned `==`, a `like`, a comparison, or any expression. */
 const condition = fc.oneof(
+  { weight: 2, arbitrary: prefixLike },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(prefixLike, pick(["&&", "||"]), fc.oneof(typedBool, expr))
+      .map(([a, op, b]) => `${a} ${op} ${b}`),
+  },
+  // An erroring (or not) sibling evaluated before the `like`: that policy is not pinned.
+  { weight: 1, arbitrary: fc.tuple(expr, prefixLike).map(([a, b]) => `${a} && ${b}`) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(prefixLike, prefixLike, expr).map(([a, b, c]) => `(${a} && ${b}) && ${c}`),
+  },
   {
     weight: 3,
     arbitrary: fc.tuple(pick(["resource", "context"]), attr, strLit).map(([v, a, s]) => `${v}.${a} == ${s}`),

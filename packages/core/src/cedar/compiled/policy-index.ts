@@ -35,11 +35,16 @@ function visit(list: readonly CompiledPolicy[], env: Env, found: Found, seen?: S
   }
 }
 
-/** Policies whose pin reads the same path, by the string each one wants it to equal. */
+/**
+ * Policies whose pin reads the same path, by the string each one wants it to equal, or (`like`
+ * pins, in a group of their own) to start with.
+ */
 interface PinGroup {
   path: Pin["path"];
   byValue: Map<string, CompiledPolicy[]>;
   all: CompiledPolicy[];
+  /** For prefixes: the lengths of those in `byValue`, ascending; a request's value is cut at each. */
+  lengths: number[] | null;
 }
 
 /** The policies of one action (or of any action): those always evaluated, and those behind a pin. */
@@ -56,7 +61,7 @@ class Bucket {
     }
     let group = this.pinned.get(p.pin.key);
     if (group === undefined) {
-      group = { path: p.pin.path, byValue: new Map(), all: [] };
+      group = { path: p.pin.path, byValue: new Map(), all: [], lengths: p.pin.prefix ? [] : null };
       this.pinned.set(p.pin.key, group);
       this.groups.push(group);
     }
@@ -64,6 +69,11 @@ class Bucket {
     const list = group.byValue.get(p.pin.value);
     if (list) list.push(p);
     else group.byValue.set(p.pin.value, [p]);
+    const lengths = group.lengths;
+    if (lengths !== null && !lengths.includes(p.pin.value.length)) {
+      lengths.push(p.pin.value.length);
+      lengths.sort((a, b) => a - b);
+    }
   }
 
   /** Evaluates every policy of this bucket that can match `env`. */
@@ -80,9 +90,23 @@ class Bucket {
         visit(group.all, env, found, seen);
         continue;
       }
-      if (typeof v !== "string") continue; // `==` a string literal is false for any other value
-      const list = group.byValue.get(v);
-      if (list !== undefined) visit(list, env, found, seen);
+      const lengths = group.lengths;
+      if (lengths === null) {
+        if (typeof v !== "string") continue; // `==` a string literal is false for any other value
+        const list = group.byValue.get(v);
+        if (list !== undefined) visit(list, env, found, seen);
+        continue;
+      }
+      if (typeof v !== "string") {
+        // `like` fails on any other value: each policy does once its scope matches.
+        visit(group.all, env, found, seen);
+        continue;
+      }
+      // A pattern matches only strings that start with its literal prefix; any other is false.
+      for (let i = 0; i < lengths.length && lengths[i]! <= v.length; i++) {
+        const list = group.byValue.get(v.slice(0, lengths[i]));
+        if (list !== undefined) visit(list, env, found, seen);
+      }
     }
   }
 }
@@ -90,9 +114,10 @@ class Bucket {
 /**
  * The policies of a set, indexed by what they pin: the actions their scope names (`action ==`,
  * `action in`), then `principal ==` / `resource ==` in their scope or else the first
- * `<path> == "<string>"` of their first `when`. A decision visits only the policies that can match;
- * skipping the others changes nothing, since a policy out of scope is never evaluated, and a pinned
- * policy whose path holds another value is false before it can fail.
+ * `<path> == "<string>"` (or `<path> like "<literal prefix>*..."`) their first `when` evaluates first.
+ * A decision visits only the policies that can match; skipping the others changes nothing, since a
+ * policy out of scope is never evaluated, and a pinned policy whose path holds another value (a string
+ * without the prefix) is false before it can fail.
  */
 export class PolicyIndex {
   /** By the action's id, then its type (ids are what differ; the type is nearly always `Action`). */

@@ -17,6 +17,11 @@ export interface Pin {
   /** The value the policy wants; anything but a string never matches it. May throw FALLBACK (a Cedar error). */
   path: (env: Env) => unknown;
   value: string;
+  /**
+   * `<path> like "<value>*..."`: the path's string must start with `value` (not equal it). Anything but a
+   * string makes `like` fail, so such a request evaluates every policy of the group.
+   */
+  prefix?: true;
 }
 
 /** One policy, compiled. `when` is null when it could not be: the engine decides requests it is in scope for. */
@@ -141,12 +146,33 @@ function isPath(node: Json): boolean {
   return dot !== undefined && typeof dot.attr === "string" && isPath(dot.left);
 }
 
-/** The first thing the first `when` evaluates, when it is `<path> == "<string>"`. */
+/** The literal characters a `like` pattern starts with (before its first wildcard), or "". */
+function literalPrefix(pattern: Json): string {
+  let out = "";
+  if (!Array.isArray(pattern)) return out;
+  for (const p of pattern) {
+    if (typeof p?.Literal !== "string") break;
+    out += p.Literal;
+  }
+  return out;
+}
+
+/**
+ * The first thing the first `when` evaluates, when it is `<path> == "<string>"` or
+ * `<path> like "<literal prefix>..."`. Being first, nothing in the policy can fail before it, and
+ * when it is false the whole `&&` chain, the `when` and the policy are false without error.
+ */
 function pinOf(conditions: Json): Pin | undefined {
   const first = Array.isArray(conditions) ? conditions[0] : undefined;
   if (first?.kind !== "when") return undefined;
   let node = first.body;
   while (node?.["&&"] !== undefined) node = node["&&"].left;
+  const like = node?.like;
+  if (like !== undefined) {
+    const value = literalPrefix(like.pattern);
+    if (value === "" || !isPath(like.left)) return undefined;
+    return { key: `like ${JSON.stringify(like.left)}`, path: compileExpr(like.left), value, prefix: true };
+  }
   const eq = node?.["=="];
   if (eq === undefined) return undefined;
   for (const [path, lit] of [
