@@ -1,5 +1,6 @@
 import { compilePolicySetSync, eventToCedarRequest, loadCedar, REQUEST_MODEL_SCHEMA } from "@trusera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ReplayReport } from "../src/policies/replay-service.js";
 import type { StoredEvent } from "../src/store/types.js";
 import { BACKENDS } from "./backends.js";
 import { sdkEvent, startTestServer, type TestServer } from "./helpers.js";
@@ -71,20 +72,6 @@ function repeatAt(i: number, timestamp: string): Record<string, unknown> {
     payload: { url, method: "GET" },
     metadata: { decision: "allow" },
   });
-}
-
-interface Report {
-  events_scanned: number;
-  evaluated: number;
-  skipped: number;
-  unchanged: number;
-  changed: number;
-  allow_to_deny: number;
-  deny_to_allow: number;
-  denied_by_policy: Record<string, number>;
-  examples: { allow_to_deny: { event_id: string }[]; deny_to_allow: { event_id: string }[] };
-  engine_calls: number;
-  truncated: boolean;
 }
 
 describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (backend) => {
@@ -181,7 +168,7 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
     return r;
   }
 
-  async function replay(body: Record<string, unknown>): Promise<Report> {
+  async function replay(body: Record<string, unknown>): Promise<ReplayReport> {
     const res = await t.api("POST", "/api/v1/policies/replay", {
       body: { policies: CANDIDATE, since: "2025-12-31T00:00:00Z", max_examples: 7, ...body },
     });
@@ -190,7 +177,7 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
   }
 
   /** The report's counts and example ids: what deciding the events one by one must give. */
-  const comparable = (r: Report) => ({
+  const comparable = (r: ReplayReport) => ({
     events_scanned: r.events_scanned,
     evaluated: r.evaluated,
     skipped: r.skipped,
