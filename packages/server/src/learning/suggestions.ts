@@ -1,7 +1,8 @@
 import type { CedarRequest, SuggestionImpact } from "@trusera/core";
-import { cedarString, eventToCedarRequest, formatMicros, sha256Hex } from "@trusera/core";
+import { cedarString, formatMicros, sha256Hex } from "@trusera/core";
 import { compileOrThrow } from "../policies/policy-compiler.js";
 import type { PolicyBundle } from "../policies/policy-service.js";
+import { storedEventRequest } from "../policies/stored-request.js";
 import type { ScannedEvent, Store } from "../store/types.js";
 
 /** Thresholds (docs/learning.md), each a query parameter. */
@@ -192,21 +193,7 @@ export async function suggestFromEvents(
 
   /** The index of the event's request, or UNDECIDABLE, or NOTHING_TO_LEARN. */
   function requestOf(e: ScannedEvent): number {
-    let payload: Record<string, unknown>;
-    let metadata: Record<string, unknown>;
-    try {
-      payload = JSON.parse(e.payload);
-      metadata = JSON.parse(e.metadata);
-    } catch {
-      return -1;
-    }
-    const request = eventToCedarRequest({
-      type: e.type as never,
-      name: e.name,
-      payload,
-      metadata,
-      agent_id: e.agentId ?? "unknown",
-    });
+    const request = storedEventRequest(e, e.agentId);
     if (!request) return UNDECIDABLE;
     // Replayed but left as is: no rule learned here can change its decision.
     const subject = subjectOf(request);

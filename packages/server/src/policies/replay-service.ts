@@ -1,7 +1,8 @@
-import { type CedarDecision, type CompiledPolicySet, eventToCedarRequest, formatMicros } from "@trusera/core";
+import { type CedarDecision, type CompiledPolicySet, formatMicros } from "@trusera/core";
 import { notFound } from "../errors.js";
 import type { DefaultDecision, ScannedEvent, Store } from "../store/types.js";
 import { compileOrThrow, type PolicyWarning } from "./policy-compiler.js";
+import { storedEventRequest } from "./stored-request.js";
 
 export interface ReplayInput {
   /** Candidate policy text, or the id of a stored version. */
@@ -191,21 +192,7 @@ export class ReplayService {
 
   /** The candidate's answer for a stored event, or null for one that is not a request (skipped). */
   private decide(e: ScannedEvent, agentName: string | null, set: CompiledPolicySet): CedarDecision | null {
-    let payload: Record<string, unknown>;
-    let metadata: Record<string, unknown>;
-    try {
-      payload = JSON.parse(e.payload);
-      metadata = JSON.parse(e.metadata);
-    } catch {
-      return null;
-    }
-    const request = eventToCedarRequest({
-      type: e.type as never,
-      name: e.name,
-      payload,
-      metadata,
-      agent_id: agentName ?? e.agentId,
-    });
+    const request = storedEventRequest(e, agentName ?? e.agentId);
     return request ? set.evaluate(request) : null;
   }
 
