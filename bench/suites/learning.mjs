@@ -208,26 +208,19 @@ async function cliRows() {
         { id: "deletes", action: "allow", actionClasses: ["delete"] },
       ],
     };
-    global.gc?.();
-    const rssBefore = process.memoryUsage().rss;
-    let peak = rssBefore;
-    const timer = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 50);
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const history = [];
-    for (const line of text.split("\n")) {
-      const h = mod.historyRecord(JSON.parse(line));
-      if (h) history.push(h);
-    }
-    const suggestions = await mod.suggestRules(history, policy, { home: "/root" });
-    const seconds = (performance.now() - t0) / 1000;
-    const used = process.cpuUsage(cpu0);
-    // CPU time of this process: what the other processes of a shared machine inflate far less than wall time.
-    const cpuSeconds = (used.user + used.system) / 1e6;
-    clearInterval(timer);
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const {
+      value: suggestions,
+      seconds,
+      cpuSeconds,
+      mib,
+    } = await measured(() => {
+      const history = [];
+      for (const line of text.split("\n")) {
+        const h = mod.historyRecord(JSON.parse(line));
+        if (h) history.push(h);
+      }
+      return mod.suggestRules(history, policy, { home: "/root" });
+    });
     return [
       row(
         "learning",
@@ -243,7 +236,7 @@ async function cliRows() {
         target: `< ${TARGET_S} s`,
         ok: cpuSeconds < TARGET_S,
       }),
-      row("learning", "memory (RSS growth, peak)", `${Math.round((peak - rssBefore) / 2 ** 20)} MiB`, {
+      row("learning", "memory (RSS growth, peak)", `${mib} MiB`, {
         note: `the log text itself (${Math.round(text.length / 2 ** 20)} MiB) was in memory before`,
       }),
     ];
