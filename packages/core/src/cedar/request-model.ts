@@ -65,6 +65,26 @@ const action = (name: ActionName) => ({ type: "Action", id: name });
 const DEFAULT_PORTS: Record<string, number> = { "http:": 80, "https:": 443, "ws:": 80, "wss:": 443 };
 
 /**
+ * The method in upper case. The usual ones are returned as they are: `toUpperCase` is a call into
+ * the runtime, a tenth of building the whole request.
+ */
+function upperMethod(given: string | null | undefined): string {
+  const method = given ?? "GET";
+  switch (method) {
+    case "GET":
+    case "POST":
+    case "PUT":
+    case "PATCH":
+    case "DELETE":
+    case "HEAD":
+    case "OPTIONS":
+      return method;
+    default:
+      return method.toUpperCase();
+  }
+}
+
+/**
  * An outbound HTTP call. Header names only (lower case) reach the context: values may be secrets.
  * The query string is kept with secret-looking values redacted by the caller (see redactUrl).
  */
@@ -75,20 +95,27 @@ export function httpRequest(
   const parsed = typeof call.url === "string" ? parseHttpUrl(call.url) : null;
   const url = parsed ?? (typeof call.url === "string" ? new URL(call.url) : call.url);
   let hostname = url.hostname;
-  // parseHttpUrl's hostname is already lower case, and never an IPv6 one in brackets.
+  let scheme: string;
+  let port: number;
+  // parseHttpUrl's hostname is already lower case, and never an IPv6 one in brackets; its scheme is
+  // one of two (taken as constants: a slice of the protocol would be a new string each call).
   if (parsed === null) {
     if (hostname.charCodeAt(0) === 91 /* [ */) hostname = hostname.replace(/^\[|\]$/g, "");
     hostname = hostname.toLowerCase();
+    scheme = url.protocol.endsWith(":") ? url.protocol.slice(0, -1) : url.protocol;
+    port = url.port ? Number(url.port) : (DEFAULT_PORTS[url.protocol] ?? 0);
+  } else {
+    const https = parsed.protocol === "https:";
+    scheme = https ? "https" : "http";
+    port = parsed.port === "" ? (https ? 443 : 80) : Number(parsed.port);
   }
-  const scheme = url.protocol.endsWith(":") ? url.protocol.slice(0, -1) : url.protocol;
-  const port = url.port ? Number(url.port) : (DEFAULT_PORTS[url.protocol] ?? 0);
   return {
     principal: agent(agentId),
     action: action("api_call"),
     resource: { type: "Host", id: hostname },
     context: {
       url: url.href,
-      method: (call.method ?? "GET").toUpperCase(),
+      method: upperMethod(call.method),
       hostname,
       path: url.pathname,
       query: url.search.charCodeAt(0) === 63 /* ? */ ? url.search.slice(1) : url.search,

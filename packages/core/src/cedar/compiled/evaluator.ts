@@ -41,7 +41,9 @@ export class CompiledEvaluator {
 // The engine lists reasons in no fixed order (a hash set); here they follow the policy text.
 function ids(list: CompiledPolicy[], unordered: boolean): string[] {
   if (unordered) list.sort((a, b) => a.index - b.index);
-  return list.map((p) => p.id);
+  const out: string[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = list[i]!.id;
+  return out;
 }
 
 /** Compiles the engine's JSON of each policy, in set order. */

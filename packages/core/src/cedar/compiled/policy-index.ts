@@ -160,7 +160,7 @@ export class PolicyIndex {
   visit(env: Env, found: Found): void {
     const action = env.action;
     if (this.#byAction.size > 0) {
-      const up = env.entities.get(action)?.parents;
+      const up = env.entity(action)?.parents;
       if (up === undefined || up.length === 0) this.#bucketOf(action)?.visit(env, found);
       else {
         // The request's action is in action groups: `action in <group>` policies are found under
