@@ -7,6 +7,7 @@ export default defineConfig({
     // Loaded by path as worker threads (see store/sqlite/sqlite-store.ts), so entries of their own.
     "sqlite-writer": "src/store/sqlite/writer-thread.ts",
     "sqlite-checkpointer": "src/store/sqlite/checkpoint-thread.ts",
+    "replay-thread": "src/policies/replay-thread.ts",
   },
   format: ["esm"],
   dts: { entry: { index: "src/index.ts" }, resolve: ["@trusera/core"] },

@@ -75,6 +75,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           await tightener?.stop();
           await ctx.alertEngine.stop();
           await app.close();
+          await ctx.replay.close();
           await ctx.dispatcher.stop();
           await store.close();
         })();

@@ -1,6 +1,7 @@
+import { Worker } from "node:worker_threads";
 import { compilePolicySetSync, eventToCedarRequest, loadCedar, REQUEST_MODEL_SCHEMA } from "@trusera/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ReplayReport } from "../src/policies/replay-service.js";
+import { type ReplayReport, ReplayService } from "../src/policies/replay-service.js";
 import type { StoredEvent } from "../src/store/types.js";
 import { BACKENDS } from "./backends.js";
 import { sdkEvent, startTestServer, type TestServer } from "./helpers.js";
@@ -60,6 +61,15 @@ function eventAt(i: number, timestamp: string): Record<string, unknown> {
   if (k === 18) return sdkEvent({ ...base, type: "policy_violation", name: "denied", payload: { i } });
   return sdkEvent({ ...base, type: "file_write", name: `/tmp/f${i}`, payload: { path: `/tmp/f${i}` } });
 }
+
+/** The replay's second thread from the TypeScript sources (the built server starts dist/replay-thread.js). */
+const sourceThread = () =>
+  new Worker(
+    `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(
+      new URL("../src/policies/replay-thread.ts", import.meta.url).href,
+    )}); });`,
+    { eval: true },
+  );
 
 /** A repeating agent: the same few events again and again. */
 function repeatAt(i: number, timestamp: string): Record<string, unknown> {
@@ -223,4 +233,45 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
     expect(want.allow_to_deny).toBe(150);
     expect(one.engine_calls).toBe(2);
   }, 60_000);
+
+  // A large window on SQLite is shared with a second thread, part by part (here from any size on).
+  it.runIf(backend.name === "sqlite")(
+    "on two threads, part by part: the same report",
+    async () => {
+      const threaded = new ReplayService(t.server.store, { from: 0, start: sourceThread });
+      const run = (maxEvents: number, agentId?: string) =>
+        threaded.run(projectId, {
+          candidate: { policies: CANDIDATE, schema: null, defaultDecision: "allow" },
+          since: Date.parse("2025-12-31T00:00:00Z") * 1000,
+          until: Date.now() * 1000,
+          ...(agentId ? { agentId } : {}),
+          maxExamples: 7,
+          maxEvents,
+        });
+      try {
+        const whole = await run(1_000_000);
+        expect(comparable(whole)).toEqual(await expected(undefined, 1_000_000, 7));
+        // Bounds that cut a part, and that fall on the end of one (parts of 12,300 / 16 = 769 events).
+        for (const max of [10_001, 769 * 3])
+          expect(comparable(await run(max))).toEqual(await expected(undefined, max, 7));
+        const agent = (await t.server.store.findAgent(projectId, "agent-1"))!.id;
+        expect(comparable(await run(1_000_000, agent))).toEqual(await expected(agent, 1_000_000, 7));
+        // The second thread counted parts of each window (a failed thread's parts are counted here).
+        expect(threaded.partsOnThread).toBeGreaterThanOrEqual(4);
+        // The same report as on one thread, field by field, but for the window's end, the time it took
+        // and the decisions made (each thread keeps its own memo).
+        const { duration_ms: _a, window: _w, engine_calls: _e, ...shared } = whole;
+        const {
+          duration_ms: _b,
+          window: _v,
+          engine_calls: _f,
+          ...single
+        } = await replay({ max_events: 1_000_000 });
+        expect(shared).toEqual(single);
+      } finally {
+        await threaded.close();
+      }
+    },
+    120_000,
+  );
 });

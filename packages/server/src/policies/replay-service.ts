@@ -1,8 +1,12 @@
-import { type CedarDecision, type CompiledPolicySet, formatMicros } from "@trusera/core";
+import { formatMicros } from "@trusera/core";
 import { notFound } from "../errors.js";
-import type { DefaultDecision, ScannedEvent, Store } from "../store/types.js";
+import type { DefaultDecision, SplitScan, Store } from "../store/types.js";
 import { compileOrThrow, type PolicyWarning } from "./policy-compiler.js";
-import { storedEventRequest } from "./stored-request.js";
+import { claim, countPart, stopJob, type ThreadedJob } from "./replay-part.js";
+import { addCounts, noCounts, type ReplayCounts, ReplayTally } from "./replay-tally.js";
+import { type ReplayThreadOptions, ReplayThreads } from "./replay-threads.js";
+
+export type { ReplayExample } from "./replay-tally.js";
 
 export interface ReplayInput {
   /** Candidate policy text, or the id of a stored version. */
@@ -18,58 +22,14 @@ export interface ReplayInput {
   maxEvents: number;
 }
 
-export interface ReplayExample {
-  event_id: string;
-  agent_id: string | null;
-  agent_name: string | null;
-  type: string;
-  name: string;
-  timestamp: string;
-  recorded: "allow" | "deny";
-  candidate: "allow" | "deny";
-  /** The candidate's policies that decided it. */
-  policy_ids: string[];
-  errors: string[];
-}
-
-export interface ReplayReport {
+export interface ReplayReport extends ReplayCounts {
   window: { since: string; until: string };
   candidate: { version: string | null; default_decision: DefaultDecision; policies: number };
   warnings: PolicyWarning[];
-  events_scanned: number;
-  /** Events decided again (those that stand for an action). */
-  evaluated: number;
-  /** policy_violation events and events that lack what a request needs. */
-  skipped: number;
-  unchanged: number;
-  changed: number;
-  allow_to_deny: number;
-  deny_to_allow: number;
-  /** For allow->deny: how many each candidate policy denied. */
-  denied_by_policy: Record<string, number>;
-  examples: { allow_to_deny: ReplayExample[]; deny_to_allow: ReplayExample[] };
-  /**
-   * Decisions made: events that repeat the stored texts of another (agent, type, name, payload and
-   * metadata) are decided once per replay.
-   */
-  engine_calls: number;
   /** True when the window held more than `max_events` events and the rest were not read. */
   truncated: boolean;
   duration_ms: number;
 }
-
-// Recorded traffic repeats itself (one agent calling one endpoint, the same payload): a lookup by the
-// stored texts skips parsing, building the request and deciding. Keyed by the texts, not by the
-// request built from them: serializing each request (JSON.stringify) cost more than the compiled
-// decision it saved. Bounded so that a replay of millions of distinct events stays small.
-const MEMO_MAX = 50_000;
-// Where fewer than a quarter of the first this many events repeat one before them, the memo is dropped:
-// with distinct events, its keys and the entries it holds (the garbage collector's work) cost more than
-// the decisions it saves.
-const MEMO_TRIAL = 10_000;
-
-/** payload text -> type, agent, name and metadata -> the answer (null: not a request, skipped). */
-type Memo = Map<string, Map<string, CedarDecision | null>>;
 
 /**
  * Replay: decides the recorded events of a window again with a candidate policy set and reports what
@@ -81,13 +41,30 @@ type Memo = Map<string, Map<string, CedarDecision | null>>;
  */
 export class ReplayService {
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #threads: ReplayThreads;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    threads: ReplayThreadOptions = {},
+  ) {
+    this.#threads = new ReplayThreads(threads);
+  }
 
   run(projectId: string, input: ReplayInput): Promise<ReplayReport> {
     const next = this.#queue.then(() => this.replay(projectId, input));
     this.#queue = next.catch(() => {});
     return next;
+  }
+
+  /** Parts of windows the second thread counted, over every replay (see replay-threads.ts). */
+  get partsOnThread(): number {
+    return this.#threads.partsCounted;
+  }
+
+  /** Stops the second thread, if one was started (after the replay under way). */
+  async close(): Promise<void> {
+    await this.#queue;
+    await this.#threads.close();
   }
 
   private async replay(projectId: string, input: ReplayInput): Promise<ReplayReport> {
@@ -103,132 +80,103 @@ export class ReplayService {
     } else {
       ({ policies: text, schema, defaultDecision } = input.candidate);
     }
-    const { policySet, warnings } = compileOrThrow(text, { schema, defaultDecision, slot: "trusera.replay" });
+    const query = {
+      since: input.since,
+      until: input.until,
+      ...(input.agentId !== undefined ? { agentId: input.agentId } : {}),
+    };
+    // A large window on a SQLite file is shared with a second thread, part by part. Given its job
+    // first, the thread compiles the candidate while this one validates it.
+    const split =
+      this.#threads.available && this.store.splitScan
+        ? await this.store.splitScan(projectId, { ...query, limit: input.maxEvents }, PARTS)
+        : null;
+    const shared =
+      split !== null && split.total >= this.#threads.from && split.parts.length > 1
+        ? this.share(projectId, split, query, text, defaultDecision, input.maxExamples)
+        : null;
+
+    let compiled: ReturnType<typeof compileOrThrow>;
+    try {
+      compiled = compileOrThrow(text, { schema, defaultDecision, slot: "trusera.replay" });
+    } catch (err) {
+      shared?.stop();
+      throw err;
+    }
+    const { policySet, warnings } = compiled;
     // Decided from compiled closures, not by the engine (~100x the cost per decision). A set of over 50
     // policies (the default-allow one counts) compiles in slices between turns of the event loop, which
     // the paging below never yields to: without this wait 100,000 events went to the engine (60 s).
     await policySet.whenCompiled();
-
-    const report: ReplayReport = {
+    const tally = new ReplayTally(
+      policySet,
+      async (id) => (await this.store.findAgent(projectId, id))?.name ?? null,
+      input.maxExamples,
+    );
+    let counts: ReplayCounts;
+    let truncated: boolean;
+    if (shared) {
+      counts = await shared.count(tally);
+      truncated = split!.more;
+    } else {
+      // One more than the most replayed: its presence is what says the window was truncated.
+      const scan = this.store.scanEvents(projectId, { ...query, limit: input.maxEvents + 1 });
+      ({ counts, truncated } = await tally.count(scan, input.maxEvents));
+    }
+    return {
       window: { since: formatMicros(input.since), until: formatMicros(input.until) },
       candidate: { version, default_decision: defaultDecision, policies: policySet.policyIds.length },
       warnings,
-      events_scanned: 0,
-      evaluated: 0,
-      skipped: 0,
-      unchanged: 0,
-      changed: 0,
-      allow_to_deny: 0,
-      deny_to_allow: 0,
-      denied_by_policy: {},
-      examples: { allow_to_deny: [], deny_to_allow: [] },
-      engine_calls: 0,
-      truncated: false,
-      duration_ms: 0,
+      ...counts,
+      truncated,
+      duration_ms: Math.round(performance.now() - started),
     };
-    const names = new Map<string, string | null>();
-    let memo: Memo | null = new Map();
-    let memoSize = 0;
-    let lookups = 0;
-    let hits = 0;
-    const scan = this.store.scanEvents(projectId, {
-      since: input.since,
-      until: input.until,
-      // One more than the most replayed: its presence is what says the window was truncated.
-      limit: input.maxEvents + 1,
-      ...(input.agentId !== undefined ? { agentId: input.agentId } : {}),
-    });
-    reading: for await (const page of scan) {
-      for (const e of page) {
-        if (report.events_scanned === input.maxEvents) {
-          report.truncated = true;
-          break reading;
-        }
-        report.events_scanned++;
-        let agentName: string | null = null;
-        if (e.agentId) {
-          if (!names.has(e.agentId)) {
-            names.set(e.agentId, (await this.store.findAgent(projectId, e.agentId))?.name ?? null);
-          }
-          agentName = names.get(e.agentId) ?? null;
-        }
-        let answer: CedarDecision | null | undefined;
-        if (memo === null) {
-          answer = this.decide(e, agentName, policySet);
-          if (answer !== null) report.engine_calls++;
-        } else {
-          // The answer is a function of the stored texts and the agent: events that repeat them are
-          // decided once (looked up by payload, then the rest, without building one long key).
-          let byRest = memo.get(e.payload);
-          const rest = `${e.type}\u0000${e.agentId ?? ""}\u0000${e.name}\u0000${e.metadata}`;
-          answer = byRest?.get(rest);
-          if (answer === undefined) {
-            answer = this.decide(e, agentName, policySet);
-            if (answer !== null) report.engine_calls++;
-            if (memoSize >= MEMO_MAX) {
-              memo.clear();
-              memoSize = 0;
-              byRest = undefined;
-            }
-            if (!byRest) {
-              byRest = new Map();
-              memo.set(e.payload, byRest);
-            }
-            byRest.set(rest, answer);
-            memoSize++;
-          } else hits++;
-          if (++lookups === MEMO_TRIAL && hits * 4 < lookups) {
-            memo.clear();
-            memo = null;
-          }
-        }
-        if (answer === null) report.skipped++;
-        else this.tally(e, agentName, answer, report, input);
-      }
-    }
-    report.duration_ms = Math.round(performance.now() - started);
-    return report;
   }
 
-  /** The candidate's answer for a stored event, or null for one that is not a request (skipped). */
-  private decide(e: ScannedEvent, agentName: string | null, set: CompiledPolicySet): CedarDecision | null {
-    const request = storedEventRequest(e, agentName ?? e.agentId);
-    return request ? set.evaluate(request) : null;
-  }
-
-  private tally(
-    e: ScannedEvent,
-    agentName: string | null,
-    answer: CedarDecision,
-    report: ReplayReport,
-    input: ReplayInput,
-  ): void {
-    report.evaluated++;
-    const recorded = e.decision === "deny" || e.decision === "warn" ? "deny" : "allow";
-    if (answer.decision === recorded) {
-      report.unchanged++;
-      return;
-    }
-    report.changed++;
-    const direction = recorded === "allow" ? "allow_to_deny" : "deny_to_allow";
-    report[direction]++;
-    if (direction === "allow_to_deny") {
-      for (const id of answer.policyIds) report.denied_by_policy[id] = (report.denied_by_policy[id] ?? 0) + 1;
-    }
-    const examples = report.examples[direction];
-    if (examples.length < input.maxExamples) {
-      examples.push({
-        event_id: e.id,
-        agent_id: e.agentId,
-        agent_name: agentName,
-        type: e.type,
-        name: e.name,
-        timestamp: formatMicros(e.ts),
-        recorded,
-        candidate: answer.decision,
-        policy_ids: answer.policyIds,
-        errors: answer.errors,
-      });
-    }
+  /**
+   * Starts a window's replay on the second thread. This thread then takes parts as the other does
+   * (`count`), each the next one nobody has taken, and the counts of the parts add up in their order.
+   */
+  private share(
+    projectId: string,
+    split: SplitScan,
+    query: ThreadedJob["query"],
+    text: string,
+    defaultDecision: DefaultDecision,
+    maxExamples: number,
+  ) {
+    const job: ThreadedJob = {
+      path: split.path,
+      projectId,
+      projectKey: split.projectKey,
+      query,
+      parts: split.parts,
+      next: new SharedArrayBuffer(4),
+      candidate: { text, defaultDecision },
+      maxExamples,
+    };
+    const theirs = this.#threads.post(job).catch(() => new Map<number, ReplayCounts>());
+    return {
+      stop: () => {
+        stopJob(job);
+        void theirs;
+      },
+      count: async (tally: ReplayTally): Promise<ReplayCounts> => {
+        const reader = this.#threads.reader(split.path);
+        const mine = new Map<number, ReplayCounts>();
+        for (let i = claim(job); i >= 0; i = claim(job)) mine.set(i, await countPart(tally, reader, job, i));
+        const done = await theirs;
+        const counts = noCounts();
+        for (let i = 0; i < job.parts.length; i++) {
+          // A part the thread took but never counted (it failed) is counted here.
+          const part = mine.get(i) ?? done.get(i) ?? (await countPart(tally, reader, job, i));
+          addCounts(counts, part, maxExamples);
+        }
+        return counts;
+      },
+    };
   }
 }
+
+/** Parts a shared window is cut into: threads take them in turn, so a busy thread takes fewer. */
+const PARTS = 16;

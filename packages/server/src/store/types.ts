@@ -81,6 +81,34 @@ export type ScannedEvent = Omit<StoredEvent, "receivedAt">;
 /** A window to scan: `limit` bounds the whole scan; pages hold `pageSize` events (the backend's default). */
 export type ScanQuery = Omit<EventQuery, "after"> & { pageSize?: number };
 
+/** Where an event stands in the newest-first order of events. */
+export interface EventPosition {
+  ts: number;
+  id: string;
+}
+
+/**
+ * A range of a scan's order, for threads that share a scan: at most `limit` events after `after`
+ * (the start when null) up to `through` (inclusive; to the end when null).
+ */
+export interface ScanPart {
+  after: EventPosition | null;
+  through: EventPosition | null;
+  limit: number;
+}
+
+/** A SQLite scan cut into parts that threads of their own read on read-only connections of `path`. */
+export interface SplitScan {
+  path: string;
+  /** The project's key in the events table. */
+  projectKey: number;
+  parts: ScanPart[];
+  /** Events in the parts. */
+  total: number;
+  /** True when the window holds more events than the scan's `limit`. */
+  more: boolean;
+}
+
 export interface EventQuery {
   agentId?: string;
   type?: string;
@@ -272,6 +300,11 @@ export interface Store {
    * (rows read as arrays, no receipt time); stopping the iteration stops the reads.
    */
   scanEvents(projectId: string, query: ScanQuery): AsyncIterable<ScannedEvent[]>;
+  /**
+   * The scan cut into `parts` parts of equal size for threads that read the database file themselves;
+   * absent or null where no other thread can (Postgres, an in-memory SQLite, an unknown project).
+   */
+  splitScan?(projectId: string, query: Omit<ScanQuery, "pageSize">, parts: number): Promise<SplitScan | null>;
   /** Counts by type and decision of the events in a window (all filters of EventQuery but paging). */
   summarizeEvents(projectId: string, query: Omit<EventQuery, "limit" | "after">): Promise<EventCount[]>;
   /** Counts by time bucket (`bucketMicros` wide, aligned to the epoch), type and decision in a window. */

@@ -53,3 +53,15 @@ export function openSqlite(path: string, options: OpenOptions = {}): Database.Da
   db.pragma("mmap_size = 268435456");
   return db;
 }
+
+/**
+ * A read-only connection for reads on a thread of their own (the server's replay): never writes, so
+ * it needs none of the settings above; its own page cache, smaller than the store's.
+ */
+export function openSqliteReader(path: string): Database.Database {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  db.pragma("busy_timeout = 5000");
+  db.pragma("cache_size = -16384");
+  db.pragma("mmap_size = 268435456");
+  return db;
+}

@@ -2,18 +2,9 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
-import { type EventDialect, eventWhere } from "../event-filter.js";
+import { eventWhere } from "../event-filter.js";
 import { newId, nowIso } from "../ids.js";
-import {
-  type Row,
-  SCAN_COLUMNS,
-  toAgent,
-  toAgentCount,
-  toBucket,
-  toKey,
-  toProject,
-  toScannedEvent,
-} from "../rows.js";
+import { type Row, toAgent, toAgentCount, toBucket, toKey, toProject } from "../rows.js";
 import type {
   Agent,
   AgentEventCount,
@@ -33,12 +24,14 @@ import type {
   RollbackResult,
   ScannedEvent,
   ScanQuery,
+  SplitScan,
   Store,
   StoredEvent,
 } from "../types.js";
 import { SqliteAlerts } from "./alerts.js";
 import { CHECKPOINT_FRAMES, openSqlite } from "./connection.js";
-import { fromScannedId, SCANNED_ID, toSqliteEvent, toStoredId } from "./event-ids.js";
+import { toSqliteEvent, toStoredId } from "./event-ids.js";
+import { SQLITE_EVENTS, scanSqliteEvents, splitSqliteScan } from "./event-scan.js";
 import { type GroupJob, type GroupOutcome, SqliteEventWriter } from "./event-writer.js";
 import { SQLITE_MIGRATIONS } from "./migrations.js";
 import { SqlitePolicyVersions } from "./policy-versions.js";
@@ -61,13 +54,6 @@ const CHECKPOINT_THREAD = new URL("./sqlite-checkpointer.js", import.meta.url);
 // ~2.5 s of CPU in pages of 1,000, ~3.4 s with 2,500, ~4.8 s with 5,000, ~5.7 s with 10,000 (one run,
 // side by side; listEvents pages of 5,000: ~6.9 s); 250 and 500 were no faster than 1,000.
 const SCAN_PAGE = 1000;
-// The events table names its project by key and keeps UUIDs as bytes (migration 5, event-ids.ts).
-const EVENTS: EventDialect = {
-  placeholder: () => "?",
-  projectColumn: "project_key",
-  storedId: toStoredId,
-  like: "LIKE",
-};
 
 export interface SqliteStoreOptions {
   /**
@@ -454,30 +440,24 @@ export class SqliteStore implements Store {
   }
 
   async listEvents(projectId: string, q: EventQuery): Promise<StoredEvent[]> {
-    const { where, args } = eventWhere(this.projectKey(projectId), q, EVENTS);
+    const { where, args } = eventWhere(this.projectKey(projectId), q, SQLITE_EVENTS);
     args.push(q.limit);
     const sql = `SELECT * FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT ?`;
     return (this.cached(sql).all(...args) as Row[]).map(toSqliteEvent);
   }
 
   async *scanEvents(projectId: string, scan: ScanQuery): AsyncIterable<ScannedEvent[]> {
-    const { pageSize = SCAN_PAGE, ...q } = scan;
-    const project = this.projectKey(projectId);
-    let after: EventQuery["after"];
-    for (let left = q.limit; left > 0; ) {
-      const limit = Math.min(pageSize, left);
-      const { where, args } = eventWhere(project, after ? { ...q, after } : q, EVENTS);
-      args.push(limit);
-      const sql = `SELECT ${SCANNED_ID}, ${SCAN_COLUMNS} FROM events WHERE ${where} ORDER BY ts DESC, id DESC LIMIT ?`;
-      const rows = this.cachedRaw(sql).all(...args) as unknown[][];
-      const page = new Array<ScannedEvent>(rows.length);
-      for (let i = 0; i < rows.length; i++)
-        page[i] = toScannedEvent(rows[i]!, fromScannedId(rows[i]![0] as string));
-      left -= rows.length;
-      if (page.length > 0) yield page;
-      if (rows.length < limit) return;
-      after = page.at(-1)!;
-    }
+    yield* scanSqliteEvents(this.#prepareRaw, this.projectKey(projectId), scan, scan.pageSize ?? SCAN_PAGE);
+  }
+
+  async splitScan(
+    projectId: string,
+    q: Omit<ScanQuery, "pageSize">,
+    parts: number,
+  ): Promise<SplitScan | null> {
+    const projectKey = this.projectKey(projectId);
+    if (this.path === ":memory:" || projectKey === null) return null;
+    return { path: this.path, projectKey, ...splitSqliteScan(this.#prepareRaw, projectKey, q, parts) };
   }
 
   async getEvent(projectId: string, id: string): Promise<StoredEvent | null> {
@@ -498,7 +478,7 @@ export class SqliteStore implements Store {
   }
 
   async summarizeEvents(projectId: string, q: Omit<EventQuery, "limit" | "after">): Promise<EventCount[]> {
-    const { where, args } = eventWhere(this.projectKey(projectId), q, EVENTS);
+    const { where, args } = eventWhere(this.projectKey(projectId), q, SQLITE_EVENTS);
     const sql = `SELECT type, decision, COUNT(*) AS n FROM events WHERE ${where} GROUP BY type, decision ORDER BY type, decision`;
     return (this.cached(sql).all(...args) as Row[]).map((r) => ({
       type: r.type as string,
@@ -522,7 +502,7 @@ export class SqliteStore implements Store {
     projectId: string,
     q: { since?: number; until?: number },
   ): Promise<AgentEventCount[]> {
-    const { where, args } = eventWhere(this.projectKey(projectId), q, EVENTS);
+    const { where, args } = eventWhere(this.projectKey(projectId), q, SQLITE_EVENTS);
     const sql = `SELECT agent_id, COUNT(*) AS events, SUM(CASE WHEN decision IN ('deny', 'warn') THEN 1 ELSE 0 END) AS violations
       FROM events WHERE ${where} GROUP BY agent_id ORDER BY agent_id`;
     return (this.cached(sql).all(...args) as Row[]).map(toAgentCount);
@@ -546,6 +526,8 @@ export class SqliteStore implements Store {
   }
 
   /** A statement of its own (not shared with `cached`) that returns rows as arrays. */
+  readonly #prepareRaw = (sql: string) => this.cachedRaw(sql);
+
   private cachedRaw(sql: string): Database.Statement {
     const key = `raw:${sql}`;
     let stmt = this.#queries.get(key);

@@ -1,0 +1,83 @@
+import type Database from "better-sqlite3";
+import { openSqliteReader } from "../store/sqlite/connection.js";
+import { type PrepareRaw, scanSqliteEvents } from "../store/sqlite/event-scan.js";
+import type { ScanPart, ScanQuery } from "../store/types.js";
+import type { ReplayCounts, ReplayTally } from "./replay-tally.js";
+
+/** A replay shared by threads: each takes the next part of the window (see `claim`) until none is left. */
+export interface ThreadedJob {
+  path: string;
+  projectId: string;
+  projectKey: number;
+  query: Omit<ScanQuery, "limit" | "pageSize">;
+  parts: ScanPart[];
+  /** One Int32: the index of the next part to take, shared by the threads. */
+  next: SharedArrayBuffer;
+  candidate: { text: string; defaultDecision: "allow" | "deny" };
+  maxExamples: number;
+}
+
+/** Rows per page, as the store's own scan reads them (sqlite-store.ts says why). */
+const PAGE = 1000;
+
+/** Index of the next part of the job nobody has taken, or -1 when all are taken. */
+export function claim(job: ThreadedJob): number {
+  const i = Atomics.add(new Int32Array(job.next), 0, 1);
+  return i < job.parts.length ? i : -1;
+}
+
+/** Stops the job: no thread takes another part. */
+export function stopJob(job: ThreadedJob): void {
+  Atomics.store(new Int32Array(job.next), 0, job.parts.length);
+}
+
+/** Counts part `index` of the job, read on `reader`'s connection. */
+export async function countPart(
+  tally: ReplayTally,
+  reader: SqliteReader,
+  job: ThreadedJob,
+  index: number,
+): Promise<ReplayCounts> {
+  const part = job.parts[index]!;
+  const pages = scanSqliteEvents(
+    reader.prepare,
+    job.projectKey,
+    { ...job.query, limit: part.limit },
+    PAGE,
+    part,
+  );
+  return (await tally.count(pages, part.limit)).counts;
+}
+
+/** A read-only connection to one database file, with its statements prepared once. */
+export class SqliteReader {
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
+  readonly #agentById: Database.Statement;
+  readonly #agentByName: Database.Statement;
+
+  constructor(readonly path: string) {
+    this.#db = openSqliteReader(path);
+    this.#agentById = this.#db.prepare("SELECT name FROM agents WHERE project_id = ? AND id = ?").pluck();
+    this.#agentByName = this.#db.prepare("SELECT name FROM agents WHERE project_id = ? AND name = ?").pluck();
+  }
+
+  readonly prepare: PrepareRaw = (sql) => {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql).raw(true);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  };
+
+  /** As the store's `findAgent(projectId, agentId)?.name`: by id, or failing that by name. */
+  agentName(projectId: string, agentId: string): string | null {
+    const name = this.#agentById.get(projectId, agentId) ?? this.#agentByName.get(projectId, agentId);
+    return (name as string | undefined) ?? null;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

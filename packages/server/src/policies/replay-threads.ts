@@ -1,0 +1,124 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { SqliteReader, type ThreadedJob } from "./replay-part.js";
+import type { ReplayCounts } from "./replay-tally.js";
+
+// The thread's entry, next to this module once built (dist/replay-thread.js). Running from the
+// TypeScript sources it is absent, and replays stay on the server's thread unless a test starts one.
+const THREAD = new URL("./replay-thread.js", import.meta.url);
+
+export interface ReplayThreadOptions {
+  /**
+   * Windows of at least this many events (on SQLite, in a file) are shared with a second thread;
+   * smaller ones, where starting the work there costs more than it saves, stay on the server's thread.
+   */
+  from?: number;
+  /** Starts the thread; by default the built entry, when there is one (null: never a thread). */
+  start?: (() => Worker) | null;
+}
+
+// The thread's young generation (V8's default is 16-32 MB): a part's pages, parsed payloads and requests
+// die young, and fewer of them live through a scavenge to be copied (thread CPU ~10-15% lower, here).
+const YOUNG_MB = 64;
+
+/** Windows from this many events on are shared (100,000 took ~1 s on one thread, here). */
+const SHARED_FROM = 20_000;
+
+/**
+ * The replay's second thread, started on the first replay that shares its window and kept (it keeps
+ * its engine warm and its connection open); one job at a time, as replays run. `close` stops it.
+ */
+export class ReplayThreads {
+  readonly from: number;
+  readonly #start: (() => Worker) | null;
+  #worker: Worker | null = null;
+  #jobs = 0;
+  readonly #waiting = new Map<
+    number,
+    { resolve: (parts: Map<number, ReplayCounts>) => void; reject: (err: Error) => void }
+  >();
+  #reader: SqliteReader | null = null;
+  /** Parts the thread counted, over every replay (for tests: a failed thread's parts are counted here). */
+  partsCounted = 0;
+
+  constructor(options: ReplayThreadOptions = {}) {
+    this.from = options.from ?? SHARED_FROM;
+    this.#start =
+      options.start !== undefined
+        ? options.start
+        : existsSync(fileURLToPath(THREAD))
+          ? () => new Worker(THREAD, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } })
+          : null;
+  }
+
+  get available(): boolean {
+    return this.#start !== null;
+  }
+
+  /**
+   * Gives the job to the thread: resolves with the counts of each part it took, once it has taken
+   * the last; rejects if it failed (the parts it took are then not counted: the caller counts them).
+   */
+  post(job: ThreadedJob): Promise<Map<number, ReplayCounts>> {
+    const worker = this.#thread();
+    const id = ++this.#jobs;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ id, job });
+    });
+  }
+
+  /** This thread's read-only connection to the database file (kept for the next replay). */
+  reader(path: string): SqliteReader {
+    if (this.#reader?.path !== path) {
+      this.#reader?.close();
+      this.#reader = new SqliteReader(path);
+    }
+    return this.#reader;
+  }
+
+  #thread(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = this.#start!();
+    worker.on(
+      "message",
+      (m: { id: number; parts: [number, ReplayCounts][] } | { id: number; error: string }) => {
+        const waiting = this.#waiting.get(m.id);
+        this.#waiting.delete(m.id);
+        if (this.#waiting.size === 0) worker.unref();
+        if ("error" in m) waiting?.reject(new Error(`replay thread: ${m.error}`));
+        else {
+          this.partsCounted += m.parts.length;
+          waiting?.resolve(new Map(m.parts));
+        }
+      },
+    );
+    // A thread that died fails the jobs it had (the server's thread counts their parts) and is
+    // started again for the next replay.
+    const gone = (err: Error) => {
+      if (this.#worker === worker) this.#worker = null;
+      for (const w of this.#waiting.values()) w.reject(err);
+      this.#waiting.clear();
+    };
+    worker.on("error", gone);
+    worker.on("exit", (code) => gone(new Error(`replay thread exited (${code})`)));
+    worker.unref();
+    this.#worker = worker;
+    return worker;
+  }
+
+  async close(): Promise<void> {
+    this.#reader?.close();
+    this.#reader = null;
+    const worker = this.#worker;
+    this.#worker = null;
+    if (!worker) return;
+    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    worker.postMessage({ close: true });
+    const timer = setTimeout(() => void worker.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
