@@ -148,3 +148,78 @@ describe("SQLite group commit", () => {
     dir.remove();
   });
 });
+
+describe("SQLite scans cut into parts (the replay's threads)", () => {
+  it("cuts a window into consecutive parts that, read one by one on a read-only connection, are the scan", async () => {
+    const dir = tempDir("trusera-store-");
+    const store = new SqliteStore(`${dir.path}/trusera.sqlite`);
+    await store.migrate();
+    const project = await store.createProject("p");
+    const agent = await store.upsertAgent(project.id, "a", "test");
+    const T0 = 1_700_000_000_000_000;
+    // 103 events, three to a microsecond (ties on the time, ordered by id); a text id among the UUIDs.
+    const events = Array.from({ length: 103 }, (_, i) => ({
+      id: i === 50 ? `text-id-${i}` : randomUUID(),
+      agentId: i % 2 ? agent.id : null,
+      type: "tool_call",
+      name: `t${i}`,
+      ts: T0 + Math.floor(i / 3),
+      receivedAt: T0,
+      payload: "{}",
+      metadata: "{}",
+      decision: null,
+    }));
+    await store.ingestEvents(project.id, { events, dropped: 0, dropsAgentId: null });
+    const { SqliteReader } = await import("../src/policies/replay-part.js");
+    const { scanSqliteEvents } = await import("../src/store/sqlite/event-scan.js");
+    const reader = new SqliteReader(store.path);
+    const scan = async (q: Parameters<SqliteStore["scanEvents"]>[1]) => {
+      const out = [];
+      for await (const page of store.scanEvents(project.id, q)) out.push(...page);
+      return out;
+    };
+    const cases = [
+      { q: { limit: 1000 }, parts: 16 },
+      { q: { limit: 1000 }, parts: 4 },
+      { q: { limit: 40 }, parts: 3 },
+      { q: { limit: 1000, since: T0 + 5, until: T0 + 30 }, parts: 5 },
+      { q: { limit: 1000, agentId: agent.id }, parts: 7 },
+      { q: { limit: 1000 }, parts: 200 },
+    ];
+    for (const { q, parts } of cases) {
+      const split = (await store.splitScan(project.id, q, parts))!;
+      const whole = await scan({ ...q, limit: q.limit + 1 });
+      expect(split.more).toBe(whole.length > q.limit);
+      expect(split.total).toBe(Math.min(whole.length, q.limit));
+      // At most as many as asked for, of one size but the last (never larger).
+      const sizes = split.parts.map((p) => p.limit);
+      expect(sizes.length).toBeLessThanOrEqual(parts);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(split.total);
+      expect(sizes.every((n, i) => n === sizes[0] || (i === sizes.length - 1 && n < sizes[0]!))).toBe(true);
+      const read = [];
+      for (const part of split.parts) {
+        const { limit: _, ...window } = q;
+        // Pages of 4 cross the parts' bounds.
+        for (const page of scanSqliteEvents(
+          reader.prepare,
+          split.projectKey,
+          { ...window, limit: q.limit },
+          4,
+          part,
+        ))
+          read.push(...page);
+      }
+      expect(read).toEqual(whole.slice(0, q.limit));
+    }
+    // No thread reads an in-memory database, nor a project that does not exist.
+    expect(await store.splitScan("no-such-project", { limit: 10 }, 2)).toBeNull();
+    const memory = new SqliteStore(":memory:");
+    await memory.migrate();
+    const p2 = await memory.createProject("p");
+    expect(await memory.splitScan(p2.id, { limit: 10 }, 2)).toBeNull();
+    await memory.close();
+    reader.close();
+    await store.close();
+    dir.remove();
+  });
+});
