@@ -1,3 +1,4 @@
+export { type CompiledEvaluator, compilePolicies } from "./cedar/compiled/evaluator.js";
 export {
   CompiledPolicySet,
   type CompileOptions,

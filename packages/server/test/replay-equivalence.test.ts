@@ -113,7 +113,12 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
   });
 
   /** The report as deciding each stored event of the window (newest first) one by one would make it. */
-  async function expected(agentId: string | undefined, maxEvents: number, maxExamples: number) {
+  async function expected(
+    agentId: string | undefined,
+    maxEvents: number,
+    maxExamples: number,
+    candidate = CANDIDATE,
+  ) {
     const store = t.server.store;
     const stored: StoredEvent[] = [];
     let after: { ts: number; id: string } | undefined;
@@ -127,7 +132,7 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
       if (page.length < 1000) break;
       after = page.at(-1)!;
     }
-    const compiled = compilePolicySetSync(await loadCedar(), CANDIDATE, {
+    const compiled = compilePolicySetSync(await loadCedar(), candidate, {
       defaultDecision: "allow",
       schema: REQUEST_MODEL_SCHEMA,
       evaluator: "engine",
@@ -239,9 +244,9 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
     "on two threads, part by part: the same report",
     async () => {
       const threaded = new ReplayService(t.server.store, { from: 0, start: sourceThread });
-      const run = (maxEvents: number, agentId?: string) =>
+      const run = (maxEvents: number, agentId?: string, policies = CANDIDATE) =>
         threaded.run(projectId, {
-          candidate: { policies: CANDIDATE, schema: null, defaultDecision: "allow" },
+          candidate: { policies, schema: null, defaultDecision: "allow" },
           since: Date.parse("2025-12-31T00:00:00Z") * 1000,
           until: Date.now() * 1000,
           ...(agentId ? { agentId } : {}),
@@ -258,6 +263,16 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
         expect(comparable(await run(1_000_000, agent))).toEqual(await expected(agent, 1_000_000, 7));
         // The second thread counted parts of each window (a failed thread's parts are counted here).
         expect(threaded.partsOnThread).toBeGreaterThanOrEqual(4);
+        // A policy that fails to evaluate (an overflow) on the calls to one host: only the engine words
+        // the error, so the thread leaves each part holding one of them (here every part) to this one.
+        const failing = `${CANDIDATE}\n\n@id("overflow")\nforbid (principal, action == Action::"api_call", resource) when { resource.hostname == "internal.corp" && resource.port * 1000000000 * 1000000000 * 1000 > 0 };`;
+        const before = threaded.partsOnThread;
+        const overflowed = await run(1_000_000, undefined, failing);
+        expect(comparable(overflowed)).toEqual(await expected(undefined, 1_000_000, 7, failing));
+        expect(
+          overflowed.examples.deny_to_allow.some((x) => x.errors.some((e) => e.includes("overflow"))),
+        ).toBe(true);
+        expect(threaded.partsOnThread).toBe(before);
         // The same report as on one thread, field by field, but for the window's end, the time it took
         // and the decisions made (each thread keeps its own memo).
         const { duration_ms: _a, window: _w, engine_calls: _e, ...shared } = whole;

@@ -149,6 +149,7 @@ export class CompiledPolicySet {
   #authorize: Cedar["statefulIsAuthorized"];
   #compiled: CompiledEvaluator | null = null;
   #compiling: Promise<boolean> = Promise.resolve(false);
+  #json: unknown[] | null = null;
   // Compiling waits for a second decision (or `whenCompiled`): a process that decides once (a hook)
   // never pays for it, and one decision through the engine costs less than compiling.
   #compileOnUse = false;
@@ -181,27 +182,47 @@ export class CompiledPolicySet {
   startCompiling(): void {
     this.#compileOnUse = false;
     const count = Object.keys(this.parsed).length;
+    const json: unknown[] = [];
+    this.#json = json;
+    // The engine's JSON of each policy is kept as it is handed to the compiler (see `policyJson`).
+    const toJson = (): Cedar["policyToJson"] => {
+      const fn = policyToJsonOf(live(this.#engine));
+      return (text) => {
+        const answer = fn(text);
+        if (answer.type === "success") json.push(answer.json);
+        return answer;
+      };
+    };
     if (count <= COMPILE_AT_ONCE) {
       try {
-        this.#compiled = compileFromEngine(policyToJsonOf(live(this.#engine)), this.parsed);
+        this.#compiled = compileFromEngine(toJson(), this.parsed);
       } catch {
         this.#compiled = null; // the engine answers every decision, as before
       }
       this.#compiling = Promise.resolve(this.#compiled !== null);
       return;
     }
-    this.#compiling = compileFromEngineInSlices(() => policyToJsonOf(live(this.#engine)), this.parsed).then(
-      (c) => {
-        this.#compiled = c;
-        return c !== null;
-      },
-    );
+    this.#compiling = compileFromEngineInSlices(toJson, this.parsed).then((c) => {
+      this.#compiled = c;
+      return c !== null;
+    });
   }
 
   /** Resolves once decisions come from the compiled closures (true), or when they never will (false). */
   whenCompiled(): Promise<boolean> {
     if (this.#compileOnUse) this.startCompiling();
     return this.#compiling;
+  }
+
+  /**
+   * The engine's JSON of every policy given to it (the default-allow one included), in set order, once
+   * the set is compiled (else null): what `compilePolicies` compiles into the same evaluator elsewhere,
+   * e.g. on another thread, without an engine there.
+   */
+  get policyJson(): readonly (readonly [id: string, json: unknown])[] | null {
+    if (this.#compiled === null || this.#json === null) return null;
+    const json = this.#json;
+    return Object.keys(this.parsed).map((id, i) => [id, json[i]] as const);
   }
 
   /** Ids of the policies the compiled evaluator hands to the engine (null: not compiled, or not yet). */

@@ -13,7 +13,8 @@ export interface ThreadedJob {
   parts: ScanPart[];
   /** One Int32: the index of the next part to take, shared by the threads. */
   next: SharedArrayBuffer;
-  candidate: { text: string; defaultDecision: "allow" | "deny" };
+  /** The candidate as the engine's JSON of each policy (CompiledPolicySet.policyJson), compiled there. */
+  policies: readonly (readonly [id: string, json: unknown])[];
   maxExamples: number;
 }
 

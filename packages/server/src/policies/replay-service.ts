@@ -2,7 +2,7 @@ import { formatMicros } from "@trusera/core";
 import { notFound } from "../errors.js";
 import type { DefaultDecision, SplitScan, Store } from "../store/types.js";
 import { compileOrThrow, type PolicyWarning } from "./policy-compiler.js";
-import { claim, countPart, stopJob, type ThreadedJob } from "./replay-part.js";
+import { claim, countPart, type SqliteReader, stopJob, type ThreadedJob } from "./replay-part.js";
 import { addCounts, noCounts, type ReplayCounts, ReplayTally } from "./replay-tally.js";
 import { type ReplayThreadOptions, ReplayThreads } from "./replay-threads.js";
 
@@ -85,29 +85,18 @@ export class ReplayService {
       until: input.until,
       ...(input.agentId !== undefined ? { agentId: input.agentId } : {}),
     };
-    // A large window on a SQLite file is shared with a second thread, part by part. Given its job
-    // first, the thread compiles the candidate while this one validates it.
-    const split =
-      this.#threads.available && this.store.splitScan
-        ? await this.store.splitScan(projectId, { ...query, limit: input.maxEvents }, PARTS)
-        : null;
-    const shared =
-      split !== null && split.total >= this.#threads.from && split.parts.length > 1
-        ? this.share(projectId, split, query, text, defaultDecision, input.maxExamples)
-        : null;
-
-    let compiled: ReturnType<typeof compileOrThrow>;
-    try {
-      compiled = compileOrThrow(text, { schema, defaultDecision, slot: "trusera.replay" });
-    } catch (err) {
-      shared?.stop();
-      throw err;
-    }
-    const { policySet, warnings } = compiled;
+    const { policySet, warnings } = compileOrThrow(text, { schema, defaultDecision, slot: "trusera.replay" });
     // Decided from compiled closures, not by the engine (~100x the cost per decision). A set of over 50
     // policies (the default-allow one counts) compiles in slices between turns of the event loop, which
     // the paging below never yields to: without this wait 100,000 events went to the engine (60 s).
     await policySet.whenCompiled();
+    // A large window on a SQLite file is shared with a second thread, part by part, which compiles the
+    // candidate from the engine's JSON of it (a candidate the engine partly decides stays here).
+    const policies = policySet.uncompiledPolicyIds?.length === 0 ? policySet.policyJson : null;
+    const split =
+      policies && this.#threads.available && this.store.splitScan
+        ? await this.store.splitScan(projectId, { ...query, limit: input.maxEvents }, PARTS)
+        : null;
     const tally = new ReplayTally(
       policySet,
       async (id) => (await this.store.findAgent(projectId, id))?.name ?? null,
@@ -115,9 +104,9 @@ export class ReplayService {
     );
     let counts: ReplayCounts;
     let truncated: boolean;
-    if (shared) {
-      counts = await shared.count(tally);
-      truncated = split!.more;
+    if (split !== null && split.total >= this.#threads.from && split.parts.length > 1) {
+      counts = await this.shared(projectId, split, query, policies!, tally, input.maxExamples);
+      truncated = split.more;
     } else {
       // One more than the most replayed: its presence is what says the window was truncated.
       const scan = this.store.scanEvents(projectId, { ...query, limit: input.maxEvents + 1 });
@@ -134,17 +123,17 @@ export class ReplayService {
   }
 
   /**
-   * Starts a window's replay on the second thread. This thread then takes parts as the other does
-   * (`count`), each the next one nobody has taken, and the counts of the parts add up in their order.
+   * A window's replay shared with the second thread: each thread takes the next part nobody has taken
+   * until none is left, and the counts of the parts add up in their order.
    */
-  private share(
+  private async shared(
     projectId: string,
     split: SplitScan,
     query: ThreadedJob["query"],
-    text: string,
-    defaultDecision: DefaultDecision,
+    policies: ThreadedJob["policies"],
+    tally: ReplayTally,
     maxExamples: number,
-  ) {
+  ): Promise<ReplayCounts> {
     const job: ThreadedJob = {
       path: split.path,
       projectId,
@@ -152,29 +141,28 @@ export class ReplayService {
       query,
       parts: split.parts,
       next: new SharedArrayBuffer(4),
-      candidate: { text, defaultDecision },
+      policies,
       maxExamples,
     };
     const theirs = this.#threads.post(job).catch(() => new Map<number, ReplayCounts>());
-    return {
-      stop: () => {
-        stopJob(job);
-        void theirs;
-      },
-      count: async (tally: ReplayTally): Promise<ReplayCounts> => {
-        const reader = this.#threads.reader(split.path);
-        const mine = new Map<number, ReplayCounts>();
-        for (let i = claim(job); i >= 0; i = claim(job)) mine.set(i, await countPart(tally, reader, job, i));
-        const done = await theirs;
-        const counts = noCounts();
-        for (let i = 0; i < job.parts.length; i++) {
-          // A part the thread took but never counted (it failed) is counted here.
-          const part = mine.get(i) ?? done.get(i) ?? (await countPart(tally, reader, job, i));
-          addCounts(counts, part, maxExamples);
-        }
-        return counts;
-      },
-    };
+    const mine = new Map<number, ReplayCounts>();
+    let reader: SqliteReader;
+    try {
+      reader = this.#threads.reader(split.path);
+      for (let i = claim(job); i >= 0; i = claim(job)) mine.set(i, await countPart(tally, reader, job, i));
+    } catch (err) {
+      stopJob(job); // the thread takes no more parts of a replay that failed
+      throw err;
+    }
+    const done = await theirs;
+    const counts = noCounts();
+    for (let i = 0; i < job.parts.length; i++) {
+      // A part the thread took but did not count (it failed, or the engine must decide one of its
+      // events) is counted here.
+      const part = mine.get(i) ?? done.get(i) ?? (await countPart(tally, reader, job, i));
+      addCounts(counts, part, maxExamples);
+    }
+    return counts;
   }
 }
 

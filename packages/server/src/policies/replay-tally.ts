@@ -1,4 +1,4 @@
-import { type CedarDecision, type CompiledPolicySet, formatMicros } from "@trusera/core";
+import { type CedarDecision, type CedarRequest, formatMicros } from "@trusera/core";
 import type { ScannedEvent } from "../store/types.js";
 import { storedEventRequest } from "./stored-request.js";
 
@@ -100,7 +100,8 @@ export class ReplayTally {
   #hits = 0;
 
   constructor(
-    private readonly policySet: CompiledPolicySet,
+    /** The candidate (a CompiledPolicySet); an error it throws stops the count. */
+    private readonly policySet: { evaluate(request: CedarRequest): CedarDecision },
     /** The name of the agent of this id, or null for none (looked up once per agent). */
     private readonly agentName: (agentId: string) => string | null | Promise<string | null>,
     private readonly maxExamples: number,
