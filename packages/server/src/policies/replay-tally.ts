@@ -83,8 +83,24 @@ const MEMO_MAX = 50_000;
 // the decisions it saves.
 const MEMO_TRIAL = 10_000;
 
-/** payload text -> type, agent, name and metadata -> the answer (null: not a request, skipped). */
-type Memo = Map<string, Map<string, CedarDecision | null>>;
+/** An answer (null: not a request, skipped) and the stored texts it is the answer for, but the payload. */
+interface Memoized {
+  type: string;
+  agentId: string | null;
+  name: string;
+  metadata: string;
+  answer: CedarDecision | null;
+}
+
+/**
+ * payload text -> the one event of that payload met so far, or (when several differ in the rest of
+ * their texts) a map from the rest (see `restOf`) to the answer. Only payloads met twice cost a key
+ * built of the other texts.
+ */
+type Memo = Map<string, Memoized | Map<string, CedarDecision | null>>;
+
+const restOf = (e: Omit<Memoized, "answer">): string =>
+  `${e.type}\u0000${e.agentId === null ? "\u0001" : e.agentId}\u0000${e.name}\u0000${e.metadata}`;
 
 /**
  * Decides stored events again with a candidate and counts what changes: what one thread keeps across
@@ -145,23 +161,37 @@ export class ReplayTally {
       return answer;
     }
     // The answer is a function of the stored texts and the agent: events that repeat them are
-    // decided once (looked up by payload, then the rest, without building one long key).
-    let byRest = memo.get(e.payload);
-    const rest = `${e.type}\u0000${e.agentId ?? ""}\u0000${e.name}\u0000${e.metadata}`;
-    let answer = byRest?.get(rest);
+    // decided once (looked up by payload, then the rest).
+    let found = memo.get(e.payload);
+    let answer: CedarDecision | null | undefined;
+    if (found instanceof Map) answer = found.get(restOf(e));
+    else if (
+      found !== undefined &&
+      found.type === e.type &&
+      found.agentId === e.agentId &&
+      found.name === e.name &&
+      found.metadata === e.metadata
+    )
+      answer = found.answer;
     if (answer === undefined) {
       answer = this.#decide(e, agentName);
       if (answer !== null) counts.engine_calls++;
       if (this.#memoSize >= MEMO_MAX) {
         memo.clear();
         this.#memoSize = 0;
-        byRest = undefined;
+        found = undefined;
       }
-      if (!byRest) {
-        byRest = new Map();
-        memo.set(e.payload, byRest);
-      }
-      byRest.set(rest, answer);
+      if (found === undefined)
+        memo.set(e.payload, { type: e.type, agentId: e.agentId, name: e.name, metadata: e.metadata, answer });
+      else if (found instanceof Map) found.set(restOf(e), answer);
+      else
+        memo.set(
+          e.payload,
+          new Map([
+            [restOf(found), found.answer],
+            [restOf(e), answer],
+          ]),
+        );
       this.#memoSize++;
     } else this.#hits++;
     if (++this.#lookups === MEMO_TRIAL && this.#hits * 4 < this.#lookups) {
