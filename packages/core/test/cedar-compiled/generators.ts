@@ -214,6 +214,22 @@ const condition = fc.oneof(
     weight: 1,
     arbitrary: fc.tuple(attr, pattern).map(([a, p]) => `context has ${a} && context.${a} like ${p}`),
   },
+  // A pinned `==` then well-typed conditions: a request found by the pin's value evaluates the rest
+  // without the comparison (its `whenPinned`), which must still decide, fail or not as the whole does.
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        pick(["resource", "context", "principal"]),
+        pick(["hostname", "path"]),
+        strLit,
+        typedBool,
+        fc.option(fc.oneof(typedBool, expr)),
+      )
+      .map(([v, a, s, b, c]) =>
+        c === null ? `${v}.${a} == ${s} && ${b}` : `(${v}.${a} == ${s} && ${b}) && ${c}`,
+      ),
+  },
   { weight: 6, arbitrary: typedBool },
   { weight: 2, arbitrary: expr },
 );

@@ -1,5 +1,6 @@
 import type { CompiledPolicy, Pin } from "./policy.js";
 import { ancestorsOf, type Env } from "./request.js";
+import { StringLookup } from "./string-lookup.js";
 import { type EntityUid, FALLBACK } from "./values.js";
 
 /** The satisfied policies a decision has met so far, in the order met. */
@@ -12,9 +13,16 @@ export interface Found {
 
 /**
  * Evaluates `list` against `env` into `found`; throws FALLBACK when the engine must decide. `seen`:
- * the policies evaluated already, when one can be met twice (under two actions).
+ * the policies evaluated already, when one can be met twice (under two actions). `pinned`: the list
+ * was found by the value of its policies' `==` pin, so each one's `whenPinned` is evaluated.
  */
-function visit(list: readonly CompiledPolicy[], env: Env, found: Found, seen?: Set<CompiledPolicy>): void {
+function visit(
+  list: readonly CompiledPolicy[],
+  env: Env,
+  found: Found,
+  seen: Set<CompiledPolicy> | undefined,
+  pinned: boolean,
+): void {
   for (let i = 0; i < list.length; i++) {
     const p = list[i]!;
     if (seen !== undefined) {
@@ -22,8 +30,9 @@ function visit(list: readonly CompiledPolicy[], env: Env, found: Found, seen?: S
       seen.add(p);
     }
     if (!p.scope(env)) continue;
-    if (p.when === null) throw FALLBACK;
-    if (!p.when(env)) continue;
+    const when = pinned ? p.whenPinned : p.when;
+    if (when === null) throw FALLBACK;
+    if (!when(env)) continue;
     const into = p.forbid ? found.forbids : found.permits;
     if (into === null) {
       if (p.forbid) found.forbids = [p];
@@ -42,6 +51,8 @@ function visit(list: readonly CompiledPolicy[], env: Env, found: Found, seen?: S
 interface PinGroup {
   path: Pin["path"];
   byValue: Map<string, CompiledPolicy[]>;
+  /** `byValue` as read per request (built by `seal`). */
+  lookup: StringLookup<CompiledPolicy[]> | null;
   all: CompiledPolicy[];
   /** For prefixes: the lengths of those in `byValue`, ascending; a request's value is cut at each. */
   lengths: number[] | null;
@@ -61,7 +72,13 @@ class Bucket {
     }
     let group = this.pinned.get(p.pin.key);
     if (group === undefined) {
-      group = { path: p.pin.path, byValue: new Map(), all: [], lengths: p.pin.prefix ? [] : null };
+      group = {
+        path: p.pin.path,
+        byValue: new Map(),
+        lookup: null,
+        all: [],
+        lengths: p.pin.prefix ? [] : null,
+      };
       this.pinned.set(p.pin.key, group);
       this.groups.push(group);
     }
@@ -76,9 +93,14 @@ class Bucket {
     }
   }
 
+  /** Builds the lookups; no policy is added after. */
+  seal(): void {
+    for (const group of this.groups) group.lookup = new StringLookup(group.byValue);
+  }
+
   /** Evaluates every policy of this bucket that can match `env`. */
-  visit(env: Env, found: Found, seen?: Set<CompiledPolicy>): void {
-    if (this.always.length > 0) visit(this.always, env, found, seen);
+  visit(env: Env, found: Found, seen: Set<CompiledPolicy> | undefined): void {
+    if (this.always.length > 0) visit(this.always, env, found, seen, false);
     const groups = this.groups;
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
@@ -87,25 +109,26 @@ class Bucket {
         v = group.path(env);
       } catch {
         // The path fails (no such attribute): each policy fails on it too once its scope matches.
-        visit(group.all, env, found, seen);
+        visit(group.all, env, found, seen, false);
         continue;
       }
       const lengths = group.lengths;
       if (lengths === null) {
         if (typeof v !== "string") continue; // `==` a string literal is false for any other value
-        const list = group.byValue.get(v);
-        if (list !== undefined) visit(list, env, found, seen);
+        // Found by its value: the pin's comparison is true, and need not be evaluated again.
+        const list = group.lookup!.get(v);
+        if (list !== undefined) visit(list, env, found, seen, true);
         continue;
       }
       if (typeof v !== "string") {
         // `like` fails on any other value: each policy does once its scope matches.
-        visit(group.all, env, found, seen);
+        visit(group.all, env, found, seen, false);
         continue;
       }
       // A pattern matches only strings that start with its literal prefix; any other is false.
       for (let i = 0; i < lengths.length && lengths[i]! <= v.length; i++) {
-        const list = group.byValue.get(v.slice(0, lengths[i]));
-        if (list !== undefined) visit(list, env, found, seen);
+        const list = group.lookup!.getPrefix(v, lengths[i]!);
+        if (list !== undefined) visit(list, env, found, seen, false);
       }
     }
   }
@@ -147,9 +170,24 @@ export class PolicyIndex {
         entry.bucket.add(p);
       }
     }
+    this.#anyAction.seal();
+    for (const entries of this.#byAction.values()) for (const { bucket } of entries) bucket.seal();
   }
 
+  // The bucket of the last action looked up: requests reuse the uid of the action before theirs
+  // (see toEnv), so this is a comparison instead of a Map lookup, for most requests.
+  #lastAction: EntityUid | null = null;
+  #lastBucket: Bucket | undefined = undefined;
+
   #bucketOf(action: EntityUid): Bucket | undefined {
+    if (action === this.#lastAction) return this.#lastBucket;
+    const bucket = this.#find(action);
+    this.#lastAction = action;
+    this.#lastBucket = bucket;
+    return bucket;
+  }
+
+  #find(action: EntityUid): Bucket | undefined {
     const entries = this.#byAction.get(action.id);
     if (entries === undefined) return undefined;
     for (let i = 0; i < entries.length; i++) if (entries[i]!.type === action.type) return entries[i]!.bucket;
@@ -161,7 +199,7 @@ export class PolicyIndex {
     const action = env.action;
     if (this.#byAction.size > 0) {
       const up = env.entity(action)?.parents;
-      if (up === undefined || up.length === 0) this.#bucketOf(action)?.visit(env, found);
+      if (up === undefined || up.length === 0) this.#bucketOf(action)?.visit(env, found, undefined);
       else {
         // The request's action is in action groups: `action in <group>` policies are found under
         // the groups too, and one listed under two of them is evaluated once.
@@ -170,6 +208,6 @@ export class PolicyIndex {
         for (const group of ancestorsOf(env, action)) this.#bucketOf(group)?.visit(env, found, seen);
       }
     }
-    this.#anyAction.visit(env, found);
+    this.#anyAction.visit(env, found, undefined);
   }
 }

@@ -35,6 +35,12 @@ export interface CompiledPolicy {
   /** The conditions, after the scope. Null: not compiled. */
   when: ((env: Env) => boolean) | null;
   /**
+   * `when`, for a request found by the value of the policy's `==` pin: without evaluating the pin's
+   * comparison again, which is known to be true (its path gave that very string, without error).
+   * Null when `when` is.
+   */
+  whenPinned: ((env: Env) => boolean) | null;
+  /**
    * The actions its scope names (`action == A`: A; `action in [A, B]`: A and B), undefined for any.
    * `in` matches their descendants too: the index looks a request's action up with its ancestors.
    */
@@ -157,16 +163,38 @@ function literalPrefix(pattern: Json): string {
   return out;
 }
 
+/** The first thing the first `when` evaluates: the leftmost operand of its `&&` chain. */
+function pinNode(conditions: Json): Json {
+  const first = Array.isArray(conditions) ? conditions[0] : undefined;
+  if (first?.kind !== "when") return undefined;
+  let node = first.body;
+  while (node?.["&&"] !== undefined) node = node["&&"].left;
+  return node;
+}
+
+/**
+ * `conditions` with the first thing the first `when` evaluates taken as true: `(P && a) && b`
+ * becomes `a && b`, a lone `P` becomes `true`. `a` is then checked to be a boolean by the `&&`
+ * above it or by the condition itself, as `P && a` checks it: the same value or error.
+ */
+function withoutPin(conditions: Json): Json {
+  const drop = (node: Json): Json => {
+    const and = node["&&"];
+    if (and === undefined) return { Value: true };
+    if (and.left["&&"] === undefined) return and.right;
+    return { "&&": { left: drop(and.left), right: and.right } };
+  };
+  const [first, ...rest] = conditions;
+  return [{ ...first, body: drop(first.body) }, ...rest];
+}
+
 /**
  * The first thing the first `when` evaluates, when it is `<path> == "<string>"` or
  * `<path> like "<literal prefix>..."`. Being first, nothing in the policy can fail before it, and
  * when it is false the whole `&&` chain, the `when` and the policy are false without error.
  */
 function pinOf(conditions: Json): Pin | undefined {
-  const first = Array.isArray(conditions) ? conditions[0] : undefined;
-  if (first?.kind !== "when") return undefined;
-  let node = first.body;
-  while (node?.["&&"] !== undefined) node = node["&&"].left;
+  const node = pinNode(conditions);
   const like = node?.like;
   if (like !== undefined) {
     const value = literalPrefix(like.pattern);
@@ -201,18 +229,33 @@ export function compilePolicy(id: string, index: number, json: Json): CompiledPo
       forbid: json.effect === "forbid",
       scope: () => true,
       when: null,
+      whenPinned: null,
       actions: undefined,
       pin: undefined,
     };
   }
   let when: ((env: Env) => boolean) | null = null;
+  let whenPinned: ((env: Env) => boolean) | null = null;
   // A scope pin holds whether or not the conditions compile: out of scope, a policy is never evaluated.
   let pin = scopePinOf("principal", json.principal) ?? scopePinOf("resource", json.resource);
   try {
     when = compileConditions(json.conditions ?? []);
-    pin ??= pinOf(json.conditions);
+    whenPinned = when;
+    if (pin === undefined) {
+      pin = pinOf(json.conditions);
+      if (pin !== undefined && !pin.prefix) whenPinned = compileConditions(withoutPin(json.conditions));
+    }
   } catch (err) {
     if (!(err instanceof Unsupported)) throw err;
   }
-  return { id, index, forbid: json.effect === "forbid", scope, when, actions: actionsOf(json.action), pin };
+  return {
+    id,
+    index,
+    forbid: json.effect === "forbid",
+    scope,
+    when,
+    whenPinned,
+    actions: actionsOf(json.action),
+    pin,
+  };
 }
