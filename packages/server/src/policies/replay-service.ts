@@ -69,6 +69,8 @@ export class ReplayService {
 
   private async replay(projectId: string, input: ReplayInput): Promise<ReplayReport> {
     const started = performance.now();
+    // The second thread loads while the candidate compiles here (SQLite in a file only).
+    if (this.store.splitScan && this.#threads.available) this.#threads.warm();
     let version: string | null = null;
     let text: string;
     let schema: string | null;

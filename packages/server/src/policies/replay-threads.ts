@@ -70,6 +70,11 @@ export class ReplayThreads {
     });
   }
 
+  /** Starts the thread if it is not running, so that it has loaded by the time a job comes. */
+  warm(): void {
+    if (this.#start !== null) this.#thread();
+  }
+
   /** This thread's read-only connection to the database file (kept for the next replay). */
   reader(path: string): SqliteReader {
     if (this.#reader?.path !== path) {
