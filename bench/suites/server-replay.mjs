@@ -101,7 +101,7 @@ async function replayRow(distinctUrls, backend = "SQLite", overrides = {}) {
         ...(distinctUrls
           ? { target: "<= 500 ms", ok: ns <= 500e6 }
           : { target: "no slower than one thread", ok: ns <= median(single?.runs ?? runs) * 1.1 }),
-        note: `runs: ${each(runs)}${single ? `; on the server's thread alone: ${each(single.runs)}` : ""}; ${Math.round(COUNT / (ns / 1e9)).toLocaleString("en-US")} events/s decided again; ${report.engine_calls.toLocaleString("en-US")} decisions made (events that repeat the stored texts of another are decided once per thread; the memo is dropped when few do); changed ${report.changed} (allow->deny ${report.allow_to_deny}, deny->allow ${report.deny_to_allow}); seeded in ${seconds.toFixed(1)} s`,
+        note: `runs (the first in the server also warms the JIT${backend === "SQLite" ? " and starts the replay thread" : ""}): ${each(runs)}${single ? `; on the server's thread alone: ${each(single.runs)}` : ""}; ${Math.round(COUNT / (ns / 1e9)).toLocaleString("en-US")} events/s decided again; ${report.engine_calls.toLocaleString("en-US")} decisions made (events that repeat the stored texts of another are decided once per thread; the memo is dropped when few do); changed ${report.changed} (allow->deny ${report.allow_to_deny}, deny->allow ${report.deny_to_allow}); seeded in ${seconds.toFixed(1)} s`,
       },
     );
   } finally {
