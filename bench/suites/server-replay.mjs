@@ -1,5 +1,6 @@
 // Issues 4 and 19: replay of a 50-policy candidate over 100,000 recorded events, with distinct URLs
 // (every event decided) and with repeating ones (seedEvents repeats 2,910 distinct requests).
+import { loadavg } from "node:os";
 import { fmtNs, row } from "../lib.mjs";
 import { benchDatabase, inProcessServer, seedEvents } from "../seed.mjs";
 
@@ -40,6 +41,8 @@ async function replays(s, text) {
   const runs = [];
   let report;
   for (let i = 0; i < RUNS; i++) {
+    const parts0 = s.server.ctx.replay.partsOnThread;
+    const load = loadavg()[0];
     const cpu0 = process.cpuUsage();
     const t = process.hrtime.bigint();
     const res = await fetch(`${s.server.url}/api/v1/policies/replay`, {
@@ -53,14 +56,21 @@ async function replays(s, text) {
     if (report.candidate?.policies !== 50 || report.events_scanned !== COUNT) {
       throw new Error(`unexpected report: ${JSON.stringify(report).slice(0, 500)}`);
     }
-    runs.push({ ns, cpuMs: (cpu.user + cpu.system) / 1000 });
+    // Whether the replay thread took parts (it does where a core is idle: see replay-threads.ts).
+    const shared = s.server.ctx.replay.partsOnThread > parts0;
+    runs.push({ ns, cpuMs: (cpu.user + cpu.system) / 1000, shared, load });
   }
   return { runs, report };
 }
 
 const median = (runs) => [...runs].sort((a, b) => a.ns - b.ns)[Math.floor(runs.length / 2)].ns;
 const each = (runs) =>
-  runs.map((r) => `${(r.ns / 1e6).toFixed(0)} ms (CPU ${r.cpuMs.toFixed(0)} ms)`).join(", ");
+  runs
+    .map(
+      (r) =>
+        `${(r.ns / 1e6).toFixed(0)} ms (CPU ${r.cpuMs.toFixed(0)} ms, ${r.shared ? "2 threads" : "1 thread"}, load ${r.load.toFixed(1)})`,
+    )
+    .join(", ");
 
 /** One replay over a fresh store seeded with COUNT events, distinct URLs or repeating ones. */
 async function replayRow(distinctUrls, backend = "SQLite", overrides = {}) {
