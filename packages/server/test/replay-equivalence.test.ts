@@ -243,7 +243,7 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
   it.runIf(backend.name === "sqlite")(
     "on two threads, part by part: the same report",
     async () => {
-      const threaded = new ReplayService(t.server.store, { from: 0, start: sourceThread, idle: () => true });
+      const threaded = new ReplayService(t.server.store, { from: 0, start: sourceThread });
       const run = (maxEvents: number, agentId?: string, policies = CANDIDATE) =>
         threaded.run(projectId, {
           candidate: { policies, schema: null, defaultDecision: "allow" },

@@ -70,7 +70,7 @@ export class ReplayService {
   private async replay(projectId: string, input: ReplayInput): Promise<ReplayReport> {
     const started = performance.now();
     // The second thread loads while the candidate compiles here (SQLite in a file only).
-    if (this.store.splitScan && this.#threads.available && this.#threads.idle()) this.#threads.warm();
+    if (this.store.splitScan && this.#threads.available) this.#threads.warm();
     let version: string | null = null;
     let text: string;
     let schema: string | null;
@@ -106,12 +106,7 @@ export class ReplayService {
     );
     let counts: ReplayCounts;
     let truncated: boolean;
-    if (
-      split !== null &&
-      split.total >= this.#threads.from &&
-      split.parts.length > 1 &&
-      this.#threads.idle()
-    ) {
+    if (split !== null && split.total >= this.#threads.from && split.parts.length > 1) {
       counts = await this.shared(projectId, split, query, policies!, tally, input.maxExamples);
       truncated = split.more;
     } else {

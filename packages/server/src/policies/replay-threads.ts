@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { availableParallelism, loadavg } from "node:os";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { SqliteReader, type ThreadedJob } from "./replay-part.js";
@@ -17,15 +17,7 @@ export interface ReplayThreadOptions {
   from?: number;
   /** Starts the thread; by default the built entry, when there is one (null: never a thread). */
   start?: (() => Worker) | null;
-  /**
-   * Whether a core is free for the thread now; by default, whether the load average of the last
-   * minute leaves at least half a core idle. With every core busy, a second thread only adds its
-   * own costs (side by side at a load of 5-7 on 2 cores: ~15% more CPU and time than one thread).
-   */
-  idle?: () => boolean;
 }
-
-const coreIdle = () => loadavg()[0]! <= availableParallelism() - 0.5;
 
 // The thread's young generation (V8's default is 16-32 MB): a part's pages, parsed payloads and requests
 // die young, and fewer of them live through a scavenge to be copied (one side-by-side run here, six
@@ -41,7 +33,6 @@ const SHARED_FROM = 20_000;
  */
 export class ReplayThreads {
   readonly from: number;
-  readonly idle: () => boolean;
   readonly #start: (() => Worker) | null;
   #worker: Worker | null = null;
   #jobs = 0;
@@ -55,7 +46,6 @@ export class ReplayThreads {
 
   constructor(options: ReplayThreadOptions = {}) {
     this.from = options.from ?? SHARED_FROM;
-    this.idle = options.idle ?? coreIdle;
     // With one core, a second thread only adds its own costs (the split, its memo, its JIT).
     this.#start =
       options.start !== undefined
