@@ -42,6 +42,18 @@ describe("DecisionCache", () => {
     expect(["e", "f", "g", "h"].map((k) => c.get(1, k))).toEqual(["E", "F", "G", "H"]);
   });
 
+  it("a set right after its miss adds the entry once; a second set of it updates it, evicting nothing", () => {
+    const c = filled(3, ["a", "b"]);
+    expect(c.get(1, "k")).toBeUndefined();
+    c.set(1, "k", "K1"); // full now
+    c.set(1, "k", "K2"); // the miss was used up by the first set: this one finds the entry
+    expect(["a", "b", "k"].map((k) => c.get(1, k))).toEqual(["A", "B", "K2"]);
+    expect(c.get(1, "m")).toBeUndefined();
+    c.set(1, "a", "A2"); // not the key that missed: found, and updated in place
+    expect(c.size).toBe(3);
+    expect(["a", "b", "k"].map((k) => c.get(1, k))).toEqual(["A2", "B", "K2"]);
+  });
+
   it("keeps within its bound whatever the pattern, and holds nothing at size 0", () => {
     const c = filled(16, []);
     for (let i = 0; i < 1000; i++) {

@@ -20,6 +20,8 @@ export class DecisionCache<V> {
   #map = new Map<string, Entry<V>>();
   #generation = -1;
   #clock = 0;
+  /** The key `get` last missed: a `set` of it right after needs no second lookup to know it is new. */
+  #missed: string | undefined = undefined;
 
   constructor(maxEntries: number) {
     this.#max = maxEntries;
@@ -38,7 +40,10 @@ export class DecisionCache<V> {
       return undefined;
     }
     const hit = this.#map.get(key);
-    if (hit === undefined) return undefined;
+    if (hit === undefined) {
+      this.#missed = key;
+      return undefined;
+    }
     if (this.#clock - hit.stamp >= this.#half) {
       // To the most recent end. A Map iterates in insertion order, so the first key is the oldest.
       this.#map.delete(key);
@@ -50,10 +55,15 @@ export class DecisionCache<V> {
 
   set(generation: number, key: string, value: V): void {
     if (this.#max === 0 || generation !== this.#generation) return;
-    const known = this.#map.get(key);
-    if (known !== undefined) {
-      known.value = value;
-      return;
+    // The usual miss-then-set of one decision: the same string, and nothing was put in between.
+    const fresh = key === this.#missed;
+    this.#missed = undefined;
+    if (!fresh) {
+      const known = this.#map.get(key);
+      if (known !== undefined) {
+        known.value = value;
+        return;
+      }
     }
     if (this.#map.size >= this.#max) {
       const oldest = this.#map.keys().next().value;
