@@ -14,7 +14,10 @@ export class StringLookup<T> {
 
   constructor(entries: ReadonlyMap<string, T>) {
     const keys = [...entries.keys()];
-    this.#at = choosePositions(keys);
+    // Positions are chosen on at most SAMPLE_KEYS of the keys, spread over them: enough to tell
+    // apart those of a large set almost as well, in a bounded time (the event loop waits for it).
+    const step = Math.ceil(keys.length / SAMPLE_KEYS);
+    this.#at = choosePositions(step > 1 ? keys.filter((_, i) => i % step === 0) : keys);
     let size = 8;
     while (size < keys.length * 2) size *= 2;
     this.#mask = size - 1;
@@ -61,12 +64,13 @@ export class StringLookup<T> {
 /** Candidate positions: the first and the last few characters. */
 const CANDIDATES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10];
 const SAMPLED = 3;
+const SAMPLE_KEYS = 1024;
 
 /**
  * Up to three positions whose characters (with the length) best tell `keys` apart: chosen one by one,
  * each the one that leaves the fewest comparisons (the sum of the squared group sizes). Groups are
  * told apart by a number mixed from what tells them apart so far (a rare clash only costs a worse
- * choice); 10,000 keys take a few ms.
+ * choice).
  */
 function choosePositions(keys: readonly string[]): number[] {
   const chosen: number[] = [];
