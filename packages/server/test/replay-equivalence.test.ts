@@ -273,6 +273,24 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
           overflowed.examples.deny_to_allow.some((x) => x.errors.some((e) => e.includes("overflow"))),
         ).toBe(true);
         expect(threaded.partsOnThread).toBe(before);
+        // A thread that dies: this one counts every part.
+        const dying = new ReplayService(t.server.store, {
+          from: 0,
+          start: () => new Worker("process.exit(3)", { eval: true }),
+        });
+        try {
+          const alone = await dying.run(projectId, {
+            candidate: { policies: CANDIDATE, schema: null, defaultDecision: "allow" },
+            since: Date.parse("2025-12-31T00:00:00Z") * 1000,
+            until: Date.now() * 1000,
+            maxExamples: 7,
+            maxEvents: 10_001,
+          });
+          expect(comparable(alone)).toEqual(await expected(undefined, 10_001, 7));
+          expect(dying.partsOnThread).toBe(0);
+        } finally {
+          await dying.close();
+        }
         // The same report as on one thread, field by field, but for the window's end, the time it took
         // and the decisions made (each thread keeps its own memo).
         const { duration_ms: _a, window: _w, engine_calls: _e, ...shared } = whole;
