@@ -69,8 +69,6 @@ export class ReplayService {
 
   private async replay(projectId: string, input: ReplayInput): Promise<ReplayReport> {
     const started = performance.now();
-    // The second thread loads while the candidate compiles here (SQLite in a file only).
-    if (this.store.splitScan && this.#threads.available) this.#threads.warm();
     let version: string | null = null;
     let text: string;
     let schema: string | null;
@@ -87,18 +85,22 @@ export class ReplayService {
       until: input.until,
       ...(input.agentId !== undefined ? { agentId: input.agentId } : {}),
     };
+    // A large window on a SQLite file is shared with a second thread, part by part; the thread (started
+    // on the first such replay) loads while the candidate compiles here.
+    const split =
+      this.#threads.available && this.store.splitScan
+        ? await this.store.splitScan(projectId, { ...query, limit: input.maxEvents }, PARTS)
+        : null;
+    const sharing = split !== null && split.total >= this.#threads.from && split.parts.length > 1;
+    if (sharing) this.#threads.warm();
     const { policySet, warnings } = compileOrThrow(text, { schema, defaultDecision, slot: "trusera.replay" });
     // Decided from compiled closures, not by the engine (~100x the cost per decision). A set of over 50
     // policies (the default-allow one counts) compiles in slices between turns of the event loop, which
     // the paging below never yields to: without this wait 100,000 events went to the engine (60 s).
     await policySet.whenCompiled();
-    // A large window on a SQLite file is shared with a second thread, part by part, which compiles the
-    // candidate from the engine's JSON of it (a candidate the engine partly decides stays here).
-    const policies = policySet.uncompiledPolicyIds?.length === 0 ? policySet.policyJson : null;
-    const split =
-      policies && this.#threads.available && this.store.splitScan
-        ? await this.store.splitScan(projectId, { ...query, limit: input.maxEvents }, PARTS)
-        : null;
+    // The thread compiles the candidate from the engine's JSON of it; a candidate the engine partly
+    // decides stays here.
+    const policies = sharing && policySet.uncompiledPolicyIds?.length === 0 ? policySet.policyJson : null;
     const tally = new ReplayTally(
       policySet,
       async (id) => (await this.store.findAgent(projectId, id))?.name ?? null,
@@ -106,9 +108,9 @@ export class ReplayService {
     );
     let counts: ReplayCounts;
     let truncated: boolean;
-    if (split !== null && split.total >= this.#threads.from && split.parts.length > 1) {
-      counts = await this.shared(projectId, split, query, policies!, tally, input.maxExamples);
-      truncated = split.more;
+    if (policies) {
+      counts = await this.shared(projectId, split!, query, policies, tally, input.maxExamples);
+      truncated = split!.more;
     } else {
       // One more than the most replayed: its presence is what says the window was truncated.
       const scan = this.store.scanEvents(projectId, { ...query, limit: input.maxEvents + 1 });
