@@ -4,10 +4,13 @@ random calls; the client's bounds hold for intercepted calls, against a real ser
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import string
+import uuid
 
+import httpx
 import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -16,7 +19,7 @@ from support import Origin
 from trusera_sdk import TruseraClient, intercept
 from trusera_sdk.client.serialize import InvalidEvent
 from trusera_sdk.interceptor.core import Call
-from trusera_sdk.interceptor.wire import call_wire, http_record, record_events
+from trusera_sdk.interceptor.wire import call_wire, http_record, record_events, record_wire
 from trusera_sdk.policy.decide import ALLOW_UNASKED, Verdict
 
 _ID = re.compile(rb'^\{"id":"[0-9a-f-]{36}"')
@@ -157,9 +160,56 @@ def test_wire_bytes_are_the_full_paths_bytes_on_random_calls():
 def test_wire_ids_are_distinct_uuid7s_in_order():
     call = Call("httpx", "GET", "http://127.0.0.1/x", [], Verdict("deny", ("p",), ("forbidden by policy p",)), 0, "log")
     call.duration, call.wall, call.status, call.response_size, call.response_headers, call.error = 0.1, 1.7e9, 200, 2, None, None
-    ids = [re.match(rb'\{"id":"([0-9a-f-]{36})"', e).group(1) for _ in range(200) for e in call_wire(call, None)]
-    assert len(set(ids)) == 400 and ids == sorted(ids)
-    assert all(i[14:15] == b"7" and i[19:20] in b"89ab" for i in ids)
+    # 1,200 ids in one millisecond: past a pool of random parts (512), and a counter that goes on.
+    ids = [re.match(rb'\{"id":"([0-9a-f-]{36})"', e).group(1) for _ in range(600) for e in call_wire(call, None)]
+    assert len(set(ids)) == 1200 and ids == sorted(ids)
+    for i in ids:
+        u = uuid.UUID(i.decode())
+        assert u.version == 7 and u.variant == uuid.RFC_4122 and str(u).encode() == i
+        # The call's millisecond, or a later one when ids were already made for later times (the
+        # earlier tests' walls): ids never go back.
+        assert int(i[:8] + i[9:13], 16) >= 1_700_000_000_000
+    assert len({i[20:] for i in ids}) == 1200  # random bits differ from id to id
+
+
+def test_duration_text_is_round_and_repr_for_random_and_halfway_durations():
+    # hot_wire writes duration_ms with one "%.3f"; the full path writes round(ms, 3) with float's
+    # repr. Random magnitudes, values right at and beside the halfway points of the third decimal.
+    rng = random.Random(3)
+    durations = [rng.random() * 10 ** rng.uniform(-10, 5.9) for _ in range(6000)]
+    for k in rng.sample(range(2_000_000), 2000):
+        half = k / 2_000_000 + 1 / 4_000_000
+        durations += [half, math.nextafter(half, 0), math.nextafter(half, 1)]
+    durations += [0.0, 1e-9, 5e-7, 999_999.999_999, 1_000_000.0, 1e7, float("inf"), float("nan")]
+    pairs = (("accept", "*/*"),)
+    seen = 0
+    for d in durations:
+        rec = http_record("httpx", "GET", "http://127.0.0.1/d", pairs, ALLOW_UNASKED, 0, "log", 200, 2, None, None, d, 1.7e9)
+        wire = record_wire(rec)
+        full = _full_path_of(record_events(rec), None)
+        if wire is None:  # 1e9 ms and more, inf, NaN: the full path's (null for inf and NaN)
+            assert not (d * 1000 < 1e9)
+            continue
+        seen += 1
+        text = re.search(rb'"duration_ms":([^,]+),', wire[0]).group(1).decode()
+        assert text == float.__repr__(round(d * 1000, 3)), d
+        assert _without_ids(list(wire)) == _without_ids(full)
+    assert seen == len(durations) - 4  # 1e6 s, 1e7 s, inf, NaN
+
+
+def test_a_repeated_call_reaches_the_client_as_its_bytes(client, origin):
+    # The first call of a URL goes to the client's thread as a record, which makes and remembers
+    # its pieces; the same call again is made into bytes on the calling thread (hot_wire).
+    with intercept(client):
+        with httpx.Client() as h:
+            assert h.get(f"{origin.url}/again?token=s3cr3t-value-123").status_code == 200
+            client._serialize_pending()
+            assert h.get(f"{origin.url}/again?token=s3cr3t-value-123").status_code == 200
+            with client._lock:
+                pending = list(client._pending)
+    assert len(pending) == 1 and pending[0].__class__ is bytes
+    assert b"s3cr3t-value-123" not in pending[0] and b'"url":"' + origin.url.encode() + b'/again?token=[REDACTED]"' in pending[0]
+    assert client.flush(10)
 
 
 @pytest.fixture

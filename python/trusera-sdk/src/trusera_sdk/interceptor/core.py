@@ -23,7 +23,7 @@ from ..events.limits import MAX_NAME_LENGTH
 from ..policy.decide import ALLOW_UNASKED, Verdict, decide_request
 from ..redact import redact_text, redact_url
 from .cache import DecisionCache
-from .wire import content_length, http_record
+from .wire import content_length, hot_wire, http_record
 
 # Set while a library the interceptor hooks runs a call, so that a library underneath it (urllib3
 # under requests) does not record the same call twice.
@@ -211,11 +211,27 @@ class DecisionCore:
             library, method, url, headers, verdict, size, enforcement, started = call
             duration = _perf() - started
             client = self.client
-            if error is None:  # the common case: a record of plain values (interceptor/wire.py)
+            if error is None:  # the common case (interceptor/wire.py)
+                agent, wall = client._agent_id, _wall()
+                try:  # its bytes, when every piece is remembered
+                    wire = hot_wire(
+                        library, method, url, headers, verdict.plain, size, enforcement, status, response_size,
+                        response_headers, agent, duration, wall,
+                    )
+                except Exception:  # noqa: BLE001 - then the client's thread says what is wrong
+                    wire = None
+                if wire.__class__ is bytes:
+                    client._track_wire(wire)
+                    return
+                if wire is not None:  # a deny: its api_call and its policy_violation
+                    client._track_wire(wire[0])
+                    client._track_wire(wire[1])
+                    return
+                # Else a record of plain values: the client's thread makes (and remembers) the pieces.
                 client._track_lazy(
                     http_record(
                         library, method, url, headers, verdict, size, enforcement, status, response_size,
-                        response_headers, client._agent_id, duration, _wall(),
+                        response_headers, agent, duration, wall,
                     )
                 )
                 return

@@ -35,8 +35,7 @@ _heads: dict[tuple[str, str], tuple[str, str] | None] = {}  # (method, url) -> t
 _headers: dict[tuple[Any, ...], tuple[str, int | None]] = {}  # header pairs -> (JSON, Content-Length)
 _verdicts: dict[tuple[Any, str, str], tuple[str, str]] = {}  # (verdict, enforcement, library) -> parts
 _agents: dict[str, str] = {}  # agent id -> ',"agent_id":"..."'
-_last_ms = -1  # the timestamp of the last millisecond written
-_last_timestamp = ""
+_stamp: tuple[int, str] = (-1, "")  # the last millisecond written and its timestamp, as one value
 
 
 def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
@@ -78,17 +77,20 @@ def content_length(pairs: Any) -> int | None:
     return None
 
 
-def _headers_json(headers: Any) -> tuple[str, int | None]:
-    """The recorded ``request_headers`` JSON and the Content-Length they state."""
-    store = None if headers.__class__ is tuple else getattr(headers, "_store", None)
+def _header_key(headers: Any) -> tuple[Any, ...]:
+    """Header pairs as a tuple, the form the ``_headers`` memo is keyed by."""
     if headers.__class__ is tuple:  # the adapters' own form
-        pairs: Any = headers
-    elif isinstance(store, dict):  # requests' CaseInsensitiveDict: its items() are these values
-        pairs = tuple(store.values())
-    elif hasattr(headers, "items"):
-        pairs = tuple(headers.items())
-    else:
-        pairs = tuple(headers)
+        return headers
+    store = getattr(headers, "_store", None)
+    if isinstance(store, dict):  # requests' CaseInsensitiveDict: its items() are these values
+        return tuple(store.values())
+    if hasattr(headers, "items"):
+        return tuple(headers.items())
+    return tuple(headers)
+
+
+def _headers_json(pairs: tuple[Any, ...]) -> tuple[str, int | None]:
+    """The recorded ``request_headers`` JSON and the Content-Length that ``_header_key`` pairs state."""
     try:
         return _headers[pairs]
     except KeyError:
@@ -179,14 +181,52 @@ def call_wire(call: Call, agent: Any) -> tuple[bytes, ...] | None:
 
 def record_wire(rec: tuple[Any, ...]) -> tuple[bytes, ...] | None:
     """The wire bytes of the call's events (``api_call``, then ``policy_violation`` for a deny),
-    exactly as the full path writes them; None when the call needs the full path."""
+    exactly as the full path writes them; None when the call needs the full path. Makes and
+    remembers each piece, so that later calls with the same pieces are made by ``hot_wire`` on
+    the calling thread."""
     (_, _, agent, library, method, url, headers, verdict, size_out, enforcement, status, size_in, response_headers,
      duration, wall) = rec
-    agent_json = _agent_json(agent)
-    heads = _heads_of(method, url)
-    if agent_json is None or heads is None:
+    if _agent_json(agent) is None or _heads_of(method, url) is None:
         return None
-    headers_json, stated = _headers_json(headers)
+    pairs = _header_key(headers)
+    _headers_json(pairs)
+    _verdict_parts(verdict, enforcement, library)
+    # None here when a piece could not be remembered (header values that are lists) or was
+    # forgotten meanwhile (a memo cleared by another thread): then the full path writes the call.
+    wire = hot_wire(
+        library, method, url, pairs, verdict, size_out, enforcement, status, size_in, response_headers, agent,
+        duration, wall,
+    )
+    return (wire,) if wire.__class__ is bytes else wire
+
+
+def hot_wire(
+    library: str, method: str, url: str, headers: Any, verdict: tuple[Any, ...], size_out: Any, enforcement: str,
+    status: Any, size_in: Any, response_headers: Any, agent: Any, duration: float, wall: float,
+) -> bytes | tuple[bytes, bytes] | None:
+    """The call's wire bytes from remembered pieces only, so that it never redacts: the
+    ``api_call`` event's bytes, or a tuple of them and the ``policy_violation``'s for a deny; None
+    when a piece is not remembered yet (then ``record_wire`` on the client's thread makes and
+    remembers it) or the call needs the full path. ``headers``: a tuple of pairs (other forms
+    take the client's thread). ``verdict``: ``Verdict.plain``.
+
+    Run on the calling thread by the interceptor, so that nothing of the call outlives it but one
+    bytes object per event, which the garbage collector never follows, and the client's thread
+    only queues it: keeping each call's objects alive until the client's next pass instead, and
+    walking them there, cost the application more than making the bytes (docs/python.md,
+    "Performance"). Every step here is counted: it runs once per intercepted call."""
+    global _stamp
+    heads = _heads.get((method, url))
+    if heads is None or headers.__class__ is not tuple:
+        return None
+    agent_json = "" if agent is None else _agents.get(agent)
+    parts = _verdicts.get((verdict, enforcement, library))
+    if agent_json is None or parts is None:
+        return None
+    try:
+        headers_json, stated = _headers[headers]
+    except (KeyError, TypeError):
+        return None
     if size_out is None:
         size_out = stated
     if size_in is None and response_headers is not None:
@@ -196,28 +236,35 @@ def record_wire(rec: tuple[Any, ...]) -> tuple[bytes, ...] | None:
         (status is None or status.__class__ is int)
         and (size_out is None or size_out.__class__ is int)
         and (size_in is None or size_in.__class__ is int)
+        and duration.__class__ is float
     ):
         return None
-    ms_taken = round(duration * 1000, 3)
-    if ms_taken.__class__ is not float or ms_taken - ms_taken != 0.0:  # inf or NaN: the full path writes null
+    # duration_ms: the full path writes round(duration * 1000, 3) with float's repr. Below 1e9 ms
+    # that is the correctly rounded 3-decimal text without its trailing zeros, which one "%.3f"
+    # (the same correctly rounded conversion round() makes) gives for half the cost of round()
+    # and repr(); tests/test_wire.py checks the two agree. inf and NaN take the full path (null).
+    ms_taken = duration * 1000
+    if not -1e9 < ms_taken < 1e9:
         return None
+    taken = ("%.3f" % ms_taken).rstrip("0")
+    if taken[-1] == ".":
+        taken += "0"
+    ms = int(wall * 1000)
+    stamp = _stamp  # read once: another thread may replace it meanwhile
+    if stamp[0] != ms:  # calls come many to a millisecond
+        stamp = _stamp = (ms, iso_timestamp(wall))
     body = (
-        f'{"null" if status is None else status},"duration_ms":{float.__repr__(ms_taken)},'
+        f'{"null" if status is None else status},"duration_ms":{taken},'
         f'"request_size_bytes":{"null" if size_out is None else size_out},'
         f'"response_size_bytes":{"null" if size_in is None else size_in},"request_headers":{headers_json}'
     )
-    after, after_reasons = _verdict_parts(verdict, enforcement, library)
-    global _last_ms, _last_timestamp
-    ms = int(wall * 1000)
-    if ms != _last_ms:  # calls come many to a millisecond
-        _last_timestamp, _last_ms = iso_timestamp(wall), ms
-    end = f'{_last_timestamp}"{agent_json}}}'
-    first = f'{{"id":"{uuid7(ms)}{heads[0]}{body}{after}{end}'.encode()
+    end = f'{stamp[1]}"{agent_json}}}'
+    first = f'{{"id":"{uuid7(ms)}{heads[0]}{body}{parts[0]}{end}'.encode()
     if len(first) > MAX_EVENT_BYTES:
         return None  # the full path counts it invalid, with its reason
     if verdict[0] != "deny":
-        return (first,)  # a tuple of bytes: nothing for the garbage collector to follow
-    second = f'{{"id":"{uuid7(ms)}{heads[1]}{body}{after_reasons}{end}'.encode()
+        return first
+    second = f'{{"id":"{uuid7(ms)}{heads[1]}{body}{parts[1]}{end}'.encode()
     return None if len(second) > MAX_EVENT_BYTES else (first, second)
 
 

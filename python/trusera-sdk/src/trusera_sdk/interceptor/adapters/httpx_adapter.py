@@ -22,11 +22,35 @@ def _response_size(response: Any) -> int | None:
     return len(content) if isinstance(content, bytes) else None
 
 
+_URL_MEMO_LIMIT = 256
+
+
+def _url_text(httpx: Any) -> Any:
+    """``str(request.url)``, remembered per URL: httpx rebuilds the text on every ``str()`` (about
+    as much work as the rest of the hook), while its parsed form (a named tuple) hashes cheaply."""
+    if not hasattr(httpx.URL("http://x/"), "_uri_reference"):
+        return lambda url: str(url)
+    memo: dict[Any, str] = {}
+
+    def text(url: Any) -> str:
+        key = url._uri_reference
+        hit = memo.get(key)
+        if hit is None:
+            hit = str(url)
+            if len(memo) >= _URL_MEMO_LIMIT:
+                memo.clear()
+            memo[key] = hit
+        return hit
+
+    return text
+
+
 def patches() -> list[Patch]:
     try:
         import httpx
     except ImportError:
         return []
+    url_text = _url_text(httpx)
     sync_attr = "_send_single_request" if "_send_single_request" in httpx.Client.__dict__ else "send"
     async_attr = "_send_single_request" if "_send_single_request" in httpx.AsyncClient.__dict__ else "send"
 
@@ -35,7 +59,7 @@ def patches() -> list[Patch]:
             core = active()
             if core is None:
                 return original(self, request, *args, **kwargs)
-            call = core.begin(LIBRARY, request.method, str(request.url), tuple(request.headers.raw), _request_size(request))
+            call = core.begin(LIBRARY, request.method, url_text(request.url), tuple(request.headers.raw), _request_size(request))
             if call is None:
                 return original(self, request, *args, **kwargs)
             try:
@@ -54,7 +78,7 @@ def patches() -> list[Patch]:
             core = active()
             if core is None:
                 return await original(self, request, *args, **kwargs)
-            call = core.begin(LIBRARY, request.method, str(request.url), tuple(request.headers.raw), _request_size(request))
+            call = core.begin(LIBRARY, request.method, url_text(request.url), tuple(request.headers.raw), _request_size(request))
             if call is None:
                 return await original(self, request, *args, **kwargs)
             try:
