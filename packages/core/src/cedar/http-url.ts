@@ -23,7 +23,9 @@ export interface HttpUrlParts {
 // `..`, `%2e`: any segment starting with `.` or `%2e`), ports with a leading zero, a second `#`.
 // One regular expression (compiled to native code) reads it and refuses what WHATWG would change:
 // twice as fast as a loop over the characters in JS. Each part is delimited, so it matches in
-// linear time.
+// linear time. Tried since, and slower in Node 20: a loop over a table of character classes (~3 ns
+// a character: charCodeAt on a fresh, concatenated string), and a pattern without captures or
+// lookaheads followed by indexOf calls for the parts and checks of the host and the path (+30%).
 const LABEL = "(?!xn--)[a-z0-9-]+";
 const OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
 // A domain whose last label starts with a letter or `-` (else it may end in a number), or a dotted quad.
