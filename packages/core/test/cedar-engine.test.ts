@@ -1,4 +1,4 @@
-import { compilePolicySet, DEFAULT_ALLOW_POLICY_ID } from "@trusera/core";
+import { compilePolicies, compilePolicySet, DEFAULT_ALLOW_POLICY_ID } from "@trusera/core";
 import { describe, expect, it } from "vitest";
 
 const schema = `
@@ -84,5 +84,43 @@ forbid (principal, action, resource) when { resource.hostname like "*//*" };`;
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(result.errors[0]).toMatchObject({ policyId: "x", line: 2, message: 'duplicate policy id "x"' });
+  });
+});
+
+describe("CompiledPolicySet.policyJson", () => {
+  it("gives the engine's JSON of every policy once compiled, which compiles elsewhere into the same answers", async () => {
+    const text = `@id("no-evil-posts")
+forbid (principal, action == Action::"api_call", resource)
+when { resource.hostname == "evil.test" && context.method == "POST" };
+
+@id("no-internal")
+forbid (principal, action, resource) when { resource.hostname like "*.internal" };`;
+    // Over 50 policies with the default-allow one: compiled in slices, as the server's replay sets are.
+    const filler = Array.from(
+      { length: 60 },
+      (_, i) =>
+        `@id("f${i}")\nforbid (principal, action, resource) when { resource.hostname == "f${i}.test" };`,
+    ).join("\n");
+    for (const policies of [text, `${text}\n${filler}`]) {
+      const compiled = await compilePolicySet(policies, { defaultDecision: "allow", schema });
+      if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors));
+      const set = compiled.policySet;
+      expect(set.policyJson).toBeNull(); // not compiled yet
+      expect(await set.whenCompiled()).toBe(true);
+      const json = set.policyJson!;
+      expect(json.map(([id]) => id)).toEqual([...set.policyIds, DEFAULT_ALLOW_POLICY_ID]);
+      const elsewhere = compilePolicies(json);
+      for (const [host, method] of [
+        ["evil.test", "POST"],
+        ["evil.test", "GET"],
+        ["db.internal", "GET"],
+        ["f7.test", "GET"],
+        ["fine.test", "GET"],
+      ] as const) {
+        const r = request(host, method);
+        expect(elsewhere.decide(r)).toEqual(set.evaluateCompiled(r));
+        expect(elsewhere.decide(r)).toEqual(set.evaluateWithEngine(r));
+      }
+    }
   });
 });
