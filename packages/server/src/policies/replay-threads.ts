@@ -64,7 +64,12 @@ export class ReplayThreads {
    * the last; rejects if it failed (the parts it took are then not counted: the caller counts them).
    */
   post(job: ThreadedJob): Promise<Map<number, ReplayCounts>> {
-    const worker = this.#thread();
+    let worker: Worker;
+    try {
+      worker = this.#thread();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const id = ++this.#jobs;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
@@ -75,7 +80,11 @@ export class ReplayThreads {
 
   /** Starts the thread if it is not running, so that it has loaded by the time a job comes. */
   warm(): void {
-    if (this.#start !== null) this.#thread();
+    try {
+      if (this.#start !== null) this.#thread();
+    } catch {
+      // `post` tries again, and the replay counts every part here if that fails too.
+    }
   }
 
   /** This thread's read-only connection to the database file (kept for the next replay). */
