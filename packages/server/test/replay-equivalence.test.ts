@@ -243,7 +243,7 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
   it.runIf(backend.name === "sqlite")(
     "on two threads, part by part: the same report",
     async () => {
-      const threaded = new ReplayService(t.server.store, { from: 0, start: sourceThread });
+      const threaded = new ReplayService(t.server.store, { from: 0, start: sourceThread, adaptive: false });
       const run = (maxEvents: number, agentId?: string, policies = CANDIDATE) =>
         threaded.run(projectId, {
           candidate: { policies, schema: null, defaultDecision: "allow" },
@@ -277,6 +277,7 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
         const dying = new ReplayService(t.server.store, {
           from: 0,
           start: () => new Worker("process.exit(3)", { eval: true }),
+          adaptive: false,
         });
         try {
           const alone = await dying.run(projectId, {

@@ -91,7 +91,8 @@ export class ReplayService {
       this.#threads.available && this.store.splitScan
         ? await this.store.splitScan(projectId, { ...query, limit: input.maxEvents }, PARTS)
         : null;
-    const sharing = split !== null && split.total >= this.#threads.from && split.parts.length > 1;
+    const sharing =
+      split !== null && split.total >= this.#threads.from && split.parts.length > 1 && this.#threads.paysOff;
     if (sharing) this.#threads.warm();
     const { policySet, warnings } = compileOrThrow(text, { schema, defaultDecision, slot: "trusera.replay" });
     // Decided from compiled closures, not by the engine (~100x the cost per decision). A set of over 50
@@ -148,6 +149,8 @@ export class ReplayService {
       policies,
       maxExamples,
     };
+    const wall0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const theirs = this.#threads.post(job).catch(() => new Map<number, ReplayCounts>());
     const mine = new Map<number, ReplayCounts>();
     let reader: SqliteReader;
@@ -159,6 +162,8 @@ export class ReplayService {
       throw err;
     }
     const done = await theirs;
+    const cpu = process.cpuUsage(cpu0);
+    this.#threads.record((cpu.user + cpu.system) / 1000, performance.now() - wall0);
     const counts = noCounts();
     for (let i = 0; i < job.parts.length; i++) {
       // A part the thread took but did not count (it failed, or the engine must decide one of its

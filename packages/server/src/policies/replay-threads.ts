@@ -17,7 +17,18 @@ export interface ReplayThreadOptions {
   from?: number;
   /** Starts the thread; by default the built entry, when there is one (null: never a thread). */
   start?: (() => Worker) | null;
+  /**
+   * Whether a shared replay that did not run on two cores at once keeps the next ones on the server's
+   * thread for a while (see `paysOff`); default true.
+   */
+  adaptive?: boolean;
 }
+
+// A shared replay's process CPU time over its wall time, below which the two threads did not run at
+// once (another job had the second core): ~1.0-1.1 then, ~1.7-1.9 with a core free for each (here).
+const PARALLEL_RATIO = 1.3;
+// How long replays then stay on the server's thread before one shares again, to see.
+const RECHECK_MS = 60_000;
 
 // The thread's young generation (V8's default is 16-32 MB): a part's pages, parsed payloads and requests
 // die young, and fewer of them live through a scavenge to be copied (one side-by-side run here, six
@@ -43,9 +54,13 @@ export class ReplayThreads {
   #reader: SqliteReader | null = null;
   /** Parts the thread counted, over every replay (for tests: a failed thread's parts are counted here). */
   partsCounted = 0;
+  readonly #adaptive: boolean;
+  #paidOff = true;
+  #checkedAt = 0;
 
   constructor(options: ReplayThreadOptions = {}) {
     this.from = options.from ?? SHARED_FROM;
+    this.#adaptive = options.adaptive ?? true;
     // With one core, a second thread only adds its own costs (the split, its memo, its JIT).
     this.#start =
       options.start !== undefined
@@ -76,6 +91,21 @@ export class ReplayThreads {
       worker.ref();
       worker.postMessage({ id, job });
     });
+  }
+
+  /**
+   * Whether sharing a window pays off now: it did the last time, or that was over a minute ago. With
+   * every core busy, two threads are no faster than one and cost more CPU (each decides what its own
+   * memo has not met; the thread's code warms up apart).
+   */
+  get paysOff(): boolean {
+    return !this.#adaptive || this.#paidOff || Date.now() - this.#checkedAt > RECHECK_MS;
+  }
+
+  /** What a shared replay took: the process's CPU time and the wall time, in ms. */
+  record(cpuMs: number, wallMs: number): void {
+    this.#paidOff = cpuMs >= PARALLEL_RATIO * wallMs;
+    this.#checkedAt = Date.now();
   }
 
   /** Starts the thread if it is not running, so that it has loaded by the time a job comes. */
