@@ -74,7 +74,10 @@ export async function run() {
     }),
   );
   for (const lib of ["httpx", "requests"]) {
-    // Measured inside the hooked method: the steadiest figure on a shared machine.
+    // Measured inside the hooked method: the calling thread's share only. Reported, not a target:
+    // the target is the added wall-clock time below, and since an intercepted call's event is
+    // made into its bytes on the calling thread (interceptor/wire.py, hot_wire), work the client's
+    // thread used to do is counted here.
     const base = b[`${lib}_own_none_us`];
     for (const [kind, label] of [
       ["none", "no policy"],
@@ -82,11 +85,10 @@ export async function run() {
     ]) {
       const value = o[`${lib}_own_${kind}_us`];
       rows.push(
-        row("python-sdk", `${lib}: interceptor's own work per call, log, ${label}`, us(value), {
+        row("python-sdk", `${lib}: interceptor's own work per call on the calling thread, log, ${label}`, us(value), {
           baseline: `1.2.0 (no policy): ${us(base)}`,
-          target: `<= 1/3 of 1.2.0 (${us(base / 3)})`,
-          ok: value <= base / 3,
-          note: `${(base / value).toFixed(1)}x less than 1.2.0 adds without a policy (thread CPU time inside the hooked method less the original's, in-process transport)`,
+          target: "(reported)",
+          note: `${(base / value).toFixed(1)}x less than 1.2.0's (thread CPU time inside the hooked method less the original's, in-process transport; ours includes making the event's wire bytes, 1.2.0's does not include serializing its event)`,
         }),
       );
     }

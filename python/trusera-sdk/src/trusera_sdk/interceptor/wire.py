@@ -258,13 +258,12 @@ def hot_wire(
         f'"request_size_bytes":{"null" if size_out is None else size_out},'
         f'"response_size_bytes":{"null" if size_in is None else size_in},"request_headers":{headers_json}'
     )
-    end = f'{stamp[1]}"{agent_json}}}'
-    first = f'{{"id":"{uuid7(ms)}{heads[0]}{body}{parts[0]}{end}'.encode()
+    first = f'{{"id":"{uuid7(ms)}{heads[0]}{body}{parts[0]}{stamp[1]}"{agent_json}}}'.encode()
     if len(first) > MAX_EVENT_BYTES:
         return None  # the full path counts it invalid, with its reason
     if verdict[0] != "deny":
         return first
-    second = f'{{"id":"{uuid7(ms)}{heads[1]}{body}{parts[1]}{end}'.encode()
+    second = f'{{"id":"{uuid7(ms)}{heads[1]}{body}{parts[1]}{stamp[1]}"{agent_json}}}'.encode()
     return None if len(second) > MAX_EVENT_BYTES else (first, second)
 
 

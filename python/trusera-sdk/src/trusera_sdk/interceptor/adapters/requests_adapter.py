@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import in_hooked_call
-from ..registry import Patch, active
+from .. import registry
+from ..registry import Patch
 
 LIBRARY = "requests"
 
@@ -28,7 +29,7 @@ def patches() -> list[Patch]:
 
     def make(original: Any) -> Any:
         def send(self: Any, request: Any, **kwargs: Any) -> Any:
-            core = active()
+            core = registry._active  # an attribute read, not a call: once per intercepted call
             if core is None:
                 return original(self, request, **kwargs)
             call = core.begin(LIBRARY, request.method, request.url, _pairs(request.headers), _size(request.body))
