@@ -5,6 +5,7 @@ block it in block mode), then record one ``api_call`` event when it ends, plus a
 from __future__ import annotations
 
 import contextvars
+import operator
 import re
 import time
 
@@ -29,6 +30,7 @@ from .wire import content_length, hot_wire, http_record
 # under requests) does not record the same call twice.
 in_hooked_call: contextvars.ContextVar[str | None] = contextvars.ContextVar("trusera_in_hooked_call", default=None)
 
+_first = operator.itemgetter(0)
 _URL_CACHE_LIMIT = 256
 _URL_MAX = 1024
 
@@ -175,12 +177,15 @@ class DecisionCore:
             return decide_request(evaluator, lambda: http_request(agent, redacted, method, headers), self.enforcement)
         # The names as the library holds them key the cache: as exact as the lower-cased sorted
         # set, and free to read. The Cedar request is only built on a miss.
-        store = None if headers.__class__ is tuple else getattr(headers, "_store", None)
-        if isinstance(store, dict):  # requests' CaseInsensitiveDict: its lower-cased names, read in C
-            names: Any = store
+        if headers.__class__ is tuple:  # the adapters' pairs: the names taken in C, no list made
+            names: Any = tuple(map(_first, headers))
         else:
-            names = headers.keys() if hasattr(headers, "keys") else [k for k, _ in headers]
-        key = (agent, method, redacted, tuple(names))
+            store = getattr(headers, "_store", None)
+            if isinstance(store, dict):  # requests' CaseInsensitiveDict: its lower-cased names, read in C
+                names = tuple(store)
+            else:
+                names = tuple(headers.keys()) if hasattr(headers, "keys") else tuple(k for k, _ in headers)
+        key = (agent, method, redacted, names)
         generation = evaluator._generation
         cache = self.cache
         if generation == cache._generation:
