@@ -5,6 +5,7 @@ random calls; the client's bounds hold for intercepted calls, against a real ser
 from __future__ import annotations
 
 import math
+import os
 import random
 import re
 import string
@@ -170,6 +171,23 @@ def test_wire_ids_are_distinct_uuid7s_in_order():
         # earlier tests' walls): ids never go back.
         assert int(i[:8] + i[9:13], 16) >= 1_700_000_000_000
     assert len({i[20:] for i in ids}) == 1200  # random bits differ from id to id
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_makes_ids_while_a_parent_thread_held_the_id_lock():
+    # Ids are made on the application's threads: one may hold the lock when another forks.
+    from trusera_sdk.events import ids
+
+    before = ids.uuid7()
+    ids._lock.acquire()
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: a fresh lock and fresh random parts
+            os._exit(0 if ids.uuid7() > before else 1)
+    finally:
+        ids._lock.release()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 def test_duration_text_is_round_and_repr_for_random_and_halfway_durations():

@@ -26,9 +26,11 @@ _prefix = ""  # the id's first 14 characters, the same for every id of one milli
 
 
 def _fresh_pool_after_fork() -> None:
-    # A forked child must not draw the parent's remaining random parts.
-    global _offset
+    # A forked child must not draw the parent's remaining random parts, nor inherit the lock held
+    # by a parent's thread that does not exist in the child.
+    global _offset, _lock
     _offset = _POOL_IDS
+    _lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
