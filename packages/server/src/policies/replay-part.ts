@@ -46,6 +46,7 @@ export async function countPart(
     { ...job.query, limit: part.limit },
     PAGE,
     part,
+    true, // ids read only for the few events that need one (the next page's keyset, examples)
   );
   return (await tally.count(pages, part.limit)).counts;
 }

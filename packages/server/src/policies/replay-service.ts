@@ -87,12 +87,19 @@ export class ReplayService {
     };
     // A large window on a SQLite file is shared with a second thread, part by part; the thread (started
     // on the first such replay) loads while the candidate compiles here.
-    const split =
-      this.#threads.available && this.store.splitScan
-        ? await this.store.splitScan(projectId, { ...query, limit: input.maxEvents }, PARTS)
-        : null;
+    const split = this.store.splitScan
+      ? await this.store.splitScan(
+          projectId,
+          { ...query, limit: input.maxEvents },
+          this.#threads.available ? PARTS : 1,
+        )
+      : null;
     const sharing =
-      split !== null && split.total >= this.#threads.from && split.parts.length > 1 && this.#threads.paysOff;
+      split !== null &&
+      this.#threads.available &&
+      split.total >= this.#threads.from &&
+      split.parts.length > 1 &&
+      this.#threads.paysOff;
     if (sharing) this.#threads.warm();
     const { policySet, warnings } = compileOrThrow(text, { schema, defaultDecision, slot: "trusera.replay" });
     // Decided from compiled closures, not by the engine (~100x the cost per decision). A set of over 50
@@ -112,6 +119,15 @@ export class ReplayService {
     if (policies) {
       counts = await this.shared(projectId, split!, query, policies, tally, input.maxExamples);
       truncated = split!.more;
+    } else if (split !== null) {
+      // A SQLite file read here alone: its parts in order on this thread's read-only connection, which
+      // reads an id only where one is needed (event-scan.ts).
+      const job = this.#job(projectId, split, query, [], input.maxExamples);
+      const reader = this.#threads.reader(split.path);
+      counts = noCounts();
+      for (let i = 0; i < job.parts.length; i++)
+        addCounts(counts, await countPart(tally, reader, job, i), input.maxExamples);
+      truncated = split.more;
     } else {
       // One more than the most replayed: its presence is what says the window was truncated.
       const scan = this.store.scanEvents(projectId, { ...query, limit: input.maxEvents + 1 });
@@ -139,16 +155,7 @@ export class ReplayService {
     tally: ReplayTally,
     maxExamples: number,
   ): Promise<ReplayCounts> {
-    const job: ThreadedJob = {
-      path: split.path,
-      projectId,
-      projectKey: split.projectKey,
-      query,
-      parts: split.parts,
-      next: new SharedArrayBuffer(4),
-      policies,
-      maxExamples,
-    };
+    const job = this.#job(projectId, split, query, policies, maxExamples);
     const wall0 = performance.now();
     const cpu0 = process.cpuUsage();
     const theirs = this.#threads.post(job).catch(() => new Map<number, ReplayCounts>());
@@ -172,6 +179,25 @@ export class ReplayService {
       addCounts(counts, part, maxExamples);
     }
     return counts;
+  }
+
+  #job(
+    projectId: string,
+    split: SplitScan,
+    query: ThreadedJob["query"],
+    policies: ThreadedJob["policies"],
+    maxExamples: number,
+  ): ThreadedJob {
+    return {
+      path: split.path,
+      projectId,
+      projectKey: split.projectKey,
+      query,
+      parts: split.parts,
+      next: new SharedArrayBuffer(4),
+      policies,
+      maxExamples,
+    };
   }
 }
 
