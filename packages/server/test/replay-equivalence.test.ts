@@ -229,6 +229,21 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
     const wantBounded = await expected(undefined, 10_001, 7);
     expect(wantBounded.truncated).toBe(true);
     expect(comparable(bounded)).toEqual(wantBounded);
+
+    // The candidate stays compiled between replays of the same text (replay-service.ts): after an
+    // invalid one and another one, the first answers as before.
+    const bad = await t.api("POST", "/api/v1/policies/replay", {
+      body: {
+        policies: 'forbid (principal, action == Action::"api_call", resource) when {',
+        since: "2025-12-31T00:00:00Z",
+      },
+    });
+    expect(bad.status).toBe(400);
+    const other = `${CANDIDATE}\n\n@id("no-ls")\nforbid (principal, action == Action::"tool_call", resource == Tool::"ls");`;
+    const another = await replay({ policies: other, max_events: 1_000_000 });
+    expect(comparable(another)).toEqual(await expected(undefined, 1_000_000, 7, other));
+    expect(another.denied_by_policy["no-ls"]).toBeGreaterThan(0);
+    expect(comparable(await replay({ max_events: 1_000_000 }))).toEqual(want);
   }, 120_000);
 
   it("over one agent that repeats itself: each distinct event decided once", async () => {

@@ -13,8 +13,11 @@ export interface ThreadedJob {
   parts: ScanPart[];
   /** One Int32: the index of the next part to take, shared by the threads. */
   next: SharedArrayBuffer;
-  /** The candidate as the engine's JSON of each policy (CompiledPolicySet.policyJson), compiled there. */
-  policies: readonly (readonly [id: string, json: unknown])[];
+  /**
+   * The candidate as the engine's JSON of each policy (CompiledPolicySet.policyJson), compiled there,
+   * and the key that names it in this process (a thread keeps what it compiled for the same key).
+   */
+  candidate: { key: number; policies: readonly (readonly [id: string, json: unknown])[] };
   maxExamples: number;
 }
 

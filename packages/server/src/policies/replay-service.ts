@@ -101,7 +101,7 @@ export class ReplayService {
       split.parts.length > 1 &&
       this.#threads.paysOff;
     if (sharing) this.#threads.warm();
-    const { policySet, warnings } = compileOrThrow(text, { schema, defaultDecision, slot: "trusera.replay" });
+    const { policySet, warnings, key } = compileCandidate(text, schema, defaultDecision);
     // Decided from compiled closures, not by the engine (~100x the cost per decision). A set of over 50
     // policies (the default-allow one counts) compiles in slices between turns of the event loop, which
     // the paging below never yields to: without this wait 100,000 events went to the engine (60 s).
@@ -117,12 +117,12 @@ export class ReplayService {
     let counts: ReplayCounts;
     let truncated: boolean;
     if (policies) {
-      counts = await this.shared(projectId, split!, query, policies, tally, input.maxExamples);
+      counts = await this.shared(projectId, split!, query, { key, policies }, tally, input.maxExamples);
       truncated = split!.more;
     } else if (split !== null) {
       // A SQLite file read here alone: its parts in order on this thread's read-only connection, which
       // reads an id only where one is needed (event-scan.ts).
-      const job = this.#job(projectId, split, query, [], input.maxExamples);
+      const job = this.#job(projectId, split, query, { key, policies: [] }, input.maxExamples);
       const reader = this.#threads.reader(split.path);
       counts = noCounts();
       for (let i = 0; i < job.parts.length; i++)
@@ -151,11 +151,11 @@ export class ReplayService {
     projectId: string,
     split: SplitScan,
     query: ThreadedJob["query"],
-    policies: ThreadedJob["policies"],
+    candidate: ThreadedJob["candidate"],
     tally: ReplayTally,
     maxExamples: number,
   ): Promise<ReplayCounts> {
-    const job = this.#job(projectId, split, query, policies, maxExamples);
+    const job = this.#job(projectId, split, query, candidate, maxExamples);
     const wall0 = performance.now();
     const cpu0 = process.cpuUsage();
     const theirs = this.#threads.post(job).catch(() => new Map<number, ReplayCounts>());
@@ -185,7 +185,7 @@ export class ReplayService {
     projectId: string,
     split: SplitScan,
     query: ThreadedJob["query"],
-    policies: ThreadedJob["policies"],
+    candidate: ThreadedJob["candidate"],
     maxExamples: number,
   ): ThreadedJob {
     return {
@@ -195,10 +195,47 @@ export class ReplayService {
       query,
       parts: split.parts,
       next: new SharedArrayBuffer(4),
-      policies,
+      candidate,
       maxExamples,
     };
   }
+}
+
+/**
+ * The candidate last compiled into the replay's engine slot (only this module compiles into it, and one
+ * replay runs at a time in a process), and `key`, which names it to the replay thread. A candidate
+ * replayed again (another window, another agent, the same text asked again) is not validated and
+ * compiled again, and its compiled closures stay as V8 optimized them: a new set's closures start
+ * cold (fresh type feedback), and a fresh server's second replay cost ~100 ms more CPU than its third
+ * for that (and another ~40 ms of validating and compiling the same text).
+ */
+let lastCandidate: {
+  text: string;
+  schema: string | null;
+  defaultDecision: DefaultDecision;
+  compiled: ReturnType<typeof compileOrThrow>;
+  key: number;
+} | null = null;
+let candidates = 0;
+
+function compileCandidate(
+  text: string,
+  schema: string | null,
+  defaultDecision: DefaultDecision,
+): ReturnType<typeof compileOrThrow> & { key: number } {
+  const last = lastCandidate;
+  if (
+    last !== null &&
+    last.text === text &&
+    last.schema === schema &&
+    last.defaultDecision === defaultDecision
+  )
+    return { ...last.compiled, key: last.key };
+  // A compile that fails may leave the slot holding something else than the set kept.
+  lastCandidate = null;
+  const compiled = compileOrThrow(text, { schema, defaultDecision, slot: "trusera.replay" });
+  lastCandidate = { text, schema, defaultDecision, compiled, key: ++candidates };
+  return { ...compiled, key: lastCandidate.key };
 }
 
 /** Parts a shared window is cut into: threads take them in turn, so a busy thread takes fewer. */

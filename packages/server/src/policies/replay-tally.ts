@@ -134,23 +134,32 @@ export class ReplayTally {
     const counts = noCounts();
     const names = this.#names;
     for await (const page of pages) {
-      for (const e of page) {
-        if (counts.events_scanned === max) return { counts, truncated: true };
-        counts.events_scanned++;
-        let agentName: string | null = null;
-        if (e.agentId) {
-          agentName = names.get(e.agentId) ?? null;
-          if (agentName === null && !names.has(e.agentId)) {
-            agentName = await this.agentName(e.agentId);
-            names.set(e.agentId, agentName);
-          }
-        }
-        const answer = this.#answer(e, agentName, counts);
-        if (answer === null) counts.skipped++;
-        else this.#tally(e, agentName, answer, counts);
+      // The names of agents first met on this page, before the page is counted: the per-event loop is
+      // then a plain function V8 keeps optimized across pages and replays (with an await in it, the
+      // async function's optimized code was dropped on each replay's first new agent, and the loop ran
+      // unoptimized until V8 compiled it again).
+      for (let i = 0; i < page.length; i++) {
+        const agentId = page[i]!.agentId;
+        if (agentId && !names.has(agentId)) names.set(agentId, await this.agentName(agentId));
       }
+      if (this.#countPage(page, counts, max)) return { counts, truncated: true };
     }
     return { counts, truncated: false };
+  }
+
+  /** Counts a page's events while fewer than `max` are counted; true when it held more. */
+  #countPage(page: ScannedEvent[], counts: ReplayCounts, max: number): boolean {
+    const names = this.#names;
+    for (let i = 0; i < page.length; i++) {
+      const e = page[i]!;
+      if (counts.events_scanned === max) return true;
+      counts.events_scanned++;
+      const agentName = e.agentId ? (names.get(e.agentId) ?? null) : null;
+      const answer = this.#answer(e, agentName, counts);
+      if (answer === null) counts.skipped++;
+      else this.#tally(e, agentName, answer, counts);
+    }
+    return false;
   }
 
   #answer(e: ScannedEvent, agentName: string | null, counts: ReplayCounts): CedarDecision | null {

@@ -15,8 +15,13 @@ let reader: SqliteReader | null = null;
 /** Thrown where only the engine answers: the part is not counted here. */
 const ENGINE_ONLY = new Error("a request only the engine answers");
 
+/** The candidate compiled last, kept while replays ask for the same (warm closures, see replay-service.ts). */
+let compiled: { key: number; evaluator: ReturnType<typeof compilePolicies> } | null = null;
+
 async function run(job: ThreadedJob): Promise<[number, ReplayCounts][]> {
-  const evaluator = compilePolicies(job.policies);
+  if (compiled?.key !== job.candidate.key)
+    compiled = { key: job.candidate.key, evaluator: compilePolicies(job.candidate.policies) };
+  const evaluator = compiled.evaluator;
   const candidate = {
     evaluate(request: CedarRequest) {
       const answer = evaluator.decide(request);
