@@ -35,6 +35,9 @@ _heads: dict[tuple[str, str], tuple[str, str] | None] = {}  # (method, url) -> t
 _headers: dict[tuple[Any, ...], tuple[str, int | None]] = {}  # header pairs -> (JSON, Content-Length)
 _verdicts: dict[tuple[Any, str, str], tuple[str, str]] = {}  # (verdict, enforcement, library) -> parts
 _agents: dict[str, str] = {}  # agent id -> ',"agent_id":"..."'
+# (method, url, header pairs, verdict, enforcement, library, agent) -> the pieces above joined as
+# hot_wire writes them: one lookup per call on the calling thread instead of four.
+_calls: dict[tuple[Any, ...], tuple[str, str, str, str, int | None, str]] = {}
 _stamp: tuple[int, str] = (-1, "")  # the last millisecond written and its timestamp, as one value
 
 
@@ -186,13 +189,24 @@ def record_wire(rec: tuple[Any, ...]) -> tuple[bytes, ...] | None:
     the calling thread."""
     (_, _, agent, library, method, url, headers, verdict, size_out, enforcement, status, size_in, response_headers,
      duration, wall) = rec
-    if _agent_json(agent) is None or _heads_of(method, url) is None:
+    agent_json = _agent_json(agent)
+    heads = _heads_of(method, url)
+    if agent_json is None or heads is None:
         return None
     pairs = _header_key(headers)
-    _headers_json(pairs)
-    _verdict_parts(verdict, enforcement, library)
-    # None here when a piece could not be remembered (header values that are lists) or was
-    # forgotten meanwhile (a memo cleared by another thread): then the full path writes the call.
+    headers_json, stated = _headers_json(pairs)
+    after, after_reasons = _verdict_parts(verdict, enforcement, library)
+    try:
+        _remember(
+            _calls,
+            (method, url, pairs, verdict, enforcement, library, agent),
+            (heads[0], f',"request_headers":{headers_json}{after}', heads[1],
+             f',"request_headers":{headers_json}{after_reasons}', stated, agent_json),
+        )
+    except TypeError:  # header values that are lists: not a key; the full path writes the call
+        return None
+    # None here when the pieces were forgotten meanwhile (the memo cleared by another thread): then
+    # the full path writes the call.
     wire = hot_wire(
         library, method, url, pairs, verdict, size_out, enforcement, status, size_in, response_headers, agent,
         duration, wall,
@@ -210,21 +224,16 @@ def hot_wire(
     remembers it) or the call needs the full path. ``headers``: a tuple of pairs (other forms
     take the client's thread). ``verdict``: ``Verdict.plain``.
 
-    Run on the calling thread by the interceptor, so that nothing of the call outlives it but one
-    bytes object per event, which the garbage collector never follows, and the client's thread
-    only queues it: keeping each call's objects alive until the client's next pass instead, and
-    walking them there, cost the application more than making the bytes (docs/python.md,
-    "Performance"). Every step here is counted: it runs once per intercepted call."""
+    Run on the calling thread by the interceptor: nothing of the call outlives it but one bytes
+    object per event, which the garbage collector never follows, and the client's thread only
+    queues it. (Made on the client's thread from a record instead, the same bytes cost about the
+    same wall clock: docs/python.md, "Performance".) Every step here is counted: it runs once per
+    intercepted call."""
     global _stamp
-    heads = _heads.get((method, url))
-    if heads is None or headers.__class__ is not tuple:
-        return None
-    agent_json = "" if agent is None else _agents.get(agent)
-    parts = _verdicts.get((verdict, enforcement, library))
-    if agent_json is None or parts is None:
-        return None
     try:
-        headers_json, stated = _headers[headers]
+        head, tail, head_deny, tail_deny, stated, agent_json = _calls[
+            (method, url, headers, verdict, enforcement, library, agent)
+        ]
     except (KeyError, TypeError):
         return None
     if size_out is None:
@@ -256,14 +265,14 @@ def hot_wire(
     body = (
         f'{"null" if status is None else status},"duration_ms":{taken},'
         f'"request_size_bytes":{"null" if size_out is None else size_out},'
-        f'"response_size_bytes":{"null" if size_in is None else size_in},"request_headers":{headers_json}'
+        f'"response_size_bytes":{"null" if size_in is None else size_in}'
     )
-    first = f'{{"id":"{uuid7(ms)}{heads[0]}{body}{parts[0]}{stamp[1]}"{agent_json}}}'.encode()
+    first = f'{{"id":"{uuid7(ms)}{head}{body}{tail}{stamp[1]}"{agent_json}}}'.encode()
     if len(first) > MAX_EVENT_BYTES:
         return None  # the full path counts it invalid, with its reason
     if verdict[0] != "deny":
         return first
-    second = f'{{"id":"{uuid7(ms)}{heads[1]}{body}{parts[1]}{stamp[1]}"{agent_json}}}'.encode()
+    second = f'{{"id":"{uuid7(ms)}{head_deny}{body}{tail_deny}{stamp[1]}"{agent_json}}}'.encode()
     return None if len(second) > MAX_EVENT_BYTES else (first, second)
 
 
