@@ -208,24 +208,25 @@ class TruseraClient:
         except Exception:  # noqa: BLE001 - telemetry never throws into the host
             pass
 
-    def _track_wire(self, data: bytes) -> None:
-        """``track()`` for one event already serialized, redacted, valid and within the size limit
-        (interceptor/wire.py's ``hot_wire``): the client's thread only queues it. The same steps
-        as ``_track_lazy``, kept to the fewest operations: it runs once per intercepted call.
-        Never raises."""
+    def _push(self, item: Any, n: int = 1) -> None:
+        """Queues ``item``, standing for ``n`` events, for the client's thread: one event already
+        serialized, redacted, valid and within the size limit (bytes: interceptor/wire.py's
+        ``hot_wire``; the thread only queues it), or what ``_track_lazy`` hands over. Kept to the
+        fewest operations (the lock taken without a with block): it runs once per intercepted
+        call. Never raises."""
         try:
             if self._worker is None and not self._closed:
-                self._start_worker()
+                self._start_worker()  # first use after a fork
             lock = self._lock
-            lock.acquire()  # cheaper than a with block; released in every case below
+            lock.acquire()
             try:
                 if self._closed:
-                    self._after_close += 1
+                    self._after_close += n
                     return
-                self._tracked += 1
+                self._tracked += n
                 pending = self._pending
-                pending.append(data)
-                if len(pending) + len(self._queued_items) > self._max_queue:
+                pending.append(item)
+                while len(pending) + len(self._queued_items) > self._max_queue:
                     if not self._queue.drop_oldest():
                         pending.popleft()
                     self._add_drops(1)
@@ -234,35 +235,21 @@ class TruseraClient:
                     self._cv.notify()
             finally:
                 lock.release()
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - telemetry never throws into the host
             pass
 
     def _track_lazy(self, record: LazyEvents | tuple[Any, ...]) -> None:
         """``track()`` for events the client's thread builds (see events/lazy.py): a ``LazyEvents``
         (its agent id is set on it here) or a record tuple (which carries it). Never raises."""
         try:
-            if self._worker is None and not self._closed:
-                self._start_worker()
-            cls = record.__class__
-            n = record[1] if cls is tuple else record.count
-            with self._lock:
-                if self._closed:
-                    self._after_close += n
-                    return
-                self._tracked += n
-                if cls is not tuple:
-                    record.agent = self._agent_id
-                pending = self._pending
-                pending.append(record)
-                while len(pending) + len(self._queued_items) > self._max_queue:
-                    if not self._queue.drop_oldest():
-                        pending.popleft()
-                    self._add_drops(1)
-                if not self._armed and len(pending) >= self._due:
-                    self._armed = True
-                    self._cv.notify()
+            if record.__class__ is tuple:
+                n = record[1]
+            else:
+                record.agent = self._agent_id
+                n = record.count
         except Exception:  # noqa: BLE001
-            pass
+            return
+        self._push(record, n)
 
     def register_agent(self, name: str, framework: str = "custom") -> str:
         """Registers (or finds) the agent ``name`` in the key's project and stamps its id on later
@@ -450,7 +437,7 @@ class TruseraClient:
             done: list[bytes] = []
             invalid = 0
             for item in batch:
-                if item.__class__ is bytes:  # serialized on the calling thread (_track_wire)
+                if item.__class__ is bytes:  # serialized on the calling thread (_push)
                     done.append(item)
                     continue
                 if item.__class__ is tuple and len(item) == 2:  # (event, agent) from track()

@@ -226,11 +226,11 @@ class DecisionCore:
                 except Exception:  # noqa: BLE001 - then the client's thread says what is wrong
                     wire = None
                 if wire.__class__ is bytes:
-                    client._track_wire(wire)
+                    client._push(wire)
                     return
                 if wire is not None:  # a deny: its api_call and its policy_violation
-                    client._track_wire(wire[0])
-                    client._track_wire(wire[1])
+                    client._push(wire[0])
+                    client._push(wire[1])
                     return
                 # Else a record of plain values: the client's thread makes (and remembers) the pieces.
                 client._track_lazy(
