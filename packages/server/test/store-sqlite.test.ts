@@ -210,6 +210,21 @@ describe("SQLite scans cut into parts (the replay's threads)", () => {
           read.push(...page);
       }
       expect(read).toEqual(whole.slice(0, q.limit));
+      // With each id read by rowid when asked for (as replay reads): the same events, ids included.
+      const byRowid = [];
+      for (const part of split.parts) {
+        const { limit: _, ...window } = q;
+        for (const page of scanSqliteEvents(
+          reader.prepare,
+          split.projectKey,
+          { ...window, limit: q.limit },
+          4,
+          part,
+          true,
+        ))
+          for (const e of page) byRowid.push({ ...e, id: e.id });
+      }
+      expect(byRowid).toEqual(whole.slice(0, q.limit));
     }
     // No thread reads an in-memory database, nor a project that does not exist.
     expect(await store.splitScan("no-such-project", { limit: 10 }, 2)).toBeNull();
