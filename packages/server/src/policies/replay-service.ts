@@ -87,19 +87,13 @@ export class ReplayService {
     };
     // A large window on a SQLite file is shared with a second thread, part by part; the thread (started
     // on the first such replay) loads while the candidate compiles here.
+    // Cut into parts only where they may be shared (cutting reads the window's index: ~10-20 ms for
+    // 100,000 events); else one part, which only counts the window.
+    const mayShare = this.#threads.available && this.#threads.paysOff;
     const split = this.store.splitScan
-      ? await this.store.splitScan(
-          projectId,
-          { ...query, limit: input.maxEvents },
-          this.#threads.available ? PARTS : 1,
-        )
+      ? await this.store.splitScan(projectId, { ...query, limit: input.maxEvents }, mayShare ? PARTS : 1)
       : null;
-    const sharing =
-      split !== null &&
-      this.#threads.available &&
-      split.total >= this.#threads.from &&
-      split.parts.length > 1 &&
-      this.#threads.paysOff;
+    const sharing = split !== null && mayShare && split.total >= this.#threads.from && split.parts.length > 1;
     if (sharing) this.#threads.warm();
     const { policySet, warnings, key } = compileCandidate(text, schema, defaultDecision);
     // Decided from compiled closures, not by the engine (~100x the cost per decision). A set of over 50
