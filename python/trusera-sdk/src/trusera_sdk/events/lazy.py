@@ -1,6 +1,8 @@
-"""Events built off the application's thread: an intercepted call hands the client one small record,
-and the client's thread builds its ``api_call`` (and ``policy_violation``) events from it, so that the
-call pays for a tuple and an append instead of two dicts, an event and a header copy."""
+"""Events built off the application's thread: an intercepted call whose pieces are not remembered yet
+(interceptor/wire.py; later calls with the same pieces are made into bytes on the calling thread),
+or that ended in an error, hands the client one small record, and the client's thread builds its
+``api_call`` (and ``policy_violation``) events from it, so that the call pays for a tuple and an
+append instead of two dicts, an event and a header copy."""
 
 from __future__ import annotations
 
