@@ -224,3 +224,33 @@ def test_the_clients_own_traffic_is_never_intercepted(trusera_server, client, ag
     events = trusera_server.events(agent=agent, wait_for=1)
     assert [e["name"] for e in events] == ["own"]
     assert client.stats.tracked == 1
+
+
+def test_transport_keeps_no_connection_of_a_thread_that_ended():
+    """Sends from threads that come and go (flush() from a pool) during an outage leave no connection
+    behind: each thread's connection goes with it."""
+    import gc
+    import socket
+
+    from trusera_sdk.client.transport import PrivateTransport
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    transport = PrivateTransport()
+    refused = []
+
+    def send():
+        try:
+            transport.send("POST", f"http://127.0.0.1:{port}/v1/events", {}, b"{}", 1.0)
+        except OSError as err:
+            refused.append(type(err).__name__)  # not the error: its traceback holds the frame
+
+    for _ in range(40):
+        t = threading.Thread(target=send)
+        t.start()
+        t.join(5)
+    gc.collect()
+    assert len(refused) == 40
+    assert len(transport._all) <= 1
+    transport.close()

@@ -9,6 +9,7 @@ import http.client
 import os
 import socket
 import threading
+import weakref
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -27,7 +28,9 @@ class PrivateTransport:
     def __init__(self) -> None:
         self._local = threading.local()
         self._closed = False
-        self._all: list[http.client.HTTPConnection] = []
+        # Weak: a connection lives as long as the thread that made it (its thread-local slot), so
+        # threads that come and go (flush() called from a pool) leave nothing behind here.
+        self._all: weakref.WeakSet[http.client.HTTPConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
@@ -45,7 +48,7 @@ class PrivateTransport:
         conn = cls(netloc, timeout=timeout)
         self._local.conn, self._local.key, self._local.pid = conn, key, os.getpid()
         with self._lock:
-            self._all.append(conn)
+            self._all.add(conn)
         return conn
 
     def send(
@@ -84,7 +87,7 @@ class PrivateTransport:
     def close(self) -> None:
         self._closed = True
         with self._lock:
-            conns, self._all = self._all, []
+            conns, self._all = list(self._all), weakref.WeakSet()
         if os.getpid() != self._pid:
             return  # a forked child's copies belong to the parent
         for c in conns:
@@ -96,6 +99,6 @@ class PrivateTransport:
     def after_fork(self) -> None:
         """In a forked child: forget the parent's sockets without closing them."""
         self._local = threading.local()
-        self._all = []
+        self._all = weakref.WeakSet()
         self._lock = threading.Lock()
         self._pid = os.getpid()
