@@ -85,11 +85,16 @@ export async function run() {
     ]) {
       const value = o[`${lib}_own_${kind}_us`];
       rows.push(
-        row("python-sdk", `${lib}: interceptor's own work per call on the calling thread, log, ${label}`, us(value), {
-          baseline: `1.2.0 (no policy): ${us(base)}`,
-          target: "(reported)",
-          note: `${(base / value).toFixed(1)}x less than 1.2.0's (thread CPU time inside the hooked method less the original's, in-process transport; ours includes making the event's wire bytes, 1.2.0's does not include serializing its event)`,
-        }),
+        row(
+          "python-sdk",
+          `${lib}: interceptor's own work per call on the calling thread, log, ${label}`,
+          us(value),
+          {
+            baseline: `1.2.0 (no policy): ${us(base)}`,
+            target: "(reported)",
+            note: `${(base / value).toFixed(1)}x less than 1.2.0's (thread CPU time inside the hooked method less the original's, in-process transport; ours includes making the event's wire bytes, 1.2.0's does not include serializing its event)`,
+          },
+        ),
       );
     }
   }
