@@ -81,7 +81,7 @@ describe("receipts verify: the trust anchor", () => {
     expect(json.code).toBe(4);
     expect(JSON.parse(json.stdout).trust).toEqual({ anchored: false, sources: [], kids: [] });
     // --trust and the environment are anchors too; the forged key is not among them.
-    expect(run(["receipts", "verify", "--trust", victimKid], dir, { env: none }).code).toBe(1);
+    expect(run(["receipts", "verify", `--trust=${victimKid}`], dir, { env: none }).code).toBe(1);
     const trusted = { ...none, TRANSIENT_TRACE_TRUSTED_KEYS: victimKid };
     expect(run(["receipts", "verify"], victim, { env: trusted }).code).toBe(0);
     expect(run(["receipts", "verify"], dir, { env: trusted }).code).toBe(1);
@@ -108,7 +108,7 @@ describe("receipts verify: the trust anchor", () => {
     expect(readPins(trustFile).length).toBe(pinsBefore); // verification never pins
     expect(f.code).toBe(4);
     expect(
-      run(["receipts", "verify", "--bundle", forgedOut, "--trust", victimKid], elsewhere, { env }).code,
+      run(["receipts", "verify", "--bundle", forgedOut, `--trust=${victimKid}`], elsewhere, { env }).code,
     ).toBe(1);
     expect(existsSync(statePaths(elsewhere).keysDir)).toBe(false);
   });

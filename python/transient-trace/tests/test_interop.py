@@ -114,7 +114,7 @@ def test_typescript_cli_verifies_a_log_python_wrote(node, state_dir: Path, tmp_p
 
     kid = kid_of(state_dir)
     for name, copy in tampered_copies(state_dir, tmp_path / "tampered").items():
-        r = node.cli("receipts", "verify", "--trust", kid, env={"TRANSIENT_TRACE_STATE_DIR": str(copy)})
+        r = node.cli("receipts", "verify", f"--trust={kid}", env={"TRANSIENT_TRACE_STATE_DIR": str(copy)})
         assert r.returncode == 1, (name, r.stdout, r.stderr)
         assert "TR-" in r.stdout + r.stderr, name  # names the broken receipt
 
@@ -139,7 +139,7 @@ def test_python_verifier_checks_a_log_typescript_wrote(node, state_dir: Path, tm
         checked = verify_state_dir(str(copy), trust=[kid])
         assert checked.exit_code == 1, name
         assert checked.report.problems[0].kind == expected[name], (name, checked.report.problems)
-        assert py_cli(["receipts", "verify", "--state-dir", str(copy), "--trust", kid]) == 1
+        assert py_cli(["receipts", "verify", "--state-dir", str(copy), f"--trust={kid}"]) == 1
     # Without an anchor the re-signed copy is self-consistent: said loudly, with exit code 4.
     unanchored = verify_state_dir(str(tmp_path / "tampered" / "resigned"))
     assert unanchored.report.ok and not unanchored.anchored and unanchored.exit_code == 4
@@ -150,7 +150,7 @@ def test_typescript_and_python_verifiers_agree_word_for_word(node, state_dir: Pa
     write_python(state_dir)
     kid = kid_of(state_dir)
     for name, copy in tampered_copies(state_dir, tmp_path / "t").items():
-        ts = node.cli("receipts", "verify", "--json", "--trust", kid, env={"TRANSIENT_TRACE_STATE_DIR": str(copy)})
+        ts = node.cli("receipts", "verify", "--json", f"--trust={kid}", env={"TRANSIENT_TRACE_STATE_DIR": str(copy)})
         ts_problems = [(p["kind"], p["line"], p["message"]) for p in json.loads(ts.stdout)["report"]["problems"]]
         py_problems = [(p.kind, p.line, p.message) for p in verify_state_dir(str(copy), trust=[kid]).report.problems]
         assert py_problems == ts_problems, name

@@ -108,9 +108,9 @@ def test_bundles_exported_by_the_cli(isolated: Path, state_dir: Path, node) -> N
     cut = {**bundle, "receipts": bundle["receipts"][:2]}
     assert verify_bundle(cut, trust=[kid]).report.problems[0].kind == "head_missing"
     out.write_text(json.dumps(cut))
-    assert py_cli(["receipts", "verify", "--bundle", str(out), "--trust", kid]) == 1
+    assert py_cli(["receipts", "verify", "--bundle", str(out), f"--trust={kid}"]) == 1
     # The TypeScript verifier says the same of the same bundle.
-    assert node.cli("receipts", "verify", "--bundle", str(out), "--trust", kid).returncode == 1
+    assert node.cli("receipts", "verify", "--bundle", str(out), f"--trust={kid}").returncode == 1
     with pytest.raises(ValueError, match="not a receipts bundle"):
         verify_bundle({"receipts": []})
 
@@ -123,8 +123,8 @@ def test_a_bundle_exported_in_python_verifies_in_typescript(isolated: Path, stat
     assert py_cli(["receipts", "export", "--out", str(out)]) == 0
     bundle = json.loads(out.read_text())
     assert (bundle["kind"], len(bundle["receipts"]), bundle["jwks"]["keys"][0]["kid"]) == ("transient-trace.receipts", 2, kid)
-    r = node.cli("receipts", "verify", "--bundle", str(out), "--trust", kid)
+    r = node.cli("receipts", "verify", "--bundle", str(out), f"--trust={kid}")
     assert r.returncode == 0, r.stdout + r.stderr
     bundle["receipts"].pop(0)
     out.write_text(json.dumps(bundle))
-    assert node.cli("receipts", "verify", "--bundle", str(out), "--trust", kid).returncode == 1
+    assert node.cli("receipts", "verify", "--bundle", str(out), f"--trust={kid}").returncode == 1
