@@ -255,9 +255,9 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
   }, 60_000);
 
   // A large window on SQLite is shared with a second thread, part by part (here from any size on).
-  it.runIf(backend.name === "sqlite")(
-    "on two threads, part by part: the same report",
-    async () => {
+  // Postgres has no such path: the test is not declared there (rather than reported as skipped).
+  if (backend.name === "sqlite")
+    it("on two threads, part by part: the same report", async () => {
       const threaded = new ReplayService(t.server.store, { from: 0, start: sourceThread, adaptive: false });
       const run = (maxEvents: number, agentId?: string, policies = CANDIDATE) =>
         threaded.run(projectId, {
@@ -320,7 +320,5 @@ describe.each(BACKENDS)("replay equals deciding each stored event ($name)", (bac
       } finally {
         await threaded.close();
       }
-    },
-    120_000,
-  );
+    }, 120_000);
 });
