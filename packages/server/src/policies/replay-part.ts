@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { openSqliteReader } from "../store/sqlite/connection.js";
 import { type PrepareRaw, scanSqliteEvents } from "../store/sqlite/event-scan.js";
+import { SQL } from "../store/sqlite/statements.js";
 import type { ScanPart, ScanQuery } from "../store/types.js";
 import type { ReplayCounts, ReplayTally } from "./replay-tally.js";
 
@@ -54,6 +55,13 @@ export async function countPart(
   return (await tally.count(pages, part.limit)).counts;
 }
 
+/** `reader` when it reads `path`, else a new reader of `path` (`reader` is closed). */
+export function readerOf(reader: SqliteReader | null, path: string): SqliteReader {
+  if (reader?.path === path) return reader;
+  reader?.close();
+  return new SqliteReader(path);
+}
+
 /** A read-only connection to one database file, with its statements prepared once. */
 export class SqliteReader {
   readonly #db: Database.Database;
@@ -63,8 +71,9 @@ export class SqliteReader {
 
   constructor(readonly path: string) {
     this.#db = openSqliteReader(path);
-    this.#agentById = this.#db.prepare("SELECT name FROM agents WHERE project_id = ? AND id = ?").pluck();
-    this.#agentByName = this.#db.prepare("SELECT name FROM agents WHERE project_id = ? AND name = ?").pluck();
+    // The store's own statements (findAgent's), on this connection.
+    this.#agentById = this.#db.prepare(SQL.agentById);
+    this.#agentByName = this.#db.prepare(SQL.agentByName);
   }
 
   readonly prepare: PrepareRaw = (sql) => {
@@ -78,8 +87,10 @@ export class SqliteReader {
 
   /** As the store's `findAgent(projectId, agentId)?.name`: by id, or failing that by name. */
   agentName(projectId: string, agentId: string): string | null {
-    const name = this.#agentById.get(projectId, agentId) ?? this.#agentByName.get(projectId, agentId);
-    return (name as string | undefined) ?? null;
+    const row = (this.#agentById.get(projectId, agentId) ?? this.#agentByName.get(projectId, agentId)) as
+      | { name: string }
+      | undefined;
+    return row?.name ?? null;
   }
 
   close(): void {

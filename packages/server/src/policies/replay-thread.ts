@@ -1,6 +1,6 @@
 import { parentPort } from "node:worker_threads";
 import { type CedarRequest, compilePolicies } from "@trusera/core";
-import { claim, countPart, SqliteReader, type ThreadedJob } from "./replay-part.js";
+import { claim, countPart, readerOf, type SqliteReader, type ThreadedJob } from "./replay-part.js";
 import { type ReplayCounts, ReplayTally } from "./replay-tally.js";
 
 /**
@@ -29,10 +29,7 @@ async function run(job: ThreadedJob): Promise<[number, ReplayCounts][]> {
       return answer;
     },
   };
-  if (reader?.path !== job.path) {
-    reader?.close();
-    reader = new SqliteReader(job.path);
-  }
+  reader = readerOf(reader, job.path);
   const r = reader;
   const tally = new ReplayTally(candidate, (id) => r.agentName(job.projectId, id), job.maxExamples);
   const done: [number, ReplayCounts][] = [];

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { SqliteReader, type ThreadedJob } from "./replay-part.js";
+import { readerOf, type SqliteReader, type ThreadedJob } from "./replay-part.js";
 import type { ReplayCounts } from "./replay-tally.js";
 
 // The thread's entry, next to this module once built (dist/replay-thread.js). Running from the
@@ -120,10 +120,7 @@ export class ReplayThreads {
 
   /** This thread's read-only connection to the database file (kept for the next replay). */
   reader(path: string): SqliteReader {
-    if (this.#reader?.path !== path) {
-      this.#reader?.close();
-      this.#reader = new SqliteReader(path);
-    }
+    this.#reader = readerOf(this.#reader, path);
     return this.#reader;
   }
 
