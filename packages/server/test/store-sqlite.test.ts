@@ -196,35 +196,25 @@ describe("SQLite scans cut into parts (the replay's threads)", () => {
       expect(sizes.length).toBeLessThanOrEqual(parts);
       expect(sizes.reduce((a, b) => a + b, 0)).toBe(split.total);
       expect(sizes.every((n, i) => n === sizes[0] || (i === sizes.length - 1 && n < sizes[0]!))).toBe(true);
-      const read = [];
-      for (const part of split.parts) {
+      // Pages of 4 cross the parts' bounds; read as the store reads (ids in every row) and as replay
+      // reads (each id by rowid when asked for): the same events, ids included.
+      const readParts = (idsWhenRead: boolean) => {
+        const read = [];
         const { limit: _, ...window } = q;
-        // Pages of 4 cross the parts' bounds.
-        for (const page of scanSqliteEvents(
-          reader.prepare,
-          split.projectKey,
-          { ...window, limit: q.limit },
-          4,
-          part,
-        ))
-          read.push(...page);
-      }
-      expect(read).toEqual(whole.slice(0, q.limit));
-      // With each id read by rowid when asked for (as replay reads): the same events, ids included.
-      const byRowid = [];
-      for (const part of split.parts) {
-        const { limit: _, ...window } = q;
-        for (const page of scanSqliteEvents(
-          reader.prepare,
-          split.projectKey,
-          { ...window, limit: q.limit },
-          4,
-          part,
-          true,
-        ))
-          for (const e of page) byRowid.push({ ...e, id: e.id });
-      }
-      expect(byRowid).toEqual(whole.slice(0, q.limit));
+        for (const part of split.parts)
+          for (const page of scanSqliteEvents(
+            reader.prepare,
+            split.projectKey,
+            { ...window, limit: q.limit },
+            4,
+            part,
+            idsWhenRead,
+          ))
+            for (const e of page) read.push({ ...e, id: e.id });
+        return read;
+      };
+      expect(readParts(false)).toEqual(whole.slice(0, q.limit));
+      expect(readParts(true)).toEqual(whole.slice(0, q.limit));
     }
     // No thread reads an in-memory database, nor a project that does not exist.
     expect(await store.splitScan("no-such-project", { limit: 10 }, 2)).toBeNull();
