@@ -1,12 +1,14 @@
-"""An intercepted call's events straight to the bytes the wire carries, on the client's thread.
+"""An intercepted call's events straight to the bytes the wire carries.
 
 The full path (``Call.events()`` then ``client/serialize.py``) builds an ``Event``, two dicts, redacts
 every string of them and runs the JSON encoder: ~40 µs of the GIL per call on the shared development
 machine, which the application's threads wait for. Here each piece of the event is the JSON the full
 path writes for it, redacted by the same functions, and remembered per distinct value: URLs, header
 sets and verdicts repeat from call to call, so a call costs an id, a timestamp, a few dict lookups
-and one string format (2 to 5 µs there). The call reaches the client's thread as a record of plain
-values (``http_record``; events/lazy.py says why a tuple).
+and one string format (2 to 5 µs there). A call whose pieces are all remembered is written by
+``hot_wire`` on the calling thread, and only its bytes reach the client's thread; one with a new piece
+reaches it as a record of plain values (``http_record``; events/lazy.py says why a tuple), and
+``record_wire`` there makes and remembers the pieces.
 
 Anything outside the common shape (an error, a long name, a status or size that is not a plain int,
 an event over the size limit) answers None and takes the full path. tests/test_wire.py checks that
